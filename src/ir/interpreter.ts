@@ -1,0 +1,385 @@
+/**
+ * The reference interpreter: the oracle every tier is tested against.
+ *
+ * It executes verified IR directly with exact WebAssembly semantics (numeric.ts), a
+ * little-endian linear memory, module globals, a function table with signature-checked
+ * indirect calls, and host calls. Guest calls do not recurse on the JS stack: frames live
+ * on an explicit stack, so the call-depth limit traps with `stack overflow` at a chosen
+ * depth instead of crashing the host. Every trap is a `TrapError` with the trap kind and
+ * the guest stack (innermost first, with source lines when the module has them).
+ *
+ * Clarity wins over speed here; the Wasm tiers are the fast path.
+ */
+
+import { type Function, type Inst, locLine, type Module, PAGE_SIZE, valueTypes } from "./ir.js";
+import { coerce, evalBinary, evalCompare, evalConvert, evalUnary, NumericTrap, type Scalar } from "./numeric.js";
+import { Op, OpKind, opInfo, TermOp } from "./ops.js";
+import { type GuestFrame, TrapError, TrapKind } from "./trap.js";
+import { signaturesEqual, Type } from "./types.js";
+
+/** A host function: receives IR scalars (i64 as bigint), returns a value for non-void imports. */
+export type HostFunction = (...args: Scalar[]) => unknown;
+
+/** Host functions by import module name, then field name. */
+export type HostImports = Record<string, Record<string, HostFunction>>;
+
+export interface InterpreterOptions {
+  imports?: HostImports;
+  /** Guest frames allowed at once before `stack overflow` (default 10 000). */
+  maxCallDepth?: number;
+  /** Upper bound on memory pages for `memory_grow`, below the module's own maximum. */
+  maxMemoryPages?: number;
+  /** Polled every few thousand instructions; returning true traps with `timeout`. */
+  interrupt?: () => boolean;
+}
+
+/** Instantiation failed: a missing import, or a start function that trapped is rethrown as is. */
+export class LinkError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LinkError";
+  }
+}
+
+interface Frame {
+  fn: Function;
+  regs: Scalar[];
+  /** Type of each value id of `fn` (operand types decide how ops behave). */
+  types: Uint8Array;
+  block: number;
+  pc: number;
+  /** Value id in this frame that receives the result of the call in progress. */
+  pendingResult: number;
+}
+
+const DEFAULT_MAX_DEPTH = 10000;
+const INTERRUPT_INTERVAL = 1 << 14;
+
+export class Interpreter {
+  readonly module: Module;
+  readonly globals: Scalar[];
+  private memoryBuffer: ArrayBuffer;
+  private view: DataView;
+  private readonly hostFunctions: HostFunction[];
+  private readonly typeTables: Uint8Array[];
+  private readonly maxDepth: number;
+  private readonly maxPages: number;
+  private readonly interrupt: (() => boolean) | undefined;
+  private depth = 0;
+  private steps = 0;
+  private readonly argScratch: Scalar[] = [];
+
+  constructor(module: Module, options: InterpreterOptions = {}) {
+    this.module = module;
+    this.maxDepth = options.maxCallDepth ?? DEFAULT_MAX_DEPTH;
+    this.interrupt = options.interrupt;
+    const moduleMax = module.memory === null || module.memory.maxPages < 0 ? 65536 : module.memory.maxPages;
+    this.maxPages = Math.min(moduleMax, options.maxMemoryPages ?? 65536);
+    this.hostFunctions = module.imports.map((imp) => {
+      const fn = options.imports?.[imp.module]?.[imp.field];
+      if (typeof fn !== "function") throw new LinkError(`missing import ${imp.module}.${imp.field} (@${imp.name})`);
+      return fn;
+    });
+    this.globals = module.globals.map((g) => g.init);
+    const minPages = module.memory?.minPages ?? 0;
+    if (minPages > this.maxPages) throw new LinkError(`initial memory (${minPages} pages) exceeds the memory limit`);
+    this.memoryBuffer = new ArrayBuffer(minPages * PAGE_SIZE);
+    this.view = new DataView(this.memoryBuffer);
+    const bytes = new Uint8Array(this.memoryBuffer);
+    for (const segment of module.data) bytes.set(segment.bytes, segment.offset);
+    this.typeTables = module.functions.map(valueTypes);
+    if (module.start >= 0) this.invoke(module.start, []);
+  }
+
+  /** The current linear memory (a new buffer after each growth). */
+  get memory(): Uint8Array {
+    return new Uint8Array(this.memoryBuffer);
+  }
+
+  /** Calls a function by name or index with host values (numbers, or bigints for i64). */
+  call(nameOrId: string | number, args: readonly unknown[] = []): Scalar | undefined {
+    const id = typeof nameOrId === "number" ? nameOrId : this.module.functions.findIndex((f) => f.name === nameOrId);
+    const fn = this.module.functions[id];
+    if (fn === undefined) throw new Error(`no function ${String(nameOrId)}`);
+    if (args.length !== fn.params.length) {
+      throw new Error(`@${fn.name} takes ${fn.params.length} arguments, got ${args.length}`);
+    }
+    return this.invoke(
+      id,
+      args.map((arg, i) => coerce(fn.params[i]!, arg)),
+    );
+  }
+
+  private newFrame(fn: Function, id: number, args: Scalar[]): Frame {
+    const types = this.typeTables[id]!;
+    const regs: Scalar[] = new Array(types.length).fill(0);
+    const params = fn.blocks[0]!.params;
+    for (let i = 0; i < params.length; i++) regs[params[i]!] = args[i]!;
+    return { fn, regs, types, block: 0, pc: 0, pendingResult: -1 };
+  }
+
+  private stackOf(frames: Frame[], innermostLoc: number): GuestFrame[] {
+    const file = this.module.sourceFile === "" ? undefined : this.module.sourceFile;
+    const out: GuestFrame[] = [];
+    for (let i = frames.length - 1; i >= 0; i--) {
+      const frame = frames[i]!;
+      let loc = innermostLoc;
+      if (i !== frames.length - 1) loc = frame.fn.blocks[frame.block]!.insts[frame.pc - 1]?.loc ?? -1;
+      const entry: GuestFrame = { functionName: frame.fn.name };
+      if (loc >= 0) {
+        entry.line = locLine(loc);
+        if (file !== undefined) entry.file = file;
+      }
+      out.push(entry);
+    }
+    return out;
+  }
+
+  private invoke(id: number, args: Scalar[]): Scalar | undefined {
+    const frames: Frame[] = [];
+    const baseDepth = this.depth;
+    const pushFrame = (calleeId: number, callArgs: Scalar[]): void => {
+      if (this.depth >= this.maxDepth) throw new NumericTrap(TrapKind.StackOverflow);
+      const callee = this.module.functions[calleeId]!;
+      frames.push(this.newFrame(callee, calleeId, callArgs));
+      this.depth++;
+    };
+    let currentLoc = -1;
+    try {
+      pushFrame(id, args);
+      for (;;) {
+        const frame = frames[frames.length - 1]!;
+        const block = frame.fn.blocks[frame.block]!;
+        const regs = frame.regs;
+        if (frame.pc < block.insts.length) {
+          const inst = block.insts[frame.pc++]!;
+          currentLoc = inst.loc;
+          if (++this.steps >= INTERRUPT_INTERVAL) {
+            this.steps = 0;
+            if (this.interrupt?.()) throw new NumericTrap(TrapKind.Timeout);
+          }
+          const kind = opInfo(inst.op).kind;
+          if (kind === OpKind.Call || kind === OpKind.CallIndirect) {
+            const calleeId = kind === OpKind.Call ? inst.imm : this.resolveIndirect(inst, regs);
+            const from = kind === OpKind.Call ? 0 : 1;
+            const callArgs: Scalar[] = [];
+            for (let i = from; i < inst.args.length; i++) callArgs.push(regs[inst.args[i]!]!);
+            frame.pendingResult = inst.result;
+            pushFrame(calleeId, callArgs);
+            continue;
+          }
+          this.execute(inst, regs, frame.types);
+          continue;
+        }
+        const term = block.term;
+        currentLoc = term.loc;
+        switch (term.op) {
+          case TermOp.Jump:
+            this.branch(frame, 0);
+            break;
+          case TermOp.BrIf:
+            this.branch(frame, regs[term.args[0]!] !== 0 ? 0 : 1);
+            break;
+          case TermOp.BrTable: {
+            const index = (regs[term.args[0]!] as number) >>> 0;
+            const cases = term.targets.length - 1;
+            this.branch(frame, index < cases ? index : cases);
+            break;
+          }
+          case TermOp.Return: {
+            const value = term.args.length > 0 ? regs[term.args[0]!] : undefined;
+            frames.pop();
+            this.depth--;
+            if (frames.length === 0) return value;
+            const caller = frames[frames.length - 1]!;
+            if (caller.pendingResult >= 0) caller.regs[caller.pendingResult] = value!;
+            caller.pendingResult = -1;
+            break;
+          }
+          case TermOp.Trap:
+            throw new NumericTrap(term.imm as TrapKind);
+          case TermOp.Unreachable:
+            throw new NumericTrap(TrapKind.Unreachable);
+        }
+      }
+    } catch (error) {
+      if (error instanceof NumericTrap) throw new TrapError(error.kind, this.stackOf(frames, currentLoc));
+      if (error instanceof TrapError && error.guestStack.length === 0) {
+        throw new TrapError(error.kind, this.stackOf(frames, currentLoc));
+      }
+      throw error;
+    } finally {
+      this.depth = baseDepth;
+    }
+  }
+
+  /** Follows target `k` of the current block's terminator, binding block arguments in parallel. */
+  private branch(frame: Frame, k: number): void {
+    const target = frame.fn.blocks[frame.block]!.term.targets[k]!;
+    const params = frame.fn.blocks[target.block]!.params;
+    const scratch = this.argScratch;
+    const regs = frame.regs;
+    for (let i = 0; i < target.args.length; i++) scratch[i] = regs[target.args[i]!]!;
+    for (let i = 0; i < params.length; i++) regs[params[i]!] = scratch[i]!;
+    frame.block = target.block;
+    frame.pc = 0;
+  }
+
+  private resolveIndirect(inst: Inst, regs: Scalar[]): number {
+    const index = (regs[inst.args[0]!] as number) >>> 0;
+    if (index >= this.module.table.length) throw new NumericTrap(TrapKind.TableOutOfBounds);
+    const calleeId = this.module.table[index]!;
+    if (calleeId < 0) throw new NumericTrap(TrapKind.NullFunction);
+    const callee = this.module.functions[calleeId]!;
+    if (!signaturesEqual(callee, this.module.types[inst.imm]!)) throw new NumericTrap(TrapKind.SignatureMismatch);
+    return calleeId;
+  }
+
+  private address(inst: Inst, regs: Scalar[], bytes: number): number {
+    const ea = ((regs[inst.args[0]!] as number) >>> 0) + inst.imm;
+    if (ea + bytes > this.memoryBuffer.byteLength) throw new NumericTrap(TrapKind.MemoryOutOfBounds);
+    return ea;
+  }
+
+  private execute(inst: Inst, regs: Scalar[], types: Uint8Array): void {
+    const info = opInfo(inst.op);
+    const args = inst.args;
+    switch (info.kind) {
+      case OpKind.Const:
+        regs[inst.result] = inst.type === Type.I64 ? inst.big : inst.imm;
+        return;
+      case OpKind.Binary:
+        regs[inst.result] = evalBinary(inst.op, inst.type, regs[args[0]!]!, regs[args[1]!]!);
+        return;
+      case OpKind.Unary:
+        regs[inst.result] = evalUnary(inst.op, types[args[0]!]!, regs[args[0]!]!);
+        return;
+      case OpKind.Compare:
+        regs[inst.result] = evalCompare(inst.op, types[args[0]!]!, regs[args[0]!]!, regs[args[1]!]!);
+        return;
+      case OpKind.Convert:
+        regs[inst.result] = evalConvert(inst.op, types[args[0]!]!, inst.type, regs[args[0]!]!);
+        return;
+      case OpKind.Select:
+        regs[inst.result] = regs[args[0]!] !== 0 ? regs[args[1]!]! : regs[args[2]!]!;
+        return;
+      case OpKind.Load:
+        regs[inst.result] = this.load(inst, regs);
+        return;
+      case OpKind.Store:
+        this.store(inst, regs, types[args[1]!]!);
+        return;
+      case OpKind.MemorySize:
+        regs[inst.result] = this.memoryBuffer.byteLength / PAGE_SIZE;
+        return;
+      case OpKind.MemoryGrow:
+        regs[inst.result] = this.grow((regs[args[0]!] as number) >>> 0);
+        return;
+      case OpKind.GlobalGet:
+        regs[inst.result] = this.globals[inst.imm]!;
+        return;
+      case OpKind.GlobalSet:
+        this.globals[inst.imm] = regs[args[0]!]!;
+        return;
+      case OpKind.CallHost: {
+        const imp = this.module.imports[inst.imm]!;
+        const hostArgs: Scalar[] = args.map((v) => regs[v]!);
+        const value = this.hostFunctions[inst.imm]!(...hostArgs);
+        if (inst.result >= 0) regs[inst.result] = coerce(imp.results[0]!, value);
+        return;
+      }
+      case OpKind.TrapIf:
+        if (regs[args[0]!] !== 0) throw new NumericTrap(inst.imm as TrapKind);
+        return;
+      default:
+        throw new Error(`interpreter: unexpected op ${info.name}`);
+    }
+  }
+
+  private load(inst: Inst, regs: Scalar[]): Scalar {
+    const view = this.view;
+    const wide = inst.type === Type.I64;
+    switch (inst.op) {
+      case Op.Load:
+        switch (inst.type) {
+          case Type.I32:
+            return view.getInt32(this.address(inst, regs, 4), true);
+          case Type.I64:
+            return view.getBigInt64(this.address(inst, regs, 8), true);
+          case Type.F32:
+            return view.getFloat32(this.address(inst, regs, 4), true);
+          default:
+            return view.getFloat64(this.address(inst, regs, 8), true);
+        }
+      case Op.Load8S: {
+        const v = view.getInt8(this.address(inst, regs, 1));
+        return wide ? BigInt(v) : v;
+      }
+      case Op.Load8U: {
+        const v = view.getUint8(this.address(inst, regs, 1));
+        return wide ? BigInt(v) : v;
+      }
+      case Op.Load16S: {
+        const v = view.getInt16(this.address(inst, regs, 2), true);
+        return wide ? BigInt(v) : v;
+      }
+      case Op.Load16U: {
+        const v = view.getUint16(this.address(inst, regs, 2), true);
+        return wide ? BigInt(v) : v;
+      }
+      case Op.Load32S:
+        return BigInt(view.getInt32(this.address(inst, regs, 4), true));
+      case Op.Load32U:
+        return BigInt(view.getUint32(this.address(inst, regs, 4), true));
+      default:
+        throw new Error("interpreter: bad load");
+    }
+  }
+
+  private store(inst: Inst, regs: Scalar[], valueType: Type): void {
+    const view = this.view;
+    const value = regs[inst.args[1]!]!;
+    const low = (bits: number): number =>
+      typeof value === "bigint" ? Number(BigInt.asUintN(bits, value)) : bits === 32 ? value : value & ((1 << bits) - 1);
+    switch (inst.op) {
+      case Op.Store:
+        switch (valueType) {
+          case Type.I32:
+            view.setInt32(this.address(inst, regs, 4), value as number, true);
+            return;
+          case Type.I64:
+            view.setBigInt64(this.address(inst, regs, 8), value as bigint, true);
+            return;
+          case Type.F32:
+            view.setFloat32(this.address(inst, regs, 4), value as number, true);
+            return;
+          default:
+            view.setFloat64(this.address(inst, regs, 8), value as number, true);
+            return;
+        }
+      case Op.Store8:
+        view.setUint8(this.address(inst, regs, 1), low(8));
+        return;
+      case Op.Store16:
+        view.setUint16(this.address(inst, regs, 2), low(16), true);
+        return;
+      case Op.Store32:
+        view.setUint32(this.address(inst, regs, 4), low(32) >>> 0, true);
+        return;
+      default:
+        throw new Error("interpreter: bad store");
+    }
+  }
+
+  private grow(delta: number): number {
+    const oldPages = this.memoryBuffer.byteLength / PAGE_SIZE;
+    const newPages = oldPages + delta;
+    if (newPages > this.maxPages) return -1;
+    if (delta === 0) return oldPages;
+    const grown = new ArrayBuffer(newPages * PAGE_SIZE);
+    new Uint8Array(grown).set(new Uint8Array(this.memoryBuffer));
+    this.memoryBuffer = grown;
+    this.view = new DataView(grown);
+    return oldPages;
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * The IR data structures: a module of functions in SSA form with block parameters.
+ *
+ * Everything here is plain data (no classes, no methods, no cycles), so a module or one
+ * function can cross `postMessage` to a worker by structured clone as it is. Values,
+ * blocks, functions, globals, imports and types are dense integer indices:
+ *
+ * - a value `vN` is defined exactly once, by a block parameter or an instruction result;
+ *   its type lives on its definition (`Block.paramTypes`, `Inst.type`);
+ * - a block is its index in `Function.blocks`; block 0 is the entry and its parameters
+ *   are the function's parameters; `blocks` order is the layout order;
+ * - `Inst.imm`/`Inst.big` carry an op's immediate (see `Inst`).
+ *
+ * Invariants are checked by `verify()` (verifier.ts), not by these types.
+ */
+
+import type { Op, TermOp } from "./ops.js";
+import type { Signature, Type } from "./types.js";
+
+export type ValueId = number;
+export type BlockId = number;
+export type FuncId = number;
+
+/** A jump target with the values passed to the target block's parameters. */
+export interface BlockCall {
+  block: BlockId;
+  args: ValueId[];
+}
+
+export interface Inst {
+  op: Op;
+  /** Result type, `Type.None` when the instruction has no result. */
+  type: Type;
+  /** Result value, -1 when none. */
+  result: ValueId;
+  args: ValueId[];
+  /**
+   * The immediate: the constant for i32/f32/f64 `const`; the byte offset for loads and
+   * stores; the global index; the callee's function index (`call`), type index
+   * (`call_indirect`) or import index (`call_host`); the `TrapKind` for `trap_if`.
+   */
+  imm: number;
+  /** The constant of an i64 `const` (0n otherwise). */
+  big: bigint;
+  /** Source position packed by `makeLoc`, or -1. */
+  loc: number;
+}
+
+export interface Terminator {
+  op: TermOp;
+  /** `br_if`: the condition; `br_table`: the index; `return`: the returned value (if any). */
+  args: ValueId[];
+  /** `jump`: [target]; `br_if`: [then, else]; `br_table`: [case 0, ..., case n-1, default]. */
+  targets: BlockCall[];
+  /** `trap`: the `TrapKind`; 0 otherwise. */
+  imm: number;
+  loc: number;
+}
+
+export interface Block {
+  params: ValueId[];
+  paramTypes: Type[];
+  insts: Inst[];
+  term: Terminator;
+}
+
+export interface Function {
+  name: string;
+  params: Type[];
+  results: Type[];
+  exported: boolean;
+  blocks: Block[];
+  /** Position of the declaration (packed by `makeLoc`), or -1. */
+  loc: number;
+}
+
+export interface Global {
+  name: string;
+  type: Type;
+  mutable: boolean;
+  /** Initial value: a number for i32/f32/f64, a bigint for i64. */
+  init: number | bigint;
+}
+
+/** A host function the embedder provides at instantiation (`module`.`field`). */
+export interface Import {
+  name: string;
+  module: string;
+  field: string;
+  params: Type[];
+  results: Type[];
+}
+
+export interface DataSegment {
+  offset: number;
+  bytes: Uint8Array;
+}
+
+export interface Memory {
+  /** In 64 KiB pages. */
+  minPages: number;
+  /** -1 for no maximum. */
+  maxPages: number;
+}
+
+export interface Module {
+  /** Signatures referenced by `call_indirect` (by index). */
+  types: Signature[];
+  imports: Import[];
+  globals: Global[];
+  memory: Memory | null;
+  data: DataSegment[];
+  functions: Function[];
+  /** The function table used by `call_indirect`: function indices, -1 for a null entry. */
+  table: FuncId[];
+  /** A function run once at instantiation, before any export (-1 for none). */
+  start: FuncId;
+  /** Source file name for guest stack traces, or "" when there is none. */
+  sourceFile: string;
+}
+
+export const PAGE_SIZE = 65536;
+export const NO_LOC = -1;
+
+/** Packs a 1-based line and column into one number; columns above 65535 are clamped. */
+export function makeLoc(line: number, col: number): number {
+  return line * 65536 + Math.min(col, 65535);
+}
+
+export function locLine(loc: number): number {
+  return Math.floor(loc / 65536);
+}
+
+export function locCol(loc: number): number {
+  return loc % 65536;
+}
+
+export function emptyModule(): Module {
+  return {
+    types: [],
+    imports: [],
+    globals: [],
+    memory: null,
+    data: [],
+    functions: [],
+    table: [],
+    start: -1,
+    sourceFile: "",
+  };
+}
+
+export function functionSignature(fn: Function): Signature {
+  return { params: fn.params, results: fn.results };
+}
+
+/** One past the highest value id used in `fn` (the size a value-indexed side table needs). */
+export function valueCount(fn: Function): number {
+  let max = -1;
+  for (const block of fn.blocks) {
+    for (const param of block.params) if (param > max) max = param;
+    for (const inst of block.insts) if (inst.result > max) max = inst.result;
+  }
+  return max + 1;
+}
+
+/** A table from value id to its type (`Type.None` for ids with no definition). */
+export function valueTypes(fn: Function): Uint8Array {
+  const types = new Uint8Array(valueCount(fn)).fill(255);
+  for (const block of fn.blocks) {
+    for (let i = 0; i < block.params.length; i++) types[block.params[i]!] = block.paramTypes[i]!;
+    for (const inst of block.insts) if (inst.result >= 0) types[inst.result] = inst.type;
+  }
+  return types;
+}
+
+export function findFunction(module: Module, name: string): FuncId {
+  return module.functions.findIndex((fn) => fn.name === name);
+}
+
+/** Successor blocks of a terminator, in target order (may repeat). */
+export function successors(term: Terminator): BlockId[] {
+  return term.targets.map((target) => target.block);
+}

@@ -1,0 +1,560 @@
+/**
+ * The IR verifier. It checks, and reports every violation as data (it never throws):
+ *
+ * Module: names are identifiers and unique (functions and imports share the `@` space,
+ *   globals have `$`); signatures have at most one result; global initialisers match their
+ *   type; memory limits are sane and data segments fit the initial memory; table entries
+ *   and the start function exist (start takes and returns nothing).
+ * Function: it has blocks; the entry block's parameters are the function's parameters and
+ *   no branch targets the entry; every value is defined once; every instruction's operand
+ *   and result types follow the op's rule (ops.ts); memory ops need a memory; calls match
+ *   their callee's signature; every use is dominated by its definition (uses in
+ *   unreachable blocks need only a definition); branch targets exist and receive as many
+ *   arguments as they have parameters, of the same types; `return` matches the result;
+ *   the CFG is reducible (so it maps to structured Wasm control flow).
+ *
+ * Each error names the function, the block and the instruction (or the terminator).
+ */
+
+import { computeDominators, dominates, irreducibleEdges } from "./dominance.js";
+import type { Block, Function, Inst, Module, Terminator } from "./ir.js";
+import { Op, OperandClass, OpKind, opInfo, opName, TermOp } from "./ops.js";
+import { formatInst, formatTerminator } from "./printer.js";
+import { TRAP_KIND_COUNT } from "./trap.js";
+import { isFloatType, isIntType, isValueType, type Signature, Type, typeName } from "./types.js";
+
+export interface VerifierError {
+  /** Function name, or "" for a module-level error. */
+  function: string;
+  /** Block id, or -1. */
+  block: number;
+  /** Instruction index in the block; `-2` for the terminator; -1 when not about one. */
+  inst: number;
+  /** The printed instruction, for the message. */
+  text: string;
+  message: string;
+}
+
+export const TERMINATOR_INDEX = -2;
+
+export function formatVerifierError(error: VerifierError): string {
+  const where: string[] = [];
+  if (error.function !== "") where.push(`function @${error.function}`);
+  if (error.block >= 0) where.push(`block${error.block}`);
+  if (error.inst >= 0) where.push(`inst ${error.inst}`);
+  if (error.inst === TERMINATOR_INDEX) where.push("terminator");
+  const text = error.text === "" ? "" : ` \`${error.text}\``;
+  return `${where.length > 0 ? `${where.join(", ")}${text}: ` : ""}${error.message}`;
+}
+
+export class VerifierFailure extends Error {
+  readonly errors: VerifierError[];
+  constructor(errors: VerifierError[]) {
+    super(`IR verification failed:\n${errors.map((e) => `  ${formatVerifierError(e)}`).join("\n")}`);
+    this.name = "VerifierFailure";
+    this.errors = errors;
+  }
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_.]*$/;
+const MAX_PAGES = 65536;
+
+function operandOk(cls: OperandClass, type: Type): boolean {
+  switch (cls) {
+    case OperandClass.Any:
+      return isValueType(type);
+    case OperandClass.Int:
+      return isIntType(type);
+    case OperandClass.Float:
+      return isFloatType(type);
+    case OperandClass.I64Only:
+      return type === Type.I64;
+  }
+}
+
+/** The result type of a conversion from `from`, or undefined when the pair is invalid. */
+function conversionOk(op: Op, from: Type, to: Type): boolean {
+  switch (op) {
+    case Op.Wrap:
+      return from === Type.I64 && to === Type.I32;
+    case Op.ExtendS:
+    case Op.ExtendU:
+      return from === Type.I32 && to === Type.I64;
+    case Op.TruncS:
+    case Op.TruncU:
+    case Op.TruncSatS:
+    case Op.TruncSatU:
+      return isFloatType(from) && isIntType(to);
+    case Op.ConvertS:
+    case Op.ConvertU:
+      return isIntType(from) && isFloatType(to);
+    case Op.Demote:
+      return from === Type.F64 && to === Type.F32;
+    case Op.Promote:
+      return from === Type.F32 && to === Type.F64;
+    case Op.Reinterpret:
+      return (
+        (from === Type.I32 && to === Type.F32) ||
+        (from === Type.F32 && to === Type.I32) ||
+        (from === Type.I64 && to === Type.F64) ||
+        (from === Type.F64 && to === Type.I64)
+      );
+    default:
+      return false;
+  }
+}
+
+class FunctionVerifier {
+  private readonly types: Map<number, Type> = new Map();
+  /** Where each value is defined: block id and position (-1 for a block parameter). */
+  private readonly defBlock: Map<number, number> = new Map();
+  private readonly defIndex: Map<number, number> = new Map();
+
+  constructor(
+    private readonly module: Module,
+    private readonly fn: Function,
+    private readonly errors: VerifierError[],
+  ) {}
+
+  private report(block: number, index: number, message: string): void {
+    const b = this.fn.blocks[block];
+    let text = "";
+    if (b !== undefined && index >= 0 && b.insts[index] !== undefined) text = formatInst(this.module, b.insts[index]!);
+    if (b !== undefined && index === TERMINATOR_INDEX) text = formatTerminator(b.term);
+    this.errors.push({ function: this.fn.name, block, inst: index, text, message });
+  }
+
+  private define(value: number, type: Type, block: number, index: number): void {
+    if (!Number.isInteger(value) || value < 0) {
+      this.report(block, index, `invalid value id ${value}`);
+      return;
+    }
+    if (this.types.has(value)) {
+      this.report(block, index, `v${value} is defined more than once`);
+      return;
+    }
+    this.types.set(value, type);
+    this.defBlock.set(value, block);
+    this.defIndex.set(value, index);
+  }
+
+  run(): void {
+    const fn = this.fn;
+    if (fn.blocks.length === 0) {
+      this.report(-1, -1, "function has no blocks");
+      return;
+    }
+    const entry = fn.blocks[0]!;
+    if (
+      entry.paramTypes.length !== fn.params.length ||
+      entry.paramTypes.some((type, i) => type !== fn.params[i])
+    ) {
+      this.report(0, -1, "entry block parameters do not match the function's parameters");
+    }
+    // pass 1: definitions
+    fn.blocks.forEach((block, b) => {
+      if (block.params.length !== block.paramTypes.length) this.report(b, -1, "block parameter list is malformed");
+      block.params.forEach((value, i) => {
+        const type = block.paramTypes[i] ?? Type.None;
+        if (!isValueType(type)) this.report(b, -1, `block parameter v${value} has invalid type`);
+        this.define(value, type, b, -1);
+      });
+      block.insts.forEach((inst, i) => {
+        if ((inst.result < 0) !== (inst.type === Type.None)) {
+          this.report(b, i, "result and result type disagree");
+        } else if (inst.result >= 0) {
+          this.define(inst.result, inst.type, b, i);
+        }
+      });
+    });
+    // pass 2: types and uses
+    const tree = computeDominators(fn);
+    fn.blocks.forEach((block, b) => {
+      block.insts.forEach((inst, i) => {
+        this.checkInst(block, b, inst, i, tree);
+      });
+      this.checkTerminator(block.term, b, tree);
+    });
+    for (const [source, target] of irreducibleEdges(fn, tree)) {
+      this.report(source, TERMINATOR_INDEX, `irreducible control flow: edge to block${target} enters a loop twice`);
+    }
+  }
+
+  /** Checks that `value` is defined and available at (block, index); returns its type. */
+  private use(value: number, block: number, index: number, tree: ReturnType<typeof computeDominators>): Type {
+    const type = this.types.get(value);
+    if (type === undefined) {
+      this.report(block, index, `v${value} is used but never defined`);
+      return Type.None;
+    }
+    if (tree.idom[block] === -1) return type; // unreachable code: a definition is enough
+    const defBlock = this.defBlock.get(value)!;
+    const defIndex = this.defIndex.get(value)!;
+    const position = index === TERMINATOR_INDEX ? Number.MAX_SAFE_INTEGER : index;
+    if (defBlock === block) {
+      if (defIndex >= position) this.report(block, index, `v${value} is used before its definition`);
+    } else if (!dominates(tree, defBlock, block)) {
+      this.report(block, index, `v${value} (defined in block${defBlock}) does not dominate this use`);
+    }
+    return type;
+  }
+
+  private expectType(actual: Type, expected: Type, block: number, index: number, what: string): void {
+    if (actual !== Type.None && actual !== expected) {
+      this.report(block, index, `${what} has type ${typeName(actual)}, expected ${typeName(expected)}`);
+    }
+  }
+
+  private checkArgs(
+    sig: Signature,
+    args: number[],
+    from: number,
+    inst: Inst,
+    block: number,
+    index: number,
+    tree: ReturnType<typeof computeDominators>,
+  ): void {
+    const count = args.length - from;
+    if (count !== sig.params.length) {
+      this.report(block, index, `call passes ${count} arguments, callee takes ${sig.params.length}`);
+    }
+    for (let i = from; i < args.length; i++) {
+      const type = this.use(args[i]!, block, index, tree);
+      const expected = sig.params[i - from];
+      if (expected !== undefined) this.expectType(type, expected, block, index, `argument ${i - from + 1}`);
+    }
+    const resultType = sig.results[0] ?? Type.None;
+    if (inst.type !== resultType) {
+      this.report(block, index, `call result type ${typeName(inst.type)} does not match callee's ${typeName(resultType)}`);
+    }
+  }
+
+  private checkInst(
+    _block: Block,
+    b: number,
+    inst: Inst,
+    i: number,
+    tree: ReturnType<typeof computeDominators>,
+  ): void {
+    const info = opInfo(inst.op);
+    if (info === undefined) {
+      this.report(b, i, `unknown op ${inst.op}`);
+      return;
+    }
+    const m = this.module;
+    const arity = (n: number): boolean => {
+      if (inst.args.length !== n) {
+        this.report(b, i, `${info.name} takes ${n} operands, has ${inst.args.length}`);
+        return false;
+      }
+      return true;
+    };
+    const needsResult = (yes: boolean): void => {
+      if (yes && inst.result < 0) this.report(b, i, `${info.name} must have a result`);
+      if (!yes && inst.result >= 0) this.report(b, i, `${info.name} has no result`);
+    };
+    const needsMemory = (): void => {
+      if (m.memory === null) this.report(b, i, `${info.name} needs a memory, and the module has none`);
+    };
+    switch (info.kind) {
+      case OpKind.Const:
+        needsResult(true);
+        arity(0);
+        if (inst.type === Type.I32 && (inst.imm | 0) !== inst.imm) this.report(b, i, "i32 constant out of range");
+        if (inst.type === Type.I64 && BigInt.asIntN(64, inst.big) !== inst.big) this.report(b, i, "i64 constant out of range");
+        if (inst.type === Type.F32 && !Number.isNaN(inst.imm) && Math.fround(inst.imm) !== inst.imm) {
+          this.report(b, i, "f32 constant is not representable");
+        }
+        return;
+      case OpKind.Binary:
+      case OpKind.Compare: {
+        needsResult(true);
+        if (!arity(2)) return;
+        const a = this.use(inst.args[0]!, b, i, tree);
+        const c = this.use(inst.args[1]!, b, i, tree);
+        if (a !== Type.None && c !== Type.None && a !== c) {
+          this.report(b, i, `operands of ${info.name} have different types (${typeName(a)}, ${typeName(c)})`);
+        }
+        if (a !== Type.None && !operandOk(info.operands, a)) this.report(b, i, `${info.name} does not take ${typeName(a)}`);
+        const expected = info.kind === OpKind.Compare ? Type.I32 : a;
+        if (a !== Type.None) this.expectType(inst.type, expected, b, i, "result");
+        return;
+      }
+      case OpKind.Unary: {
+        needsResult(true);
+        if (!arity(1)) return;
+        const a = this.use(inst.args[0]!, b, i, tree);
+        if (a !== Type.None && !operandOk(info.operands, a)) this.report(b, i, `${info.name} does not take ${typeName(a)}`);
+        if (a !== Type.None) this.expectType(inst.type, inst.op === Op.Eqz ? Type.I32 : a, b, i, "result");
+        return;
+      }
+      case OpKind.Convert: {
+        needsResult(true);
+        if (!arity(1)) return;
+        const from = this.use(inst.args[0]!, b, i, tree);
+        if (from !== Type.None && !conversionOk(inst.op, from, inst.type)) {
+          this.report(b, i, `${info.name} cannot convert ${typeName(from)} to ${typeName(inst.type)}`);
+        }
+        return;
+      }
+      case OpKind.Select: {
+        needsResult(true);
+        if (!arity(3)) return;
+        this.expectType(this.use(inst.args[0]!, b, i, tree), Type.I32, b, i, "select condition");
+        const x = this.use(inst.args[1]!, b, i, tree);
+        const y = this.use(inst.args[2]!, b, i, tree);
+        if (x !== Type.None && y !== Type.None && x !== y) this.report(b, i, "select operands have different types");
+        if (x !== Type.None) this.expectType(inst.type, x, b, i, "result");
+        return;
+      }
+      case OpKind.Load:
+        needsResult(true);
+        needsMemory();
+        if (!arity(1)) return;
+        this.expectType(this.use(inst.args[0]!, b, i, tree), Type.I32, b, i, "address");
+        if (inst.result >= 0 && !operandOk(info.operands, inst.type)) {
+          this.report(b, i, `${info.name} cannot produce ${typeName(inst.type)}`);
+        }
+        this.checkOffset(inst, b, i);
+        return;
+      case OpKind.Store: {
+        needsResult(false);
+        needsMemory();
+        if (!arity(2)) return;
+        this.expectType(this.use(inst.args[0]!, b, i, tree), Type.I32, b, i, "address");
+        const value = this.use(inst.args[1]!, b, i, tree);
+        if (value !== Type.None && !operandOk(info.operands, value)) {
+          this.report(b, i, `${info.name} cannot store ${typeName(value)}`);
+        }
+        this.checkOffset(inst, b, i);
+        return;
+      }
+      case OpKind.MemorySize:
+        needsResult(true);
+        needsMemory();
+        arity(0);
+        this.expectType(inst.type, Type.I32, b, i, "result");
+        return;
+      case OpKind.MemoryGrow:
+        needsResult(true);
+        needsMemory();
+        if (!arity(1)) return;
+        this.expectType(this.use(inst.args[0]!, b, i, tree), Type.I32, b, i, "page delta");
+        this.expectType(inst.type, Type.I32, b, i, "result");
+        return;
+      case OpKind.GlobalGet: {
+        needsResult(true);
+        arity(0);
+        const global = m.globals[inst.imm];
+        if (global === undefined) this.report(b, i, `unknown global #${inst.imm}`);
+        else this.expectType(inst.type, global.type, b, i, "result");
+        return;
+      }
+      case OpKind.GlobalSet: {
+        needsResult(false);
+        if (!arity(1)) return;
+        const global = m.globals[inst.imm];
+        const value = this.use(inst.args[0]!, b, i, tree);
+        if (global === undefined) {
+          this.report(b, i, `unknown global #${inst.imm}`);
+        } else {
+          if (!global.mutable) this.report(b, i, `global $${global.name} is immutable`);
+          this.expectType(value, global.type, b, i, "value");
+        }
+        return;
+      }
+      case OpKind.Call: {
+        const callee = m.functions[inst.imm];
+        if (callee === undefined) {
+          this.report(b, i, `unknown function #${inst.imm}`);
+          return;
+        }
+        this.checkArgs(callee, inst.args, 0, inst, b, i, tree);
+        return;
+      }
+      case OpKind.CallHost: {
+        const callee = m.imports[inst.imm];
+        if (callee === undefined) {
+          this.report(b, i, `unknown import #${inst.imm}`);
+          return;
+        }
+        this.checkArgs(callee, inst.args, 0, inst, b, i, tree);
+        return;
+      }
+      case OpKind.CallIndirect: {
+        const sig = m.types[inst.imm];
+        if (sig === undefined) {
+          this.report(b, i, `unknown type t${inst.imm}`);
+          return;
+        }
+        if (inst.args.length < 1) {
+          this.report(b, i, "call_indirect needs a table index operand");
+          return;
+        }
+        this.expectType(this.use(inst.args[0]!, b, i, tree), Type.I32, b, i, "table index");
+        this.checkArgs(sig, inst.args, 1, inst, b, i, tree);
+        return;
+      }
+      case OpKind.TrapIf:
+        needsResult(false);
+        if (!arity(1)) return;
+        this.expectType(this.use(inst.args[0]!, b, i, tree), Type.I32, b, i, "condition");
+        if (!Number.isInteger(inst.imm) || inst.imm < 0 || inst.imm >= TRAP_KIND_COUNT) {
+          this.report(b, i, `unknown trap kind ${inst.imm}`);
+        }
+        return;
+    }
+  }
+
+  private checkOffset(inst: Inst, b: number, i: number): void {
+    if (!Number.isInteger(inst.imm) || inst.imm < 0 || inst.imm > 0xffffffff) {
+      this.report(b, i, `invalid offset ${inst.imm} for ${opName(inst.op)}`);
+    }
+  }
+
+  private checkTerminator(term: Terminator, b: number, tree: ReturnType<typeof computeDominators>): void {
+    const T = TERMINATOR_INDEX;
+    const fn = this.fn;
+    const expectCounts = (args: number, targets: number | "some"): boolean => {
+      const targetsOk = targets === "some" ? term.targets.length >= 1 : term.targets.length === targets;
+      if (term.args.length !== args || !targetsOk) {
+        this.report(b, T, "terminator has the wrong number of operands or targets");
+        return false;
+      }
+      return true;
+    };
+    switch (term.op) {
+      case TermOp.Jump:
+        expectCounts(0, 1);
+        break;
+      case TermOp.BrIf:
+        if (expectCounts(1, 2)) this.expectType(this.use(term.args[0]!, b, T, tree), Type.I32, b, T, "condition");
+        break;
+      case TermOp.BrTable:
+        if (expectCounts(1, "some")) this.expectType(this.use(term.args[0]!, b, T, tree), Type.I32, b, T, "index");
+        break;
+      case TermOp.Return: {
+        if (term.targets.length !== 0 || term.args.length !== fn.results.length) {
+          this.report(b, T, `return must carry ${fn.results.length} value(s)`);
+          break;
+        }
+        if (term.args.length === 1) this.expectType(this.use(term.args[0]!, b, T, tree), fn.results[0]!, b, T, "returned value");
+        break;
+      }
+      case TermOp.Trap:
+        expectCounts(0, 0);
+        if (!Number.isInteger(term.imm) || term.imm < 0 || term.imm >= TRAP_KIND_COUNT) {
+          this.report(b, T, `unknown trap kind ${term.imm}`);
+        }
+        break;
+      case TermOp.Unreachable:
+        expectCounts(0, 0);
+        break;
+      default:
+        this.report(b, T, `unknown terminator ${term.op}`);
+        return;
+    }
+    for (const target of term.targets) {
+      const dest = fn.blocks[target.block];
+      if (dest === undefined) {
+        this.report(b, T, `branch to unknown block${target.block}`);
+        continue;
+      }
+      if (target.block === 0) this.report(b, T, "branch to the entry block");
+      if (target.args.length !== dest.params.length) {
+        this.report(b, T, `block${target.block} takes ${dest.params.length} arguments, branch passes ${target.args.length}`);
+      }
+      target.args.forEach((arg, k) => {
+        const type = this.use(arg, b, T, tree);
+        const expected = dest.paramTypes[k];
+        if (expected !== undefined) this.expectType(type, expected, b, T, `argument ${k + 1} to block${target.block}`);
+      });
+    }
+  }
+}
+
+function checkSignature(sig: Signature, where: string, errors: VerifierError[]): void {
+  if (sig.results.length > 1) errors.push({ function: "", block: -1, inst: -1, text: "", message: `${where} returns more than one value` });
+  for (const type of [...sig.params, ...sig.results]) {
+    if (!isValueType(type)) errors.push({ function: "", block: -1, inst: -1, text: "", message: `${where} has an invalid type` });
+  }
+}
+
+function verifyModuleLevel(module: Module, errors: VerifierError[]): void {
+  const moduleError = (message: string): void => {
+    errors.push({ function: "", block: -1, inst: -1, text: "", message });
+  };
+  const funcNames = new Set<string>();
+  const claim = (name: string, what: string): void => {
+    if (!NAME.test(name)) moduleError(`${what} name '${name}' is not an identifier`);
+    if (funcNames.has(name)) moduleError(`duplicate name @${name}`);
+    funcNames.add(name);
+  };
+  module.imports.forEach((imp) => {
+    claim(imp.name, "import");
+    checkSignature(imp, `import @${imp.name}`, errors);
+  });
+  module.functions.forEach((fn) => {
+    claim(fn.name, "function");
+    checkSignature(fn, `function @${fn.name}`, errors);
+  });
+  module.types.forEach((sig, index) => {
+    checkSignature(sig, `type t${index}`, errors);
+  });
+  const globalNames = new Set<string>();
+  for (const global of module.globals) {
+    if (!NAME.test(global.name)) moduleError(`global name '${global.name}' is not an identifier`);
+    if (globalNames.has(global.name)) moduleError(`duplicate global $${global.name}`);
+    globalNames.add(global.name);
+    const isBig = typeof global.init === "bigint";
+    if (!isValueType(global.type) || isBig !== (global.type === Type.I64)) {
+      moduleError(`global $${global.name} has an initialiser of the wrong type`);
+    } else if (global.type === Type.I32 && ((global.init as number) | 0) !== global.init) {
+      moduleError(`global $${global.name}: i32 initialiser out of range`);
+    }
+  }
+  if (module.memory !== null) {
+    const { minPages, maxPages } = module.memory;
+    if (!Number.isInteger(minPages) || minPages < 0 || minPages > MAX_PAGES) moduleError("memory minimum out of range");
+    if (maxPages !== -1 && (!Number.isInteger(maxPages) || maxPages < minPages || maxPages > MAX_PAGES)) {
+      moduleError("memory maximum out of range");
+    }
+  }
+  for (const segment of module.data) {
+    if (module.memory === null) {
+      moduleError("data segment without a memory");
+      break;
+    }
+    if (segment.offset + segment.bytes.length > module.memory.minPages * 65536) {
+      moduleError(`data segment at ${segment.offset} does not fit the initial memory`);
+    }
+  }
+  module.table.forEach((entry, slot) => {
+    if (entry !== -1 && module.functions[entry] === undefined) moduleError(`table slot ${slot} names no function`);
+  });
+  if (module.start !== -1) {
+    const start = module.functions[module.start];
+    if (start === undefined) moduleError("start names no function");
+    else if (start.params.length > 0 || start.results.length > 0) moduleError("start function must take and return nothing");
+  }
+}
+
+/** Verifies a whole module; returns every error found (empty when the module is valid). */
+export function verify(module: Module): VerifierError[] {
+  const errors: VerifierError[] = [];
+  verifyModuleLevel(module, errors);
+  for (const fn of module.functions) new FunctionVerifier(module, fn, errors).run();
+  return errors;
+}
+
+/** Verifies one function of `module`. */
+export function verifyFunction(module: Module, fn: Function): VerifierError[] {
+  const errors: VerifierError[] = [];
+  new FunctionVerifier(module, fn, errors).run();
+  return errors;
+}
+
+export function verifyOrThrow(module: Module): void {
+  const errors = verify(module);
+  if (errors.length > 0) throw new VerifierFailure(errors);
+}

@@ -1,0 +1,444 @@
+/**
+ * A generator of random, well-formed, always-terminating IR modules, deterministic from a
+ * seed. Control flow is built from structured regions (straight code, if/else diamonds,
+ * switches, counted loops, early returns), so every CFG is reducible and every value use
+ * is dominated by its definition. Functions call only functions with a higher index
+ * (directly, or through constant table slots), so there is no recursion and every run
+ * ends — with a result or a trap (division by zero, bad conversions, memory bounds, null
+ * or mismatched table entries, explicit traps).
+ */
+
+import { type FunctionBuilder, ModuleBuilder } from "../../src/ir/builder.js";
+import type { Module } from "../../src/ir/ir.js";
+import { Op } from "../../src/ir/ops.js";
+import { TrapKind } from "../../src/ir/trap.js";
+import { Type } from "../../src/ir/types.js";
+
+export class Random {
+  private state: number;
+  constructor(seed: number) {
+    this.state = seed >>> 0 || 0x9e3779b9;
+  }
+  /** mulberry32 */
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) | 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+  range(lo: number, hi: number): number {
+    return lo + this.int(hi - lo + 1);
+  }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(items.length)]!;
+  }
+}
+
+const TYPES = [Type.I32, Type.I64, Type.F32, Type.F64];
+const I32_EDGES = [0, 1, -1, 2, 7, 31, 32, 255, -2147483648, 2147483647, 65535, -65536, 12345];
+const I64_EDGES = [0n, 1n, -1n, 63n, 64n, -(1n << 63n), (1n << 63n) - 1n, 1n << 32n, 0xffffffffn, -1234567890123n];
+const F_EDGES = [
+  0,
+  -0,
+  1,
+  -1,
+  0.5,
+  -2.5,
+  3.5,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  2147483648,
+  -2147483649,
+  9223372036854775807,
+  1e300,
+  1e-300,
+  4294967296.5,
+];
+
+const BIN_INT = [Op.Add, Op.Sub, Op.Mul, Op.DivS, Op.DivU, Op.RemS, Op.RemU, Op.And, Op.Or, Op.Xor];
+const BIN_INT_MORE = [Op.Shl, Op.ShrS, Op.ShrU, Op.Rotl, Op.Rotr];
+const BIN_FLOAT = [Op.Add, Op.Sub, Op.Mul, Op.Div, Op.Min, Op.Max, Op.Copysign];
+const UN_INT = [Op.Clz, Op.Ctz, Op.Popcnt, Op.Eqz, Op.Extend8S, Op.Extend16S];
+const UN_FLOAT = [Op.Neg, Op.Abs, Op.Sqrt, Op.Ceil, Op.Floor, Op.Trunc, Op.Nearest];
+const CMP_INT = [Op.Eq, Op.Ne, Op.LtS, Op.LtU, Op.GtS, Op.GtU, Op.LeS, Op.LeU, Op.GeS, Op.GeU];
+const CMP_FLOAT = [Op.Eq, Op.Ne, Op.Lt, Op.Gt, Op.Le, Op.Ge];
+
+export interface RandomModuleOptions {
+  functions?: number;
+  /** Allow trap-prone ops (division, trapping conversions, raw memory offsets). Default true. */
+  traps?: boolean;
+}
+
+interface Scope {
+  values: { id: number; type: Type }[];
+}
+
+class Generator {
+  private readonly rng: Random;
+  private readonly mb = new ModuleBuilder();
+  private readonly traps: boolean;
+  private fb!: FunctionBuilder;
+  private funcIndex = 0;
+  private budget = 0;
+
+  constructor(seed: number, private readonly options: RandomModuleOptions) {
+    this.rng = new Random(seed);
+    this.traps = options.traps ?? true;
+  }
+
+  build(): Module {
+    const rng = this.rng;
+    const mb = this.mb;
+    const hasMemory = rng.chance(0.7);
+    if (hasMemory) {
+      mb.setMemory(1, rng.chance(0.5) ? 3 : -1);
+      if (rng.chance(0.5)) mb.addData(rng.int(64), Uint8Array.from({ length: rng.range(1, 12) }, () => rng.int(256)));
+    }
+    const globalCount = rng.int(4);
+    for (let g = 0; g < globalCount; g++) {
+      const type = rng.pick(TYPES);
+      mb.addGlobal(`g${g}`, type, this.constValue(type), rng.chance(0.8));
+    }
+    const importCount = rng.int(3);
+    for (let h = 0; h < importCount; h++) {
+      const params = Array.from({ length: rng.int(3) }, () => rng.pick(TYPES));
+      mb.addImport(`h${h}`, params, rng.chance(0.7) ? [rng.pick(TYPES)] : []);
+    }
+    const count = this.options.functions ?? rng.range(1, 4);
+    for (let f = 0; f < count; f++) {
+      const params = Array.from({ length: rng.int(4) }, () => rng.pick(TYPES));
+      const results = f === 0 || rng.chance(0.8) ? [rng.pick(TYPES)] : [];
+      mb.declare(`f${f}`, params, results, { exported: f === 0 || rng.chance(0.3) });
+    }
+    const m = mb.module;
+    const tableSize = rng.int(count + 2);
+    for (let t = 0; t < tableSize; t++) m.table.push(rng.chance(0.8) ? rng.int(count) : -1);
+    for (let f = 0; f < count; f++) this.genFunction(f);
+    return m;
+  }
+
+  private constValue(type: Type): number | bigint {
+    const rng = this.rng;
+    switch (type) {
+      case Type.I32:
+        return rng.chance(0.6) ? rng.pick(I32_EDGES) : (rng.int(2 ** 32) | 0);
+      case Type.I64:
+        return rng.chance(0.6) ? rng.pick(I64_EDGES) : BigInt.asIntN(64, BigInt(rng.int(2 ** 32)) * 0x1_0000_0001n + 7n);
+      case Type.F32:
+        return Math.fround(rng.chance(0.6) ? rng.pick(F_EDGES) : (rng.next() - 0.5) * 1000);
+      default:
+        return rng.chance(0.6) ? rng.pick(F_EDGES) : (rng.next() - 0.5) * 1e6;
+    }
+  }
+
+  private genFunction(f: number): void {
+    this.funcIndex = f;
+    this.budget = this.rng.range(8, 40);
+    const fb = this.mb.define(f);
+    this.fb = fb;
+    const scope: Scope = { values: fb.entryParams.map((id, i) => ({ id, type: fb.fn.params[i]! })) };
+    this.genRegion(scope, 0);
+    this.genReturn(scope);
+  }
+
+  private valueOf(scope: Scope, type: Type): number {
+    const candidates = scope.values.filter((v) => v.type === type);
+    if (candidates.length > 0 && this.rng.chance(0.75)) return this.rng.pick(candidates).id;
+    const value = this.fb.const(type, this.constValue(type));
+    scope.values.push({ id: value, type });
+    return value;
+  }
+
+  private genReturn(scope: Scope): void {
+    const results = this.fb.fn.results;
+    if (results.length === 0) this.fb.ret();
+    else this.fb.ret(this.valueOf(scope, results[0]!));
+  }
+
+  private genRegion(scope: Scope, depth: number): void {
+    const steps = this.rng.range(1, 5);
+    for (let s = 0; s < steps && this.budget > 0; s++) {
+      this.budget--;
+      const roll = this.rng.next();
+      if (depth < 3 && roll < 0.12) this.genIf(scope, depth);
+      else if (depth < 2 && roll < 0.2) this.genLoop(scope, depth);
+      else if (depth < 3 && roll < 0.25) this.genSwitch(scope, depth);
+      else {
+        const count = this.rng.range(1, 4);
+        for (let i = 0; i < count; i++) this.genInst(scope);
+      }
+    }
+  }
+
+  private mergeTypes(): Type[] {
+    return Array.from({ length: this.rng.int(3) }, () => this.rng.pick(TYPES));
+  }
+
+  /** Ends the current branch: usually a jump to `merge`, sometimes an early return or a trap. */
+  private endBranch(scope: Scope, merge: number, types: Type[], mayLeave: boolean): void {
+    if (mayLeave && this.rng.chance(0.15)) {
+      if (this.traps && this.rng.chance(0.3)) this.fb.trap(this.rng.pick([TrapKind.Unreachable, TrapKind.IndexOutOfBounds]));
+      else this.genReturn(scope);
+      return;
+    }
+    this.fb.jump(
+      merge,
+      types.map((t) => this.valueOf(scope, t)),
+    );
+  }
+
+  private genIf(scope: Scope, depth: number): void {
+    const fb = this.fb;
+    const cond = this.valueOf(scope, Type.I32);
+    const types = this.mergeTypes();
+    const thenBlock = fb.block().id;
+    const elseBlock = fb.block().id;
+    const merge = fb.block(types);
+    fb.brIf(cond, thenBlock, [], elseBlock, []);
+    const leaveThen = this.rng.chance(0.5);
+    for (const [block, mayLeave] of [
+      [thenBlock, leaveThen],
+      [elseBlock, !leaveThen],
+    ] as const) {
+      fb.switchTo(block);
+      const inner: Scope = { values: [...scope.values] };
+      this.genRegion(inner, depth + 1);
+      this.endBranch(inner, merge.id, types, mayLeave);
+    }
+    fb.switchTo(merge.id);
+    merge.params.forEach((id, i) => {
+      scope.values.push({ id, type: types[i]! });
+    });
+  }
+
+  private genSwitch(scope: Scope, depth: number): void {
+    const fb = this.fb;
+    const index = this.valueOf(scope, Type.I32);
+    const types = this.mergeTypes();
+    const caseCount = this.rng.range(1, 4);
+    const blocks = Array.from({ length: caseCount + 1 }, () => fb.block().id);
+    const merge = fb.block(types);
+    const targets = blocks.map((block) => ({ block, args: [] as number[] }));
+    // cases may share a target
+    const cases = Array.from({ length: this.rng.range(1, 5) }, () => this.rng.pick(targets));
+    fb.brTable(index, cases, targets[targets.length - 1]!);
+    blocks.forEach((block, k) => {
+      fb.switchTo(block);
+      const inner: Scope = { values: [...scope.values] };
+      this.genRegion(inner, depth + 1);
+      this.endBranch(inner, merge.id, types, k > 0);
+    });
+    fb.switchTo(merge.id);
+    merge.params.forEach((id, i) => {
+      scope.values.push({ id, type: types[i]! });
+    });
+  }
+
+  /** A counted loop: header(counter, carried...) … counter-1 … br_if → header or exit. */
+  private genLoop(scope: Scope, depth: number): void {
+    const fb = this.fb;
+    const carried = this.mergeTypes();
+    const header = fb.block([Type.I32, ...carried]);
+    const exitTypes = this.mergeTypes();
+    const exit = fb.block(exitTypes);
+    const trips = fb.const(Type.I32, this.rng.range(1, 4));
+    fb.jump(header.id, [trips, ...carried.map((t) => this.valueOf(scope, t))]);
+    fb.switchTo(header.id);
+    const inner: Scope = { values: [...scope.values] };
+    header.params.forEach((id, i) => {
+      if (i > 0) inner.values.push({ id, type: carried[i - 1]! });
+    });
+    this.genRegion(inner, depth + 1);
+    const one = fb.const(Type.I32, 1);
+    const next = fb.binary(Op.Sub, header.params[0]!, one);
+    const zero = fb.const(Type.I32, 0);
+    const again = fb.binary(Op.GtS, next, zero);
+    fb.brIf(
+      again,
+      header.id,
+      [next, ...carried.map((t) => this.valueOf(inner, t))],
+      exit.id,
+      exitTypes.map((t) => this.valueOf(inner, t)),
+    );
+    fb.switchTo(exit.id);
+    exit.params.forEach((id, i) => {
+      scope.values.push({ id, type: exitTypes[i]! });
+    });
+  }
+
+  private genInst(scope: Scope): void {
+    const rng = this.rng;
+    const fb = this.fb;
+    const m = this.mb.module;
+    const type = rng.pick(TYPES);
+    const isInt = type === Type.I32 || type === Type.I64;
+    const roll = rng.next();
+    let result = -1;
+    let resultType = type;
+    if (roll < 0.3) {
+      let ops = isInt ? [...BIN_INT_MORE, ...BIN_INT] : BIN_FLOAT;
+      if (!this.traps && isInt) ops = BIN_INT_MORE.concat([Op.Add, Op.Sub, Op.Mul, Op.And, Op.Or, Op.Xor]);
+      result = fb.binary(rng.pick(ops), this.valueOf(scope, type), this.valueOf(scope, type));
+    } else if (roll < 0.4) {
+      const op = rng.pick(isInt ? (type === Type.I64 ? [...UN_INT, Op.Extend32S] : UN_INT) : UN_FLOAT);
+      result = fb.unary(op, this.valueOf(scope, type));
+      if (op === Op.Eqz) resultType = Type.I32;
+    } else if (roll < 0.5) {
+      result = fb.binary(rng.pick(isInt ? CMP_INT : CMP_FLOAT), this.valueOf(scope, type), this.valueOf(scope, type));
+      resultType = Type.I32;
+    } else if (roll < 0.6) {
+      const conv = this.genConvert(scope, type);
+      if (conv === null) return;
+      [result, resultType] = conv;
+    } else if (roll < 0.65) {
+      result = fb.select(this.valueOf(scope, Type.I32), this.valueOf(scope, type), this.valueOf(scope, type));
+    } else if (roll < 0.75 && m.memory !== null) {
+      this.genMemory(scope, type);
+      return;
+    } else if (roll < 0.82 && m.globals.length > 0) {
+      const g = rng.int(m.globals.length);
+      const global = m.globals[g]!;
+      if (global.mutable && rng.chance(0.5)) {
+        fb.globalSet(g, this.valueOf(scope, global.type));
+        return;
+      }
+      result = fb.globalGet(g);
+      resultType = global.type;
+    } else if (roll < 0.92) {
+      const call = this.genCall(scope);
+      if (call === null) return;
+      [result, resultType] = call;
+    } else if (this.traps && roll < 0.94) {
+      const cond = fb.binary(Op.Eq, this.valueOf(scope, Type.I32), fb.const(Type.I32, rng.pick([12345, 7, -1])));
+      fb.trapIf(cond, rng.pick([TrapKind.Unreachable, TrapKind.IndexOutOfBounds, TrapKind.NegativeArrayLength]));
+      return;
+    } else {
+      result = fb.const(type, this.constValue(type));
+    }
+    if (result >= 0) scope.values.push({ id: result, type: resultType });
+  }
+
+  private genConvert(scope: Scope, to: Type): [number, Type] | null {
+    const rng = this.rng;
+    const fb = this.fb;
+    const from = rng.pick(TYPES);
+    const fromInt = from === Type.I32 || from === Type.I64;
+    const toInt = to === Type.I32 || to === Type.I64;
+    const a = this.valueOf(scope, from);
+    let op: Op;
+    if (fromInt && toInt) {
+      if (from === to) return null;
+      op = from === Type.I64 ? Op.Wrap : rng.pick([Op.ExtendS, Op.ExtendU]);
+    } else if (!fromInt && toInt) {
+      op = rng.pick(this.traps ? [Op.TruncS, Op.TruncU, Op.TruncSatS, Op.TruncSatU] : [Op.TruncSatS, Op.TruncSatU]);
+    } else if (fromInt && !toInt) {
+      const sameWidth = (from === Type.I32) === (to === Type.F32);
+      op = sameWidth && rng.chance(0.3) ? Op.Reinterpret : rng.pick([Op.ConvertS, Op.ConvertU]);
+    } else {
+      if (from === to) return null;
+      op = from === Type.F64 ? Op.Demote : Op.Promote;
+    }
+    return [fb.convert(op, to, a), to];
+  }
+
+  private genMemory(scope: Scope, type: Type): void {
+    const rng = this.rng;
+    const fb = this.fb;
+    const raw = this.valueOf(scope, Type.I32);
+    // mostly in bounds of the first page; sometimes raw (may trap)
+    const address = this.traps && rng.chance(0.1) ? raw : fb.binary(Op.And, raw, fb.const(Type.I32, 0xfff8));
+    const offset = rng.chance(0.7) ? 0 : rng.int(16);
+    const isInt = type === Type.I32 || type === Type.I64;
+    if (rng.chance(0.5)) {
+      const narrow = type === Type.I64 ? [Op.Store8, Op.Store16, Op.Store32] : [Op.Store8, Op.Store16];
+      const op = isInt && rng.chance(0.5) ? rng.pick(narrow) : Op.Store;
+      fb.store(op, address, this.valueOf(scope, type), offset);
+      return;
+    }
+    const narrowLoads = [Op.Load8S, Op.Load8U, Op.Load16S, Op.Load16U];
+    if (type === Type.I64) narrowLoads.push(Op.Load32S, Op.Load32U);
+    const op = isInt && rng.chance(0.5) ? rng.pick(narrowLoads) : Op.Load;
+    scope.values.push({ id: fb.load(op, type, address, offset), type });
+    if (rng.chance(0.1)) {
+      const delta = fb.const(Type.I32, rng.int(2));
+      scope.values.push({ id: rng.chance(0.5) ? fb.memoryGrow(delta) : fb.memorySize(), type: Type.I32 });
+    }
+  }
+
+  private genCall(scope: Scope): [number, Type] | null {
+    const rng = this.rng;
+    const fb = this.fb;
+    const m = this.mb.module;
+    const f = this.funcIndex;
+    const kind = rng.int(3);
+    if (kind === 0 && f + 1 < m.functions.length) {
+      const callee = rng.range(f + 1, m.functions.length - 1);
+      const sig = m.functions[callee]!;
+      const result = fb.call(
+        callee,
+        sig.params.map((t) => this.valueOf(scope, t)),
+      );
+      return result < 0 ? null : [result, sig.results[0]!];
+    }
+    if (kind === 1 && m.imports.length > 0) {
+      const h = rng.int(m.imports.length);
+      const imp = m.imports[h]!;
+      const result = fb.callHost(
+        h,
+        imp.params.map((t) => this.valueOf(scope, t)),
+      );
+      return result < 0 ? null : [result, imp.results[0]!];
+    }
+    if (kind === 2 && m.table.length > 0) {
+      // only slots whose target cannot recurse back (higher index), or null/mismatch traps
+      const slots = m.table.map((target, slot) => ({ target, slot })).filter((e) => e.target > f || (this.traps && e.target < 0));
+      if (slots.length === 0) return null;
+      const { target, slot } = rng.pick(slots);
+      let sig = target >= 0 ? m.functions[target]! : { params: [Type.I32], results: [Type.I32] };
+      if (this.traps && rng.chance(0.1)) sig = { params: [Type.F64], results: [] };
+      const index = fb.const(Type.I32, slot);
+      const result = fb.callIndirect(
+        { params: sig.params, results: sig.results },
+        index,
+        sig.params.map((t) => this.valueOf(scope, t)),
+      );
+      return result < 0 ? null : [result, sig.results[0]!];
+    }
+    return null;
+  }
+}
+
+export function randomModule(seed: number, options: RandomModuleOptions = {}): Module {
+  return new Generator(seed, options).build();
+}
+
+/** A deterministic host for random modules: every import folds its arguments into a value. */
+export function randomHost(module: Module, log: string[]): Record<string, Record<string, (...args: unknown[]) => unknown>> {
+  const env: Record<string, (...args: unknown[]) => unknown> = {};
+  for (const imp of module.imports) {
+    env[imp.field] = (...args: unknown[]) => {
+      log.push(`${imp.name}(${args.map((a) => formatScalar(a)).join(", ")})`);
+      const result = imp.results[0];
+      if (result === undefined) return undefined;
+      let acc = 17n;
+      for (const a of args) acc = BigInt.asIntN(64, acc * 31n + (typeof a === "bigint" ? a : BigInt(Math.trunc(Number(a) || 0) | 0)));
+      if (result === Type.I64) return acc;
+      if (result === Type.I32) return Number(BigInt.asIntN(32, acc));
+      return Number(acc % 1000n) / 8;
+    };
+  }
+  return { env };
+}
+
+export function formatScalar(value: unknown): string {
+  if (typeof value === "number" && Object.is(value, -0)) return "-0";
+  return String(value);
+}
