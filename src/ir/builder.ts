@@ -13,12 +13,12 @@
 import {
   type BlockCall,
   type BlockId,
+  emptyModule,
   type FuncId,
-  type Function,
   type Global,
   type Inst,
+  type IrFunction,
   type Module,
-  emptyModule,
   NO_LOC,
   type Terminator,
   type ValueId,
@@ -55,8 +55,13 @@ export class ModuleBuilder {
   }
 
   /** Declares a function (so that calls to it can be built) without a body builder. */
-  declare(name: string, params: Type[], results: Type[], options: { exported?: boolean; loc?: number } = {}): FuncId {
-    const fn: Function = {
+  declare(
+    name: string,
+    params: Type[],
+    results: Type[],
+    options: { exported?: boolean; loc?: number } = {},
+  ): FuncId {
+    const fn: IrFunction = {
       name,
       params: [...params],
       results: [...results],
@@ -91,7 +96,7 @@ export class ModuleBuilder {
 export class FunctionBuilder {
   readonly module: Module;
   readonly id: FuncId;
-  readonly fn: Function;
+  readonly fn: IrFunction;
   /** The entry block's parameters (the function's arguments). */
   readonly entryParams: ValueId[];
   private readonly types: Type[] = [];
@@ -231,7 +236,13 @@ export class FunctionBuilder {
     this.terminate({ op: TermOp.Jump, args: [], targets: [{ block, args }], imm: 0, loc: this.loc });
   }
 
-  brIf(cond: ValueId, thenBlock: BlockId, thenArgs: ValueId[], elseBlock: BlockId, elseArgs: ValueId[]): void {
+  brIf(
+    cond: ValueId,
+    thenBlock: BlockId,
+    thenArgs: ValueId[],
+    elseBlock: BlockId,
+    elseArgs: ValueId[],
+  ): void {
     this.terminate({
       op: TermOp.BrIf,
       args: [cond],
@@ -245,11 +256,23 @@ export class FunctionBuilder {
   }
 
   brTable(index: ValueId, cases: BlockCall[], defaultTarget: BlockCall): void {
-    this.terminate({ op: TermOp.BrTable, args: [index], targets: [...cases, defaultTarget], imm: 0, loc: this.loc });
+    this.terminate({
+      op: TermOp.BrTable,
+      args: [index],
+      targets: [...cases, defaultTarget],
+      imm: 0,
+      loc: this.loc,
+    });
   }
 
   ret(value?: ValueId): void {
-    this.terminate({ op: TermOp.Return, args: value === undefined ? [] : [value], targets: [], imm: 0, loc: this.loc });
+    this.terminate({
+      op: TermOp.Return,
+      args: value === undefined ? [] : [value],
+      targets: [],
+      imm: 0,
+      loc: this.loc,
+    });
   }
 
   trap(kind: TrapKind): void {

@@ -8,7 +8,7 @@
  * by block id.
  */
 
-import type { Function } from "./ir.js";
+import type { IrFunction } from "./ir.js";
 
 export interface DomTree {
   /** Reachable blocks in reverse postorder (entry first). */
@@ -21,7 +21,7 @@ export interface DomTree {
   preds: number[][];
 }
 
-export function computePredecessors(fn: Function): number[][] {
+export function computePredecessors(fn: IrFunction): number[][] {
   const preds: number[][] = fn.blocks.map(() => []);
   fn.blocks.forEach((block, id) => {
     for (const target of block.term.targets) {
@@ -33,7 +33,7 @@ export function computePredecessors(fn: Function): number[][] {
 }
 
 /** Iterative DFS postorder from the entry; successors visited in target order. */
-function reversePostorder(fn: Function): Int32Array {
+function reversePostorder(fn: IrFunction): Int32Array {
   const count = fn.blocks.length;
   const state = new Uint8Array(count); // 0 new, 1 on stack, 2 done
   const order: number[] = [];
@@ -62,7 +62,7 @@ function reversePostorder(fn: Function): Int32Array {
   return Int32Array.from(order);
 }
 
-export function computeDominators(fn: Function): DomTree {
+export function computeDominators(fn: IrFunction): DomTree {
   const count = fn.blocks.length;
   const rpo = reversePostorder(fn);
   const rpoIndex = new Int32Array(count).fill(-1);
@@ -115,7 +115,7 @@ export function dominates(tree: DomTree, a: number, b: number): boolean {
  * not dominate the source: each one is a second entry into a loop, so the CFG is
  * irreducible. Empty for a reducible CFG.
  */
-export function irreducibleEdges(fn: Function, tree: DomTree): [number, number][] {
+export function irreducibleEdges(fn: IrFunction, tree: DomTree): [number, number][] {
   const bad: [number, number][] = [];
   for (const block of tree.rpo) {
     for (const target of fn.blocks[block]!.term.targets) {

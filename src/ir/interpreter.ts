@@ -11,8 +11,16 @@
  * Clarity wins over speed here; the Wasm tiers are the fast path.
  */
 
-import { type Function, type Inst, locLine, type Module, PAGE_SIZE, valueTypes } from "./ir.js";
-import { coerce, evalBinary, evalCompare, evalConvert, evalUnary, NumericTrap, type Scalar } from "./numeric.js";
+import { type Inst, type IrFunction, locLine, type Module, PAGE_SIZE, valueTypes } from "./ir.js";
+import {
+  coerce,
+  evalBinary,
+  evalCompare,
+  evalConvert,
+  evalUnary,
+  NumericTrap,
+  type Scalar,
+} from "./numeric.js";
 import { Op, OpKind, opInfo, TermOp } from "./ops.js";
 import { type GuestFrame, TrapError, TrapKind } from "./trap.js";
 import { signaturesEqual, Type } from "./types.js";
@@ -42,7 +50,7 @@ export class LinkError extends Error {
 }
 
 interface Frame {
-  fn: Function;
+  fn: IrFunction;
   regs: Scalar[];
   /** Type of each value id of `fn` (operand types decide how ops behave). */
   types: Uint8Array;
@@ -77,12 +85,14 @@ export class Interpreter {
     this.maxPages = Math.min(moduleMax, options.maxMemoryPages ?? 65536);
     this.hostFunctions = module.imports.map((imp) => {
       const fn = options.imports?.[imp.module]?.[imp.field];
-      if (typeof fn !== "function") throw new LinkError(`missing import ${imp.module}.${imp.field} (@${imp.name})`);
+      if (typeof fn !== "function")
+        throw new LinkError(`missing import ${imp.module}.${imp.field} (@${imp.name})`);
       return fn;
     });
     this.globals = module.globals.map((g) => g.init);
     const minPages = module.memory?.minPages ?? 0;
-    if (minPages > this.maxPages) throw new LinkError(`initial memory (${minPages} pages) exceeds the memory limit`);
+    if (minPages > this.maxPages)
+      throw new LinkError(`initial memory (${minPages} pages) exceeds the memory limit`);
     this.memoryBuffer = new ArrayBuffer(minPages * PAGE_SIZE);
     this.view = new DataView(this.memoryBuffer);
     const bytes = new Uint8Array(this.memoryBuffer);
@@ -98,7 +108,8 @@ export class Interpreter {
 
   /** Calls a function by name or index with host values (numbers, or bigints for i64). */
   call(nameOrId: string | number, args: readonly unknown[] = []): Scalar | undefined {
-    const id = typeof nameOrId === "number" ? nameOrId : this.module.functions.findIndex((f) => f.name === nameOrId);
+    const id =
+      typeof nameOrId === "number" ? nameOrId : this.module.functions.findIndex((f) => f.name === nameOrId);
     const fn = this.module.functions[id];
     if (fn === undefined) throw new Error(`no function ${String(nameOrId)}`);
     if (args.length !== fn.params.length) {
@@ -110,7 +121,7 @@ export class Interpreter {
     );
   }
 
-  private newFrame(fn: Function, id: number, args: Scalar[]): Frame {
+  private newFrame(fn: IrFunction, id: number, args: Scalar[]): Frame {
     const types = this.typeTables[id]!;
     const regs: Scalar[] = new Array(types.length).fill(0);
     const params = fn.blocks[0]!.params;
@@ -183,7 +194,7 @@ export class Interpreter {
           case TermOp.BrTable: {
             const index = (regs[term.args[0]!] as number) >>> 0;
             const cases = term.targets.length - 1;
-            this.branch(frame, index < cases ? index : cases);
+            this.branch(frame, Math.min(index, cases));
             break;
           }
           case TermOp.Return: {
@@ -231,7 +242,8 @@ export class Interpreter {
     const calleeId = this.module.table[index]!;
     if (calleeId < 0) throw new NumericTrap(TrapKind.NullFunction);
     const callee = this.module.functions[calleeId]!;
-    if (!signaturesEqual(callee, this.module.types[inst.imm]!)) throw new NumericTrap(TrapKind.SignatureMismatch);
+    if (!signaturesEqual(callee, this.module.types[inst.imm]!))
+      throw new NumericTrap(TrapKind.SignatureMismatch);
     return calleeId;
   }
 
@@ -340,7 +352,11 @@ export class Interpreter {
     const view = this.view;
     const value = regs[inst.args[1]!]!;
     const low = (bits: number): number =>
-      typeof value === "bigint" ? Number(BigInt.asUintN(bits, value)) : bits === 32 ? value : value & ((1 << bits) - 1);
+      typeof value === "bigint"
+        ? Number(BigInt.asUintN(bits, value))
+        : bits === 32
+          ? value
+          : value & ((1 << bits) - 1);
     switch (inst.op) {
       case Op.Store:
         switch (valueType) {

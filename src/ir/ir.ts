@@ -64,7 +64,7 @@ export interface Block {
   term: Terminator;
 }
 
-export interface Function {
+export interface IrFunction {
   name: string;
   params: Type[];
   results: Type[];
@@ -110,7 +110,7 @@ export interface Module {
   globals: Global[];
   memory: Memory | null;
   data: DataSegment[];
-  functions: Function[];
+  functions: IrFunction[];
   /** The function table used by `call_indirect`: function indices, -1 for a null entry. */
   table: FuncId[];
   /** A function run once at instantiation, before any export (-1 for none). */
@@ -149,12 +149,12 @@ export function emptyModule(): Module {
   };
 }
 
-export function functionSignature(fn: Function): Signature {
+export function functionSignature(fn: IrFunction): Signature {
   return { params: fn.params, results: fn.results };
 }
 
 /** One past the highest value id used in `fn` (the size a value-indexed side table needs). */
-export function valueCount(fn: Function): number {
+export function valueCount(fn: IrFunction): number {
   let max = -1;
   for (const block of fn.blocks) {
     for (const param of block.params) if (param > max) max = param;
@@ -164,7 +164,7 @@ export function valueCount(fn: Function): number {
 }
 
 /** A table from value id to its type (`Type.None` for ids with no definition). */
-export function valueTypes(fn: Function): Uint8Array {
+export function valueTypes(fn: IrFunction): Uint8Array {
   const types = new Uint8Array(valueCount(fn)).fill(255);
   for (const block of fn.blocks) {
     for (let i = 0; i < block.params.length; i++) types[block.params[i]!] = block.paramTypes[i]!;

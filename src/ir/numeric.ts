@@ -41,7 +41,9 @@ export function coerce(type: Type, value: unknown): Scalar {
     case Type.I32:
       return typeof value === "bigint" ? Number(BigInt.asIntN(32, value)) : Number(value) | 0;
     case Type.I64:
-      return typeof value === "bigint" ? BigInt.asIntN(64, value) : BigInt.asIntN(64, BigInt(Math.trunc(Number(value) || 0)));
+      return typeof value === "bigint"
+        ? BigInt.asIntN(64, value)
+        : BigInt.asIntN(64, BigInt(Math.trunc(Number(value) || 0)));
     case Type.F32:
       return Math.fround(Number(value));
     default:
@@ -144,10 +146,10 @@ function binaryI32(op: Op, a: number, b: number): number {
       return Math.trunc((a >>> 0) / (b >>> 0)) | 0;
     case Op.RemS:
       if (b === 0) throw new NumericTrap(TrapKind.IntegerDivideByZero);
-      return a % b | 0;
+      return (a % b) | 0;
     case Op.RemU:
       if (b === 0) throw new NumericTrap(TrapKind.IntegerDivideByZero);
-      return (a >>> 0) % (b >>> 0) | 0;
+      return ((a >>> 0) % (b >>> 0)) | 0;
     case Op.And:
       return a & b;
     case Op.Or:
@@ -386,8 +388,8 @@ export function evalCompare(op: Op, type: Type, a: Scalar, b: Scalar): number {
 
 const TWO_31 = 2147483648;
 const TWO_32 = 4294967296;
-const TWO_63 = 9223372036854775808;
-const TWO_64 = 18446744073709551616;
+const TWO_63 = 2 ** 63;
+const TWO_64 = 2 ** 64;
 
 function truncToInt(x: number, to: Type, signed: boolean, saturate: boolean): Scalar {
   if (Number.isNaN(x)) {

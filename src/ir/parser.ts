@@ -9,11 +9,11 @@
 import {
   type Block,
   type BlockCall,
-  type Function,
-  type Inst,
   emptyModule,
-  makeLoc,
+  type Inst,
+  type IrFunction,
   type Module,
+  makeLoc,
   NO_LOC,
   type Terminator,
 } from "./ir.js";
@@ -87,7 +87,12 @@ function lex(source: string, file: string): Token[] {
       pos++;
       if (!IDENT_START.test(source[pos] ?? "")) fail(`expected a name after '${ch}'`);
       while (pos < source.length && IDENT_CHAR.test(source[pos]!)) pos++;
-      tokens.push({ kind: ch === "@" ? Tok.FuncName : Tok.GlobalName, text: source.slice(start + 1, pos), line, col });
+      tokens.push({
+        kind: ch === "@" ? Tok.FuncName : Tok.GlobalName,
+        text: source.slice(start + 1, pos),
+        line,
+        col,
+      });
       continue;
     }
     if (IDENT_START.test(ch)) {
@@ -124,7 +129,13 @@ function lex(source: string, file: string): Token[] {
         }
       }
       pos++;
-      tokens.push({ kind: Tok.String, text: source.slice(start, pos), bytes: Uint8Array.from(bytes), line, col });
+      tokens.push({
+        kind: Tok.String,
+        text: source.slice(start, pos),
+        bytes: Uint8Array.from(bytes),
+        line,
+        col,
+      });
       continue;
     }
     if (ch === "-" && source[pos + 1] === ">") {
@@ -331,7 +342,8 @@ class Parser {
         case "type": {
           this.pos++;
           const index = this.parseIndexed(TYPE_REF, "a type name (tN)");
-          if (index !== m.types.length) this.fail(`type t${index} out of order: expected t${m.types.length}`, token);
+          if (index !== m.types.length)
+            this.fail(`type t${index} out of order: expected t${m.types.length}`, token);
           this.expectPunct("=");
           m.types.push(this.parseSignature());
           break;
@@ -415,7 +427,7 @@ class Parser {
     }
   }
 
-  private parseFunction(): Function {
+  private parseFunction(): IrFunction {
     let exported = false;
     if (this.isIdent("export")) {
       this.pos++;
@@ -426,12 +438,13 @@ class Parser {
     const sig = this.parseSignature();
     const loc = this.parseLoc();
     this.expectPunct("{");
-    const fn: Function = { name, params: sig.params, results: sig.results, exported, blocks: [], loc };
+    const fn: IrFunction = { name, params: sig.params, results: sig.results, exported, blocks: [], loc };
     const blockRefs: { token: Token; block: number }[] = [];
     while (!this.isPunct("}")) {
       const labelToken = this.token;
       const id = this.parseIndexed(BLOCK_NAME, "a block label (blockN:)");
-      if (id !== fn.blocks.length) this.fail(`block${id} out of order: expected block${fn.blocks.length}`, labelToken);
+      if (id !== fn.blocks.length)
+        this.fail(`block${id} out of order: expected block${fn.blocks.length}`, labelToken);
       fn.blocks.push(this.parseBlock(blockRefs));
     }
     this.pos++;
@@ -585,9 +598,13 @@ class Parser {
         break;
       case OpKind.Call:
       case OpKind.CallHost:
-        this.refer(op === Op.Call ? "function" : "import", this.expectKind(Tok.FuncName, "an @name"), (index) => {
-          inst.imm = index;
-        });
+        this.refer(
+          op === Op.Call ? "function" : "import",
+          this.expectKind(Tok.FuncName, "an @name"),
+          (index) => {
+            inst.imm = index;
+          },
+        );
         this.expectPunct("(");
         inst.args.push(...this.parseValueList(")"));
         break;

@@ -8,8 +8,8 @@
 import {
   type Block,
   type BlockCall,
-  type Function,
   type Inst,
+  type IrFunction,
   locCol,
   locLine,
   type Module,
@@ -138,7 +138,7 @@ function formatBlockHeader(block: Block, id: number): string {
   return `block${id}(${params}):`;
 }
 
-export function printFunction(module: Module, fn: Function): string {
+export function printFunction(module: Module, fn: IrFunction): string {
   const lines: string[] = [];
   const sig = formatSignature({ params: fn.params, results: fn.results });
   lines.push(`${fn.exported ? "export " : ""}func @${fn.name}${sig}${formatLoc(fn.loc)} {`);
@@ -168,7 +168,8 @@ export function printModule(module: Module): string {
   }
   for (const global of module.globals) {
     const mut = global.mutable ? " mut" : "";
-    const init = typeof global.init === "bigint" ? global.init.toString() : formatConst(global.type, global.init, 0n);
+    const init =
+      typeof global.init === "bigint" ? global.init.toString() : formatConst(global.type, global.init, 0n);
     lines.push(`global $${global.name}: ${typeName(global.type)}${mut} = ${init}`);
   }
   if (module.table.length > 0) {

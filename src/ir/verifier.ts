@@ -17,7 +17,7 @@
  */
 
 import { computeDominators, dominates, irreducibleEdges } from "./dominance.js";
-import type { Block, Function, Inst, Module, Terminator } from "./ir.js";
+import type { Block, Inst, IrFunction, Module, Terminator } from "./ir.js";
 import { Op, OperandClass, OpKind, opInfo, opName, TermOp } from "./ops.js";
 import { formatInst, formatTerminator } from "./printer.js";
 import { TRAP_KIND_COUNT } from "./trap.js";
@@ -112,14 +112,15 @@ class FunctionVerifier {
 
   constructor(
     private readonly module: Module,
-    private readonly fn: Function,
+    private readonly fn: IrFunction,
     private readonly errors: VerifierError[],
   ) {}
 
   private report(block: number, index: number, message: string): void {
     const b = this.fn.blocks[block];
     let text = "";
-    if (b !== undefined && index >= 0 && b.insts[index] !== undefined) text = formatInst(this.module, b.insts[index]!);
+    if (b !== undefined && index >= 0 && b.insts[index] !== undefined)
+      text = formatInst(this.module, b.insts[index]!);
     if (b !== undefined && index === TERMINATOR_INDEX) text = formatTerminator(b.term);
     this.errors.push({ function: this.fn.name, block, inst: index, text, message });
   }
@@ -153,14 +154,15 @@ class FunctionVerifier {
     }
     // pass 1: definitions
     fn.blocks.forEach((block, b) => {
-      if (block.params.length !== block.paramTypes.length) this.report(b, -1, "block parameter list is malformed");
+      if (block.params.length !== block.paramTypes.length)
+        this.report(b, -1, "block parameter list is malformed");
       block.params.forEach((value, i) => {
         const type = block.paramTypes[i] ?? Type.None;
         if (!isValueType(type)) this.report(b, -1, `block parameter v${value} has invalid type`);
         this.define(value, type, b, -1);
       });
       block.insts.forEach((inst, i) => {
-        if ((inst.result < 0) !== (inst.type === Type.None)) {
+        if (inst.result < 0 !== (inst.type === Type.None)) {
           this.report(b, i, "result and result type disagree");
         } else if (inst.result >= 0) {
           this.define(inst.result, inst.type, b, i);
@@ -176,7 +178,11 @@ class FunctionVerifier {
       this.checkTerminator(block.term, b, tree);
     });
     for (const [source, target] of irreducibleEdges(fn, tree)) {
-      this.report(source, TERMINATOR_INDEX, `irreducible control flow: edge to block${target} enters a loop twice`);
+      this.report(
+        source,
+        TERMINATOR_INDEX,
+        `irreducible control flow: edge to block${target} enters a loop twice`,
+      );
     }
   }
 
@@ -225,7 +231,11 @@ class FunctionVerifier {
     }
     const resultType = sig.results[0] ?? Type.None;
     if (inst.type !== resultType) {
-      this.report(block, index, `call result type ${typeName(inst.type)} does not match callee's ${typeName(resultType)}`);
+      this.report(
+        block,
+        index,
+        `call result type ${typeName(inst.type)} does not match callee's ${typeName(resultType)}`,
+      );
     }
   }
 
@@ -260,8 +270,10 @@ class FunctionVerifier {
       case OpKind.Const:
         needsResult(true);
         arity(0);
-        if (inst.type === Type.I32 && (inst.imm | 0) !== inst.imm) this.report(b, i, "i32 constant out of range");
-        if (inst.type === Type.I64 && BigInt.asIntN(64, inst.big) !== inst.big) this.report(b, i, "i64 constant out of range");
+        if (inst.type === Type.I32 && (inst.imm | 0) !== inst.imm)
+          this.report(b, i, "i32 constant out of range");
+        if (inst.type === Type.I64 && BigInt.asIntN(64, inst.big) !== inst.big)
+          this.report(b, i, "i64 constant out of range");
         if (inst.type === Type.F32 && !Number.isNaN(inst.imm) && Math.fround(inst.imm) !== inst.imm) {
           this.report(b, i, "f32 constant is not representable");
         }
@@ -275,7 +287,8 @@ class FunctionVerifier {
         if (a !== Type.None && c !== Type.None && a !== c) {
           this.report(b, i, `operands of ${info.name} have different types (${typeName(a)}, ${typeName(c)})`);
         }
-        if (a !== Type.None && !operandOk(info.operands, a)) this.report(b, i, `${info.name} does not take ${typeName(a)}`);
+        if (a !== Type.None && !operandOk(info.operands, a))
+          this.report(b, i, `${info.name} does not take ${typeName(a)}`);
         const expected = info.kind === OpKind.Compare ? Type.I32 : a;
         if (a !== Type.None) this.expectType(inst.type, expected, b, i, "result");
         return;
@@ -284,7 +297,8 @@ class FunctionVerifier {
         needsResult(true);
         if (!arity(1)) return;
         const a = this.use(inst.args[0]!, b, i, tree);
-        if (a !== Type.None && !operandOk(info.operands, a)) this.report(b, i, `${info.name} does not take ${typeName(a)}`);
+        if (a !== Type.None && !operandOk(info.operands, a))
+          this.report(b, i, `${info.name} does not take ${typeName(a)}`);
         if (a !== Type.None) this.expectType(inst.type, inst.op === Op.Eqz ? Type.I32 : a, b, i, "result");
         return;
       }
@@ -303,7 +317,8 @@ class FunctionVerifier {
         this.expectType(this.use(inst.args[0]!, b, i, tree), Type.I32, b, i, "select condition");
         const x = this.use(inst.args[1]!, b, i, tree);
         const y = this.use(inst.args[2]!, b, i, tree);
-        if (x !== Type.None && y !== Type.None && x !== y) this.report(b, i, "select operands have different types");
+        if (x !== Type.None && y !== Type.None && x !== y)
+          this.report(b, i, "select operands have different types");
         if (x !== Type.None) this.expectType(inst.type, x, b, i, "result");
         return;
       }
@@ -428,17 +443,20 @@ class FunctionVerifier {
         expectCounts(0, 1);
         break;
       case TermOp.BrIf:
-        if (expectCounts(1, 2)) this.expectType(this.use(term.args[0]!, b, T, tree), Type.I32, b, T, "condition");
+        if (expectCounts(1, 2))
+          this.expectType(this.use(term.args[0]!, b, T, tree), Type.I32, b, T, "condition");
         break;
       case TermOp.BrTable:
-        if (expectCounts(1, "some")) this.expectType(this.use(term.args[0]!, b, T, tree), Type.I32, b, T, "index");
+        if (expectCounts(1, "some"))
+          this.expectType(this.use(term.args[0]!, b, T, tree), Type.I32, b, T, "index");
         break;
       case TermOp.Return: {
         if (term.targets.length !== 0 || term.args.length !== fn.results.length) {
           this.report(b, T, `return must carry ${fn.results.length} value(s)`);
           break;
         }
-        if (term.args.length === 1) this.expectType(this.use(term.args[0]!, b, T, tree), fn.results[0]!, b, T, "returned value");
+        if (term.args.length === 1)
+          this.expectType(this.use(term.args[0]!, b, T, tree), fn.results[0]!, b, T, "returned value");
         break;
       }
       case TermOp.Trap:
@@ -462,21 +480,34 @@ class FunctionVerifier {
       }
       if (target.block === 0) this.report(b, T, "branch to the entry block");
       if (target.args.length !== dest.params.length) {
-        this.report(b, T, `block${target.block} takes ${dest.params.length} arguments, branch passes ${target.args.length}`);
+        this.report(
+          b,
+          T,
+          `block${target.block} takes ${dest.params.length} arguments, branch passes ${target.args.length}`,
+        );
       }
       target.args.forEach((arg, k) => {
         const type = this.use(arg, b, T, tree);
         const expected = dest.paramTypes[k];
-        if (expected !== undefined) this.expectType(type, expected, b, T, `argument ${k + 1} to block${target.block}`);
+        if (expected !== undefined)
+          this.expectType(type, expected, b, T, `argument ${k + 1} to block${target.block}`);
       });
     }
   }
 }
 
 function checkSignature(sig: Signature, where: string, errors: VerifierError[]): void {
-  if (sig.results.length > 1) errors.push({ function: "", block: -1, inst: -1, text: "", message: `${where} returns more than one value` });
+  if (sig.results.length > 1)
+    errors.push({
+      function: "",
+      block: -1,
+      inst: -1,
+      text: "",
+      message: `${where} returns more than one value`,
+    });
   for (const type of [...sig.params, ...sig.results]) {
-    if (!isValueType(type)) errors.push({ function: "", block: -1, inst: -1, text: "", message: `${where} has an invalid type` });
+    if (!isValueType(type))
+      errors.push({ function: "", block: -1, inst: -1, text: "", message: `${where} has an invalid type` });
   }
 }
 
@@ -515,7 +546,8 @@ function verifyModuleLevel(module: Module, errors: VerifierError[]): void {
   }
   if (module.memory !== null) {
     const { minPages, maxPages } = module.memory;
-    if (!Number.isInteger(minPages) || minPages < 0 || minPages > MAX_PAGES) moduleError("memory minimum out of range");
+    if (!Number.isInteger(minPages) || minPages < 0 || minPages > MAX_PAGES)
+      moduleError("memory minimum out of range");
     if (maxPages !== -1 && (!Number.isInteger(maxPages) || maxPages < minPages || maxPages > MAX_PAGES)) {
       moduleError("memory maximum out of range");
     }
@@ -530,12 +562,14 @@ function verifyModuleLevel(module: Module, errors: VerifierError[]): void {
     }
   }
   module.table.forEach((entry, slot) => {
-    if (entry !== -1 && module.functions[entry] === undefined) moduleError(`table slot ${slot} names no function`);
+    if (entry !== -1 && module.functions[entry] === undefined)
+      moduleError(`table slot ${slot} names no function`);
   });
   if (module.start !== -1) {
     const start = module.functions[module.start];
     if (start === undefined) moduleError("start names no function");
-    else if (start.params.length > 0 || start.results.length > 0) moduleError("start function must take and return nothing");
+    else if (start.params.length > 0 || start.results.length > 0)
+      moduleError("start function must take and return nothing");
   }
 }
 
@@ -548,7 +582,7 @@ export function verify(module: Module): VerifierError[] {
 }
 
 /** Verifies one function of `module`. */
-export function verifyFunction(module: Module, fn: Function): VerifierError[] {
+export function verifyFunction(module: Module, fn: IrFunction): VerifierError[] {
   const errors: VerifierError[] = [];
   new FunctionVerifier(module, fn, errors).run();
   return errors;

@@ -51,7 +51,9 @@ export function fromWire(value: unknown): WireUnit {
   const unit = value as Partial<WireUnit>;
   if (unit.format !== WIRE_FORMAT) throw new WireFormatError("not a tierjit IR unit");
   if (unit.version !== WIRE_VERSION) {
-    throw new WireFormatError(`IR unit version ${String(unit.version)} is not supported (expected ${WIRE_VERSION})`);
+    throw new WireFormatError(
+      `IR unit version ${String(unit.version)} is not supported (expected ${WIRE_VERSION})`,
+    );
   }
   if (typeof unit.module !== "object" || unit.module === null || !Array.isArray(unit.bodies)) {
     throw new WireFormatError("IR unit is malformed");

@@ -78,14 +78,17 @@ block4:
 test("parse errors carry file:line:col", () => {
   const cases: [string, string][] = [
     ["func @f() {\nblock0:\n  v0:i32 = frob v1\n  return\n}\n", "t.tir:3:12: error: unknown op 'frob'"],
-    ["func @f() {\nblock0:\n  return\n", "t.tir:4:1: error: expected a block label (blockN:), found 'end of input'"],
+    [
+      "func @f() {\nblock0:\n  return\n",
+      "t.tir:4:1: error: expected a block label (blockN:), found 'end of input'",
+    ],
     ["global $g: i32 = 1.5\n", "t.tir:1:18: error: expected an integer constant, found '1.5'"],
     ["func @f() {\nblock0:\n  call @nope()\n  return\n}\n", "t.tir:3:8: error: unknown function @nope"],
     ["func @f() {\nblock0:\n  jump block7\n}\n", "t.tir:3:8: error: unknown block block7"],
     ["func @f() {\nblock1:\n  return\n}\n", "t.tir:2:1: error: block1 out of order: expected block0"],
-    ["data 0 \"\\zz\"\n", "t.tir:1:9: error: a string escape is '\\' and two hex digits"],
+    ['data 0 "\\zz"\n', "t.tir:1:9: error: a string escape is '\\' and two hex digits"],
     ["global $g: i32 = 4294967296\n", "t.tir:1:18: error: i32 constant out of range"],
-    ["%\n", "t.tir:1:1: error: unexpected character \"%\""],
+    ["%\n", 't.tir:1:1: error: unexpected character "%"'],
   ];
   for (const [text, message] of cases) {
     assert.throws(() => parseModule(text, "t.tir"), { message }, text);

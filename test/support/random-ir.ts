@@ -43,7 +43,18 @@ export class Random {
 
 const TYPES = [Type.I32, Type.I64, Type.F32, Type.F64];
 const I32_EDGES = [0, 1, -1, 2, 7, 31, 32, 255, -2147483648, 2147483647, 65535, -65536, 12345];
-const I64_EDGES = [0n, 1n, -1n, 63n, 64n, -(1n << 63n), (1n << 63n) - 1n, 1n << 32n, 0xffffffffn, -1234567890123n];
+const I64_EDGES = [
+  0n,
+  1n,
+  -1n,
+  63n,
+  64n,
+  -(1n << 63n),
+  (1n << 63n) - 1n,
+  1n << 32n,
+  0xffffffffn,
+  -1234567890123n,
+];
 const F_EDGES = [
   0,
   -0,
@@ -57,7 +68,7 @@ const F_EDGES = [
   Number.NEGATIVE_INFINITY,
   2147483648,
   -2147483649,
-  9223372036854775807,
+  2 ** 63,
   1e300,
   1e-300,
   4294967296.5,
@@ -89,7 +100,10 @@ class Generator {
   private funcIndex = 0;
   private budget = 0;
 
-  constructor(seed: number, private readonly options: RandomModuleOptions) {
+  constructor(
+    seed: number,
+    private readonly options: RandomModuleOptions,
+  ) {
     this.rng = new Random(seed);
     this.traps = options.traps ?? true;
   }
@@ -100,7 +114,11 @@ class Generator {
     const hasMemory = rng.chance(0.7);
     if (hasMemory) {
       mb.setMemory(1, rng.chance(0.5) ? 3 : -1);
-      if (rng.chance(0.5)) mb.addData(rng.int(64), Uint8Array.from({ length: rng.range(1, 12) }, () => rng.int(256)));
+      if (rng.chance(0.5))
+        mb.addData(
+          rng.int(64),
+          Uint8Array.from({ length: rng.range(1, 12) }, () => rng.int(256)),
+        );
     }
     const globalCount = rng.int(4);
     for (let g = 0; g < globalCount; g++) {
@@ -129,9 +147,11 @@ class Generator {
     const rng = this.rng;
     switch (type) {
       case Type.I32:
-        return rng.chance(0.6) ? rng.pick(I32_EDGES) : (rng.int(2 ** 32) | 0);
+        return rng.chance(0.6) ? rng.pick(I32_EDGES) : rng.int(2 ** 32) | 0;
       case Type.I64:
-        return rng.chance(0.6) ? rng.pick(I64_EDGES) : BigInt.asIntN(64, BigInt(rng.int(2 ** 32)) * 0x1_0000_0001n + 7n);
+        return rng.chance(0.6)
+          ? rng.pick(I64_EDGES)
+          : BigInt.asIntN(64, BigInt(rng.int(2 ** 32)) * 0x1_0000_0001n + 7n);
       case Type.F32:
         return Math.fround(rng.chance(0.6) ? rng.pick(F_EDGES) : (rng.next() - 0.5) * 1000);
       default:
@@ -185,7 +205,8 @@ class Generator {
   /** Ends the current branch: usually a jump to `merge`, sometimes an early return or a trap. */
   private endBranch(scope: Scope, merge: number, types: Type[], mayLeave: boolean): void {
     if (mayLeave && this.rng.chance(0.15)) {
-      if (this.traps && this.rng.chance(0.3)) this.fb.trap(this.rng.pick([TrapKind.Unreachable, TrapKind.IndexOutOfBounds]));
+      if (this.traps && this.rng.chance(0.3))
+        this.fb.trap(this.rng.pick([TrapKind.Unreachable, TrapKind.IndexOutOfBounds]));
       else this.genReturn(scope);
       return;
     }
@@ -292,7 +313,11 @@ class Generator {
       result = fb.unary(op, this.valueOf(scope, type));
       if (op === Op.Eqz) resultType = Type.I32;
     } else if (roll < 0.5) {
-      result = fb.binary(rng.pick(isInt ? CMP_INT : CMP_FLOAT), this.valueOf(scope, type), this.valueOf(scope, type));
+      result = fb.binary(
+        rng.pick(isInt ? CMP_INT : CMP_FLOAT),
+        this.valueOf(scope, type),
+        this.valueOf(scope, type),
+      );
       resultType = Type.I32;
     } else if (roll < 0.6) {
       const conv = this.genConvert(scope, type);
@@ -317,8 +342,15 @@ class Generator {
       if (call === null) return;
       [result, resultType] = call;
     } else if (this.traps && roll < 0.94) {
-      const cond = fb.binary(Op.Eq, this.valueOf(scope, Type.I32), fb.const(Type.I32, rng.pick([12345, 7, -1])));
-      fb.trapIf(cond, rng.pick([TrapKind.Unreachable, TrapKind.IndexOutOfBounds, TrapKind.NegativeArrayLength]));
+      const cond = fb.binary(
+        Op.Eq,
+        this.valueOf(scope, Type.I32),
+        fb.const(Type.I32, rng.pick([12345, 7, -1])),
+      );
+      fb.trapIf(
+        cond,
+        rng.pick([TrapKind.Unreachable, TrapKind.IndexOutOfBounds, TrapKind.NegativeArrayLength]),
+      );
       return;
     } else {
       result = fb.const(type, this.constValue(type));
@@ -338,7 +370,9 @@ class Generator {
       if (from === to) return null;
       op = from === Type.I64 ? Op.Wrap : rng.pick([Op.ExtendS, Op.ExtendU]);
     } else if (!fromInt && toInt) {
-      op = rng.pick(this.traps ? [Op.TruncS, Op.TruncU, Op.TruncSatS, Op.TruncSatU] : [Op.TruncSatS, Op.TruncSatU]);
+      op = rng.pick(
+        this.traps ? [Op.TruncS, Op.TruncU, Op.TruncSatS, Op.TruncSatU] : [Op.TruncSatS, Op.TruncSatU],
+      );
     } else if (fromInt && !toInt) {
       const sameWidth = (from === Type.I32) === (to === Type.F32);
       op = sameWidth && rng.chance(0.3) ? Op.Reinterpret : rng.pick([Op.ConvertS, Op.ConvertU]);
@@ -399,7 +433,9 @@ class Generator {
     }
     if (kind === 2 && m.table.length > 0) {
       // only slots whose target cannot recurse back (higher index), or null/mismatch traps
-      const slots = m.table.map((target, slot) => ({ target, slot })).filter((e) => e.target > f || (this.traps && e.target < 0));
+      const slots = m.table
+        .map((target, slot) => ({ target, slot }))
+        .filter((e) => e.target > f || (this.traps && e.target < 0));
       if (slots.length === 0) return null;
       const { target, slot } = rng.pick(slots);
       let sig = target >= 0 ? m.functions[target]! : { params: [Type.I32], results: [Type.I32] };
@@ -421,7 +457,10 @@ export function randomModule(seed: number, options: RandomModuleOptions = {}): M
 }
 
 /** A deterministic host for random modules: every import folds its arguments into a value. */
-export function randomHost(module: Module, log: string[]): Record<string, Record<string, (...args: unknown[]) => unknown>> {
+export function randomHost(
+  module: Module,
+  log: string[],
+): Record<string, Record<string, (...args: unknown[]) => unknown>> {
   const env: Record<string, (...args: unknown[]) => unknown> = {};
   for (const imp of module.imports) {
     env[imp.field] = (...args: unknown[]) => {
@@ -429,7 +468,11 @@ export function randomHost(module: Module, log: string[]): Record<string, Record
       const result = imp.results[0];
       if (result === undefined) return undefined;
       let acc = 17n;
-      for (const a of args) acc = BigInt.asIntN(64, acc * 31n + (typeof a === "bigint" ? a : BigInt(Math.trunc(Number(a) || 0) | 0)));
+      for (const a of args)
+        acc = BigInt.asIntN(
+          64,
+          acc * 31n + (typeof a === "bigint" ? a : BigInt(Math.trunc(Number(a) || 0) | 0)),
+        );
       if (result === Type.I64) return acc;
       if (result === Type.I32) return Number(BigInt.asIntN(32, acc));
       return Number(acc % 1000n) / 8;
