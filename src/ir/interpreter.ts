@@ -37,7 +37,7 @@ export interface InterpreterOptions {
   maxCallDepth?: number;
   /** Upper bound on memory pages for `memory_grow`, below the module's own maximum. */
   maxMemoryPages?: number;
-  /** Polled every few thousand instructions; returning true traps with `timeout`. */
+  /** Polled every few thousand block ends; returning true traps with `timeout`. */
   interrupt?: () => boolean;
 }
 
@@ -165,10 +165,6 @@ export class Interpreter {
         if (frame.pc < block.insts.length) {
           const inst = block.insts[frame.pc++]!;
           currentLoc = inst.loc;
-          if (++this.steps >= INTERRUPT_INTERVAL) {
-            this.steps = 0;
-            if (this.interrupt?.()) throw new NumericTrap(TrapKind.Timeout);
-          }
           const kind = opInfo(inst.op).kind;
           if (kind === OpKind.Call || kind === OpKind.CallIndirect) {
             const calleeId = kind === OpKind.Call ? inst.imm : this.resolveIndirect(inst, regs);
@@ -184,6 +180,11 @@ export class Interpreter {
         }
         const term = block.term;
         currentLoc = term.loc;
+        // poll at terminators: every loop, however empty, passes one per iteration
+        if (++this.steps >= INTERRUPT_INTERVAL) {
+          this.steps = 0;
+          if (this.interrupt?.()) throw new NumericTrap(TrapKind.Timeout);
+        }
         switch (term.op) {
           case TermOp.Jump:
             this.branch(frame, 0);

@@ -1,0 +1,145 @@
+/**
+ * The `tierjit` command (cli.md). Every command returns an exit status; nothing here
+ * calls process.exit, so the CLI can also be driven in-process by tests.
+ */
+
+import { readFileSync } from "node:fs";
+import { Command, CommanderError, Option } from "commander";
+import { printFunction, printModule } from "../ir/printer.js";
+import { CliError, EXIT_OK, EXIT_USAGE } from "./errors.js";
+import { stderrSink, stdoutSink } from "./output.js";
+import { irEntryPoint, loadProgram } from "./program.js";
+import { runProgram } from "./run.js";
+import { parseDuration, parseSize } from "./units.js";
+
+export function packageVersion(): string {
+  const url = new URL("../../../package.json", import.meta.url);
+  return (JSON.parse(readFileSync(url, "utf8")) as { version: string }).version;
+}
+
+interface RunFlags {
+  profile: string;
+  tier?: string;
+  interp?: boolean;
+  stress?: boolean;
+  osr: boolean;
+  speculation: boolean;
+  stats?: boolean;
+  trace?: string;
+  verbose: number;
+  memoryLimit?: string;
+  timeout?: string;
+  fault?: string;
+}
+
+function buildProgram(setStatus: (status: number) => void): Command {
+  const program = new Command("tierjit")
+    .description("A tiered JIT compiler from a typed SSA IR (and the TJ language) to WebAssembly")
+    .version(packageVersion(), "--version", "print the version")
+    .helpOption("-h, --help", "print this help")
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => stdoutSink.write(text),
+      writeErr: (text) => stderrSink.write(text),
+    });
+
+  program
+    .command("run")
+    .description("compile FILE (.tj or .tir) and run its exported main(ARGS...)")
+    .argument("<file>", "program file (.tj or .tir)")
+    .argument("[args...]", "arguments for main")
+    .passThroughOptions()
+    .addOption(
+      new Option("--profile <name>", "configuration preset").choices(["dev", "prod"]).default("prod"),
+    )
+    .addOption(new Option("--tier <n>", "pin every function to one tier").choices(["0", "1", "2"]))
+    .option("--interp", "run on the reference IR interpreter (no Wasm at all)")
+    .option("--stress", "tier up at the first call, compile synchronously, deopt at random")
+    .option("--no-osr", "no on-stack replacement")
+    .option("--no-speculation", "no speculative optimization")
+    .option("--stats", "print engine statistics to stderr at the end")
+    .option("--trace <file>", "write a Chrome Trace Event file")
+    .option(
+      "-v, --verbose",
+      "log tier decisions to stderr (-vv for more)",
+      (_v: string, n: number) => n + 1,
+      0,
+    )
+    .option("--memory-limit <size>", "guest memory limit: bytes, or with KB, MB, GB")
+    .option("--timeout <duration>", "stop the program after ms, or with a suffix ms, s")
+    .addOption(
+      new Option("--fault <kind>", "make compile jobs fail on purpose").choices([
+        "worker-crash",
+        "compile-error",
+        "compile-hang",
+      ]),
+    )
+    .action((file: string, args: string[], flags: RunFlags) => {
+      const loaded = loadProgram(file);
+      const options = {
+        interp: flags.interp === true,
+        stress: flags.stress === true,
+        ...(flags.tier === undefined ? {} : { tier: flags.tier }),
+        ...(flags.memoryLimit === undefined ? {} : { memoryLimitBytes: parseSize(flags.memoryLimit) }),
+        ...(flags.timeout === undefined ? {} : { timeoutMs: parseDuration(flags.timeout) }),
+      };
+      setStatus(runProgram(loaded, irEntryPoint(loaded.module), args, options));
+    });
+
+  program
+    .command("check")
+    .description("parse and type-check FILE only")
+    .argument("<file>", "program file (.tj or .tir)")
+    .action((file: string) => {
+      loadProgram(file);
+      setStatus(EXIT_OK);
+    });
+
+  program
+    .command("ir")
+    .description("print the IR of FILE in the text format")
+    .argument("<file>", "program file (.tj or .tir)")
+    .option("--function <name>", "print only this function")
+    .action((file: string, flags: { function?: string }) => {
+      const { module } = loadProgram(file);
+      if (flags.function !== undefined) {
+        const fn = module.functions.find((f) => f.name === flags.function);
+        if (fn === undefined) throw new CliError(`error: no function '${flags.function}' in ${file}`);
+        stdoutSink.write(`${printFunction(module, fn)}\n`);
+      } else {
+        stdoutSink.write(printModule(module));
+      }
+      setStatus(EXIT_OK);
+    });
+  return program;
+}
+
+/** Runs the command line; resolves to the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  let status = EXIT_OK;
+  const program = buildProgram((s) => {
+    status = s;
+  });
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return EXIT_USAGE;
+    }
+    await program.parseAsync(argv, { from: "user" });
+    return status;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end with exit code 0; everything else is a usage error
+      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (error instanceof CliError) {
+      stderrSink.write(`${error.message}\n`);
+      return error.status;
+    }
+    throw error;
+  } finally {
+    stdoutSink.flush();
+    stderrSink.flush();
+  }
+}

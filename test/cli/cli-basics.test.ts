@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import { REPO_ROOT, runCli } from "../support/cli.js";
+
+test("--version prints the package version", () => {
+  const pkg = JSON.parse(readFileSync(`${REPO_ROOT}package.json`, "utf8")) as { version: string };
+  assert.deepEqual(runCli(["--version"]), { status: 0, stdout: `${pkg.version}\n`, stderr: "" });
+});
+
+test("--help lists the commands; no arguments prints help and exits 2", () => {
+  const help = runCli(["--help"]);
+  assert.equal(help.status, 0);
+  for (const command of ["run", "check", "ir"]) assert.match(help.stdout, new RegExp(`^  ${command} `, "m"));
+  assert.equal(runCli([]).status, 2);
+});
+
+test("run --interp on an IR file prints output then the result", () => {
+  assert.deepEqual(runCli(["run", "--interp", "test/programs/ir/fib.tir", "20"]), {
+    status: 0,
+    stdout: "20\n6765\n",
+    stderr: "",
+  });
+});
+
+test("usage errors exit 2 with a message naming the problem", () => {
+  const cases: [string[], RegExp][] = [
+    [
+      ["run", "--interp", "test/programs/ir/fib.tir", "x1"],
+      /^error: parameter '#1: i32': 'x1' is not a valid i32$/m,
+    ],
+    [["run", "--interp", "test/programs/ir/fib.tir"], /^error: main takes 1 argument\(s\) \(#1\), got 0$/m],
+    [["run", "--interp", "test/programs/ir/fib.tir", "4294967296"], /is not a valid i32/],
+    [["run", "--interp", "no/such/file.tir"], /^error: cannot read 'no\/such\/file.tir': no such file$/m],
+    [["run", "--interp", "--timeout", "soon", "test/programs/ir/fib.tir", "1"], /invalid duration 'soon'/],
+    [["run", "--interp", "--memory-limit", "12XB", "test/programs/ir/fib.tir", "1"], /invalid size '12XB'/],
+    [["frob"], /unknown command 'frob'/],
+  ];
+  for (const [args, pattern] of cases) {
+    const result = runCli(args);
+    assert.equal(result.status, 2, args.join(" "));
+    assert.match(result.stderr, pattern, args.join(" "));
+    assert.equal(result.stdout, "", args.join(" "));
+  }
+});
+
+test("modes that are not built yet say so instead of running something else", () => {
+  const result = runCli(["run", "--tier", "0", "test/programs/ir/fib.tir", "5"]);
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /--tier 0 is not built yet/);
+});
+
+test("hex arguments are bit patterns, like TJ hex literals", () => {
+  assert.equal(runCli(["run", "--interp", "test/programs/ir/fib.tir", "0xFFFFFFFF"]).stdout, "-1\n-1\n");
+});
+
+test("ir prints the canonical text, and --function one function", () => {
+  const source = readFileSync(`${REPO_ROOT}test/programs/ir/fib.tir`, "utf8");
+  assert.equal(runCli(["ir", "test/programs/ir/fib.tir"]).stdout, source);
+  const one = runCli(["ir", "--function", "fib", "test/programs/ir/fib.tir"]);
+  assert.match(one.stdout, /^func @fib\(i32\) -> i32 \{\n/);
+  assert.doesNotMatch(one.stdout, /@main/);
+});
+
+test("a verifier error in an IR file is reported with function, block and instruction", () => {
+  const result = runCli(["check", "test/programs/ir/bad-types.tir"]);
+  assert.equal(result.status, 2);
+  assert.equal(
+    result.stderr,
+    "test/programs/ir/bad-types.tir: error: function @main, block0, inst 1 `v2:i32 = add v0, v1`: operands of add have different types (i32, i64)\n",
+  );
+});
