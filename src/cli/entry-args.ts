@@ -23,7 +23,7 @@ function parseInteger(text: string, bits: 32 | 64): bigint | undefined {
 }
 
 function describe(param: EntryParam): string {
-  return `parameter '${param.name}: ${param.bool ? "bool" : typeName(param.type)}'`;
+  return `parameter '${param.name}: ${param.tjType ?? typeName(param.type)}'`;
 }
 
 export function parseEntryArgs(entry: EntryPoint, args: string[]): Scalar[] {
@@ -39,6 +39,9 @@ export function parseEntryArgs(entry: EntryPoint, args: string[]): Scalar[] {
       if (text === "true") return 1;
       if (text === "false") return 0;
       throw new CliError(`error: ${describe(param)}: '${text}' is not true or false`);
+    }
+    if (param.tjType !== undefined && param.tjType !== typeName(param.type)) {
+      throw new CliError(`error: ${describe(param)}: main cannot take a ${param.tjType} from the command line`);
     }
     if (param.type === Type.I32 || param.type === Type.I64) {
       const value = parseInteger(text, param.type === Type.I32 ? 32 : 64);

@@ -8,7 +8,7 @@ import { Command, CommanderError, Option } from "commander";
 import { printFunction, printModule } from "../ir/printer.js";
 import { CliError, EXIT_OK, EXIT_USAGE } from "./errors.js";
 import { stderrSink, stdoutSink } from "./output.js";
-import { irEntryPoint, loadProgram } from "./program.js";
+import { entryPoint, loadProgram } from "./program.js";
 import { runProgram } from "./run.js";
 import { parseDuration, parseSize } from "./units.js";
 
@@ -84,7 +84,7 @@ function buildProgram(setStatus: (status: number) => void): Command {
         ...(flags.memoryLimit === undefined ? {} : { memoryLimitBytes: parseSize(flags.memoryLimit) }),
         ...(flags.timeout === undefined ? {} : { timeoutMs: parseDuration(flags.timeout) }),
       };
-      setStatus(runProgram(loaded, irEntryPoint(loaded.module), args, options));
+      setStatus(runProgram(loaded, entryPoint(loaded), args, options));
     });
 
   program

@@ -9,6 +9,10 @@ import type { IrFunction, Module } from "../ir/ir.js";
 import { IrParseError, parseModule } from "../ir/parser.js";
 import type { Type } from "../ir/types.js";
 import { formatVerifierError, verify } from "../ir/verifier.js";
+import { compileTj } from "../lang/compile.js";
+import { formatDiagnostics } from "../lang/diagnostics.js";
+import type { EntryInfo } from "../lang/lower.js";
+import { formatType, irType } from "../lang/types.js";
 import { CliError } from "./errors.js";
 
 export interface EntryParam {
@@ -16,6 +20,8 @@ export interface EntryParam {
   type: Type;
   /** A TJ `bool` (an i32 in the IR) is parsed and printed as true/false. */
   bool: boolean;
+  /** The parameter's type as the user wrote it, for messages (default: the IR type). */
+  tjType?: string;
 }
 
 export interface EntryPoint {
@@ -27,6 +33,8 @@ export interface EntryPoint {
 export interface LoadedProgram {
   file: string;
   module: Module;
+  /** For TJ programs: every function with its parameter names and TJ types. */
+  tjFunctions?: Map<string, EntryInfo>;
 }
 
 export function readSource(file: string): string {
@@ -55,10 +63,30 @@ export function loadIrProgram(file: string, source: string): LoadedProgram {
   return { file, module };
 }
 
+export function loadTjProgram(file: string, source: string): LoadedProgram {
+  const result = compileTj(source, file);
+  if (!result.ok) throw new CliError(formatDiagnostics(file, source, result.diagnostics));
+  return { file, module: result.module, tjFunctions: result.functions };
+}
+
 export function loadProgram(file: string): LoadedProgram {
-  const source = readSource(file);
-  if (file.endsWith(".tir")) return loadIrProgram(file, source);
-  throw new CliError(`error: '${file}': expected a .tir file`);
+  if (file.endsWith(".tir")) return loadIrProgram(file, readSource(file));
+  if (file.endsWith(".tj")) return loadTjProgram(file, readSource(file));
+  throw new CliError(`error: '${file}': expected a .tj or .tir file`);
+}
+
+/** The program's `export function main`, described for argument parsing and result printing. */
+export function entryPoint(program: LoadedProgram): EntryPoint {
+  if (program.tjFunctions === undefined) return irEntryPoint(program.module);
+  const main = program.tjFunctions.get("main");
+  if (main === undefined || !program.module.functions[main.funcId]!.exported) {
+    throw new CliError(`error: ${program.file} has no 'export function main'`);
+  }
+  return {
+    funcId: main.funcId,
+    params: main.params.map((p) => ({ name: p.name, type: irType(p.type), bool: p.type.tag === "bool", tjType: formatType(p.type) })),
+    result: main.result.tag === "void" ? null : { type: irType(main.result), bool: main.result.tag === "bool" },
+  };
 }
 
 /** The exported `main` of an IR module, with positional parameter names. */

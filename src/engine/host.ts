@@ -52,6 +52,7 @@ export function standardHostFunctions(
       out.write(`${DECODER.decode(bytes)}\n`);
     },
     print_fixed: (value, digits) => out.write(`${formatFixed(value as number, digits as number)}\n`),
+    fmod: (a, b) => (a as number) % (b as number),
   };
 }
 

@@ -24,6 +24,8 @@ export const STANDARD_HOST: readonly HostAbiEntry[] = [
   /** (address, byte length) of UTF-8 text in linear memory. */
   { field: "print_str", params: [Type.I32, Type.I32], results: [] },
   { field: "print_fixed", params: [Type.F64, Type.I32], results: [] },
+  /** f64 remainder with the sign of the dividend (C's fmod; JavaScript's `%`). */
+  { field: "fmod", params: [Type.F64, Type.F64], results: [Type.F64] },
 ];
 
 export function standardHostEntry(field: string): HostAbiEntry | undefined {

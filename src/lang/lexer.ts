@@ -1,0 +1,278 @@
+/**
+ * The TJ lexer: source text to tokens with 1-based line:column positions. Bad characters,
+ * bad escapes and malformed numbers are reported and skipped, so that one run reports as
+ * many errors as it sensibly can.
+ */
+
+import type { DiagnosticBag, SourcePos } from "./diagnostics.js";
+
+export enum T {
+  Ident,
+  Keyword,
+  Int,
+  Float,
+  String,
+  Punct,
+  End,
+}
+
+export interface Token extends SourcePos {
+  kind: T;
+  text: string;
+  /** Int: the literal's value (before any sign); hex literals are bit patterns. */
+  int?: bigint;
+  hex?: boolean;
+  float?: number;
+  bytes?: Uint8Array;
+}
+
+export const KEYWORDS = new Set([
+  "function",
+  "extern",
+  "export",
+  "let",
+  "const",
+  "if",
+  "else",
+  "while",
+  "do",
+  "for",
+  "break",
+  "continue",
+  "return",
+  "true",
+  "false",
+  "as",
+  "new",
+  "void",
+  "i32",
+  "i64",
+  "f64",
+  "bool",
+]);
+
+// longest first, so that ">>>=" wins over ">>>" over ">>" over ">"
+const PUNCTUATORS = [
+  ">>>=",
+  "===",
+  "!==",
+  "<<=",
+  ">>=",
+  ">>>",
+  "=>",
+  "==",
+  "!=",
+  "<=",
+  ">=",
+  "&&",
+  "||",
+  "+=",
+  "-=",
+  "*=",
+  "/=",
+  "%=",
+  "&=",
+  "|=",
+  "^=",
+  "<<",
+  ">>",
+  "++",
+  "--",
+  "(",
+  ")",
+  "[",
+  "]",
+  "{",
+  "}",
+  ",",
+  ";",
+  ":",
+  ".",
+  "?",
+  "=",
+  "+",
+  "-",
+  "*",
+  "/",
+  "%",
+  "&",
+  "|",
+  "^",
+  "<",
+  ">",
+  "!",
+  "~",
+];
+
+function isIdentStart(c: string): boolean {
+  return (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c === "_";
+}
+
+function isDigit(c: string): boolean {
+  return c >= "0" && c <= "9";
+}
+
+function isIdentChar(c: string): boolean {
+  return isIdentStart(c) || isDigit(c);
+}
+
+export function lex(source: string, diagnostics: DiagnosticBag): Token[] {
+  const tokens: Token[] = [];
+  let pos = 0;
+  let line = 1;
+  let lineStart = 0;
+  const here = (at: number): SourcePos => ({ line, col: at - lineStart + 1 });
+
+  while (pos < source.length) {
+    const c = source[pos]!;
+    if (c === "\n") {
+      pos++;
+      line++;
+      lineStart = pos;
+      continue;
+    }
+    if (c === " " || c === "\t" || c === "\r" || c === "\f" || c === "\v" || c === "\uFEFF") {
+      pos++;
+      continue;
+    }
+    if (c === "/" && source[pos + 1] === "/") {
+      while (pos < source.length && source[pos] !== "\n") pos++;
+      continue;
+    }
+    if (c === "/" && source[pos + 1] === "*") {
+      const start = here(pos);
+      pos += 2;
+      while (pos < source.length && !(source[pos] === "*" && source[pos + 1] === "/")) {
+        if (source[pos] === "\n") {
+          line++;
+          lineStart = pos + 1;
+        }
+        pos++;
+      }
+      if (pos >= source.length) diagnostics.error(start, "unterminated comment");
+      pos += 2;
+      continue;
+    }
+    const start = pos;
+    const at = here(pos);
+    if (isIdentStart(c)) {
+      while (pos < source.length && isIdentChar(source[pos]!)) pos++;
+      const text = source.slice(start, pos);
+      tokens.push({ kind: KEYWORDS.has(text) ? T.Keyword : T.Ident, text, ...at });
+      continue;
+    }
+    if (isDigit(c) || (c === "." && isDigit(source[pos + 1] ?? ""))) {
+      pos = lexNumber(source, pos, at, tokens, diagnostics);
+      continue;
+    }
+    if (c === '"') {
+      pos = lexString(source, pos, at, tokens, diagnostics);
+      continue;
+    }
+    const punct = PUNCTUATORS.find((p) => source.startsWith(p, pos));
+    if (punct !== undefined) {
+      pos += punct.length;
+      tokens.push({ kind: T.Punct, text: punct, ...at });
+      continue;
+    }
+    const code = source.codePointAt(pos)!;
+    const shown = code >= 0x20 && code < 0x7f ? `'${c}'` : `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+    diagnostics.error(at, `unexpected character ${shown}`);
+    pos += code > 0xffff ? 2 : 1;
+  }
+  tokens.push({ kind: T.End, text: "end of file", ...here(pos) });
+  return tokens;
+}
+
+function lexNumber(source: string, pos: number, at: SourcePos, tokens: Token[], diagnostics: DiagnosticBag): number {
+  const start = pos;
+  if (source[pos] === "0" && (source[pos + 1] === "x" || source[pos + 1] === "X")) {
+    pos += 2;
+    while (pos < source.length && /[0-9a-fA-F_]/.test(source[pos]!)) pos++;
+    const text = source.slice(start, pos);
+    const digits = text.slice(2);
+    if (isIdentChar(source[pos] ?? "") || digits.replaceAll("_", "") === "" || !validSeparators(digits)) {
+      while (pos < source.length && isIdentChar(source[pos]!)) pos++;
+      diagnostics.error(at, `malformed number '${source.slice(start, pos)}'`);
+      tokens.push({ kind: T.Int, text, int: 0n, hex: true, ...at });
+      return pos;
+    }
+    tokens.push({ kind: T.Int, text, int: BigInt(`0x${digits.replaceAll("_", "")}`), hex: true, ...at });
+    return pos;
+  }
+  let isFloat = false;
+  while (pos < source.length && (isDigit(source[pos]!) || source[pos] === "_")) pos++;
+  if (source[pos] === "." && !isIdentStart(source[pos + 1] ?? "")) {
+    isFloat = true;
+    pos++;
+    while (pos < source.length && (isDigit(source[pos]!) || source[pos] === "_")) pos++;
+  }
+  if (source[pos] === "e" || source[pos] === "E") {
+    const save = pos;
+    pos++;
+    if (source[pos] === "+" || source[pos] === "-") pos++;
+    if (isDigit(source[pos] ?? "")) {
+      isFloat = true;
+      while (pos < source.length && isDigit(source[pos]!)) pos++;
+    } else {
+      pos = save;
+    }
+  }
+  const text = source.slice(start, pos);
+  if (isIdentChar(source[pos] ?? "") || !validSeparators(text)) {
+    while (pos < source.length && isIdentChar(source[pos]!)) pos++;
+    diagnostics.error(at, `malformed number '${source.slice(start, pos)}'`);
+    tokens.push({ kind: T.Int, text, int: 0n, hex: false, ...at });
+    return pos;
+  }
+  const clean = text.replaceAll("_", "");
+  if (isFloat) tokens.push({ kind: T.Float, text, float: Number(clean), ...at });
+  else tokens.push({ kind: T.Int, text, int: BigInt(clean), hex: false, ...at });
+  return pos;
+}
+
+/** `_` only between digits: not leading, trailing, doubled, or next to `.`/`e`. */
+function validSeparators(text: string): boolean {
+  return !/(^_|_$|__|_[.eE]|[.eE+-]_)/.test(text);
+}
+
+function lexString(source: string, pos: number, at: SourcePos, tokens: Token[], diagnostics: DiagnosticBag): number {
+  const start = pos;
+  pos++;
+  const bytes: number[] = [];
+  const encoder = new TextEncoder();
+  for (;;) {
+    if (pos >= source.length || source[pos] === "\n") {
+      diagnostics.error(at, "unterminated string literal");
+      break;
+    }
+    const c = source[pos]!;
+    if (c === '"') {
+      pos++;
+      break;
+    }
+    if (c === "\\") {
+      const e = source[pos + 1] ?? "";
+      const simple: Record<string, number> = { n: 10, t: 9, "\\": 92, '"': 34, "0": 0 };
+      if (e in simple) {
+        bytes.push(simple[e]!);
+        pos += 2;
+        continue;
+      }
+      if (e === "x" && /^[0-9a-fA-F]{2}$/.test(source.slice(pos + 2, pos + 4))) {
+        bytes.push(Number.parseInt(source.slice(pos + 2, pos + 4), 16));
+        pos += 4;
+        continue;
+      }
+      diagnostics.error({ line: at.line, col: at.col + (pos - start) }, `invalid escape '\\${e}' (use \\n \\t \\\\ \\" \\0 or \\xHH)`);
+      pos += e === "" ? 1 : 2;
+      continue;
+    }
+    const code = source.codePointAt(pos)!;
+    const ch = String.fromCodePoint(code);
+    for (const byte of encoder.encode(ch)) bytes.push(byte);
+    pos += ch.length;
+  }
+  tokens.push({ kind: T.String, text: source.slice(start, pos), bytes: Uint8Array.from(bytes), ...at });
+  return pos;
+}
