@@ -41,7 +41,9 @@ export function parseEntryArgs(entry: EntryPoint, args: string[]): Scalar[] {
       throw new CliError(`error: ${describe(param)}: '${text}' is not true or false`);
     }
     if (param.tjType !== undefined && param.tjType !== typeName(param.type)) {
-      throw new CliError(`error: ${describe(param)}: main cannot take a ${param.tjType} from the command line`);
+      throw new CliError(
+        `error: ${describe(param)}: main cannot take a ${param.tjType} from the command line`,
+      );
     }
     if (param.type === Type.I32 || param.type === Type.I64) {
       const value = parseInteger(text, param.type === Type.I32 ? 32 : 64);

@@ -84,8 +84,14 @@ export function entryPoint(program: LoadedProgram): EntryPoint {
   }
   return {
     funcId: main.funcId,
-    params: main.params.map((p) => ({ name: p.name, type: irType(p.type), bool: p.type.tag === "bool", tjType: formatType(p.type) })),
-    result: main.result.tag === "void" ? null : { type: irType(main.result), bool: main.result.tag === "bool" },
+    params: main.params.map((p) => ({
+      name: p.name,
+      type: irType(p.type),
+      bool: p.type.tag === "bool",
+      tjType: formatType(p.type),
+    })),
+    result:
+      main.result.tag === "void" ? null : { type: irType(main.result), bool: main.result.tag === "bool" },
   };
 }
 

@@ -58,7 +58,15 @@ export type Expr =
 export type AssignOp = "=" | "+=" | "-=" | "*=" | "/=" | "%=" | "&=" | "|=" | "^=" | "<<=" | ">>=" | ">>>=";
 
 export type Stmt =
-  | { kind: "let"; pos: SourcePos; constant: boolean; name: string; annotation: TypeNode | null; init: Expr; binding?: Binding }
+  | {
+      kind: "let";
+      pos: SourcePos;
+      constant: boolean;
+      name: string;
+      annotation: TypeNode | null;
+      init: Expr;
+      binding?: Binding;
+    }
   | { kind: "assign"; pos: SourcePos; op: AssignOp; target: Expr; value: Expr }
   | { kind: "expr"; pos: SourcePos; expr: Expr }
   | { kind: "if"; pos: SourcePos; test: Expr; then: Stmt; else: Stmt | null }

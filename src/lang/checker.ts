@@ -9,7 +9,18 @@
  * checked after their sibling so that they can take its type.
  */
 
-import type { Binding, ConstValue, Decl, Expr, FunctionDecl, GlobalDecl, Param, Program, Stmt, TypeNode } from "./ast.js";
+import type {
+  Binding,
+  ConstValue,
+  Decl,
+  Expr,
+  FunctionDecl,
+  GlobalDecl,
+  Param,
+  Program,
+  Stmt,
+  TypeNode,
+} from "./ast.js";
 import { BUILTINS } from "./builtins.js";
 import { ConstTrap, evaluateConstant } from "./constant.js";
 import type { DiagnosticBag, SourcePos } from "./diagnostics.js";
@@ -82,7 +93,9 @@ export class Checker {
     let binding: Binding;
     if (decl.kind === "function") {
       const type = this.functionType(decl);
-      binding = decl.extern ? { kind: "extern", name: decl.name, type, decl } : { kind: "function", name: decl.name, type, decl };
+      binding = decl.extern
+        ? { kind: "extern", name: decl.name, type, decl }
+        : { kind: "function", name: decl.name, type, decl };
       if (decl.extern && decl.exported) this.error(decl.pos, "an extern function cannot be exported");
     } else if (decl.constant) {
       binding = { kind: "const", name: decl.name, type: ERROR, decl };
@@ -123,7 +136,10 @@ export class Checker {
     }
     if (binding.type.tag === "error") return undefined;
     if (binding.type.tag === "array" || binding.type.tag === "func") {
-      this.error(decl.init.pos, `const '${decl.name}' must have a number or bool type; use 'let' for ${formatType(binding.type)}`);
+      this.error(
+        decl.init.pos,
+        `const '${decl.name}' must have a number or bool type; use 'let' for ${formatType(binding.type)}`,
+      );
       return undefined;
     }
     this.folding.add(decl);
@@ -139,7 +155,7 @@ export class Checker {
       return value;
     } catch (error) {
       if (!(error instanceof ConstTrap)) throw error;
-      this.error(decl.init.pos, `the initializer of const '${decl.name}' traps (${trapText(error)})`);
+      this.error(decl.init.pos, `the initializer of const '${decl.name}' traps: ${error.message}`);
       return undefined;
     } finally {
       this.folding.delete(decl);
@@ -199,8 +215,15 @@ export class Checker {
       param.binding = binding;
     });
     for (const stmt of decl.body!) this.checkStmt(stmt);
-    if (this.resultType.tag !== "void" && this.resultType.tag !== "error" && blockCompletes(decl.body!, this)) {
-      this.error(decl.endPos, `function '${decl.name}' can reach its end without returning a ${formatType(this.resultType)}`);
+    if (
+      this.resultType.tag !== "void" &&
+      this.resultType.tag !== "error" &&
+      blockCompletes(decl.body!, this)
+    ) {
+      this.error(
+        decl.endPos,
+        `function '${decl.name}' can reach its end without returning a value (${formatType(this.resultType)})`,
+      );
     }
   }
 
@@ -234,7 +257,10 @@ export class Checker {
   private checkCondition(expr: Expr): void {
     const type = this.checkExpr(expr, BOOL);
     if (type.tag !== "bool" && type.tag !== "error") {
-      this.error(expr.pos, `a condition must be bool, found ${formatType(type)}${isNumeric(type) ? " (compare it, e.g. 'x != 0')" : ""}`);
+      this.error(
+        expr.pos,
+        `a condition must be bool, found ${formatType(type)}${isNumeric(type) ? " (compare it, e.g. 'x != 0')" : ""}`,
+      );
     }
   }
 
@@ -250,7 +276,8 @@ export class Checker {
   checkStmt(stmt: Stmt): void {
     switch (stmt.kind) {
       case "let": {
-        const declared = stmt.annotation === null ? undefined : this.valueType(stmt.annotation, `'${stmt.name}'`);
+        const declared =
+          stmt.annotation === null ? undefined : this.valueType(stmt.annotation, `'${stmt.name}'`);
         const type = this.checkInitializer(stmt.init, declared, stmt.name);
         stmt.binding = this.declareLocal(stmt.name, stmt.pos, declared ?? type, !stmt.constant);
         return;
@@ -290,13 +317,14 @@ export class Checker {
         const result = this.resultType;
         if (stmt.value === null) {
           if (result.tag !== "void" && result.tag !== "error") {
-            this.error(stmt.pos, `this function must return a ${formatType(result)}`);
+            this.error(stmt.pos, `this function must return a value (${formatType(result)})`);
           }
           return;
         }
         const type = this.checkExpr(stmt.value, result.tag === "void" ? undefined : result);
         if (result.tag === "void") {
-          if (type.tag !== "void" && type.tag !== "error") this.error(stmt.value.pos, "a void function cannot return a value");
+          if (type.tag !== "void" && type.tag !== "error")
+            this.error(stmt.value.pos, "a void function cannot return a value");
           return;
         }
         this.expectType(stmt.value, type, result, "the returned value");
@@ -333,7 +361,14 @@ export class Checker {
       if (binding !== undefined) {
         const assignable = (binding.kind === "local" || binding.kind === "global") && binding.mutable;
         if (!assignable) {
-          const what = { local: "a const", global: "", const: "a const", function: "a function", extern: "a function", builtin: "a builtin" }[binding.kind];
+          const what = {
+            local: "a const",
+            global: "",
+            const: "a const",
+            function: "a function",
+            extern: "a function",
+            builtin: "a builtin",
+          }[binding.kind];
           this.error(target.pos, `cannot assign to '${target.name}': it is ${what}`);
         }
       }
@@ -349,7 +384,10 @@ export class Checker {
     const valueType = this.checkExpr(stmt.value, targetType.tag === "error" ? undefined : targetType);
     if (targetType.tag === "error" || valueType.tag === "error") return;
     if (!typeEquals(targetType, valueType)) {
-      this.error(stmt.value.pos, `'${stmt.op}' needs both sides of the same type, found ${formatType(targetType)} and ${formatType(valueType)}`);
+      this.error(
+        stmt.value.pos,
+        `'${stmt.op}' needs both sides of the same type, found ${formatType(targetType)} and ${formatType(valueType)}`,
+      );
       return;
     }
     const result = this.binaryResult(op, targetType, stmt.pos);
@@ -361,7 +399,10 @@ export class Checker {
   private expectType(expr: Expr, actual: TjType, expected: TjType, what: string): void {
     if (actual.tag === "error" || expected.tag === "error") return;
     if (!typeEquals(actual, expected)) {
-      this.error(expr.pos, `type mismatch: ${what} is ${formatType(actual)}, expected ${formatType(expected)}`);
+      this.error(
+        expr.pos,
+        `type mismatch: ${what} is ${formatType(actual)}, expected ${formatType(expected)}`,
+      );
     }
   }
 
@@ -480,7 +521,8 @@ export class Checker {
 
   private checkIndex(index: Expr, what = "an index"): void {
     const type = this.checkExpr(index, I32);
-    if (type.tag !== "i32" && type.tag !== "error") this.error(index.pos, `${what} must be i32, found ${formatType(type)}`);
+    if (type.tag !== "i32" && type.tag !== "error")
+      this.error(index.pos, `${what} must be i32, found ${formatType(type)}`);
   }
 
   private checkIntLiteral(expr: Expr & { kind: "int" }, expected: TjType | undefined): TjType {
@@ -498,7 +540,10 @@ export class Checker {
         `integer literal ${expr.hex ? `0x${value.toString(16)}` : value} does not fit in i32; give it a type${fitsI64 ? " (e.g. 'let x: i64 = ...')" : ""}`,
       );
     } else {
-      this.error(expr.pos, `integer literal ${expr.hex ? `0x${value.toString(16)}` : value} does not fit in ${formatType(target)}`);
+      this.error(
+        expr.pos,
+        `integer literal ${expr.hex ? `0x${value.toString(16)}` : value} does not fit in ${formatType(target)}`,
+      );
     }
     return ERROR;
   }
@@ -548,7 +593,10 @@ export class Checker {
     const to = this.resolveType(expr.target);
     if (from.tag === "error" || to.tag === "error") return ERROR;
     if (typeEquals(from, to)) return to;
-    const ok = (isNumeric(from) && isNumeric(to)) || (from.tag === "bool" && isInteger(to)) || (isInteger(from) && to.tag === "bool");
+    const ok =
+      (isNumeric(from) && isNumeric(to)) ||
+      (from.tag === "bool" && isInteger(to)) ||
+      (isInteger(from) && to.tag === "bool");
     if (!ok) {
       this.error(expr.pos, `cannot convert ${formatType(from)} to ${formatType(to)}`);
       return ERROR;
@@ -649,7 +697,16 @@ export class Checker {
   private checkBuiltin(expr: Expr & { kind: "call" }, name: string): TjType {
     const shape = BUILTINS.get(name)!;
     const args = expr.args;
-    const arity = { print: 1, print_fixed: 2, f64_unary: 1, f64_binary: 2, int_unary: 1, int_binary: 2, int_compare: 2, unreachable: 0 }[shape];
+    const arity = {
+      print: 1,
+      print_fixed: 2,
+      f64_unary: 1,
+      f64_binary: 2,
+      int_unary: 1,
+      int_binary: 2,
+      int_compare: 2,
+      unreachable: 0,
+    }[shape];
     if (args.length !== arity) {
       this.error(expr.pos, `${name} takes ${arity} argument(s), found ${args.length}`);
       for (const arg of args) if (arg.kind !== "string") this.checkExpr(arg, undefined);
@@ -664,7 +721,10 @@ export class Checker {
         }
         const type = this.checkExpr(arg, undefined);
         if (type.tag !== "error" && !isNumeric(type) && type.tag !== "bool") {
-          this.error(arg.pos, `print takes i32, i64, f64, bool or a string literal, found ${formatType(type)}`);
+          this.error(
+            arg.pos,
+            `print takes i32, i64, f64, bool or a string literal, found ${formatType(type)}`,
+          );
         }
         return VOID;
       }
@@ -706,10 +766,6 @@ export class Checker {
   }
 }
 
-function trapText(error: Error): string {
-  return error.message.startsWith("trap ") ? "division by zero or overflow" : error.message;
-}
-
 /** Made only of integer literals and operators, so its type comes from context. */
 export function isLiteralLike(expr: Expr): boolean {
   switch (expr.kind) {
@@ -718,7 +774,11 @@ export function isLiteralLike(expr: Expr): boolean {
     case "unary":
       return expr.op !== "!" && isLiteralLike(expr.operand);
     case "binary":
-      return ["+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>", ">>>"].includes(expr.op) && isLiteralLike(expr.left) && isLiteralLike(expr.right);
+      return (
+        ["+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>", ">>>"].includes(expr.op) &&
+        isLiteralLike(expr.left) &&
+        isLiteralLike(expr.right)
+      );
     case "cond":
       return isLiteralLike(expr.then) && isLiteralLike(expr.else);
     default:
@@ -746,7 +806,12 @@ function completes(stmt: Stmt, checker: Checker): boolean {
     case "continue":
       return false;
     case "expr":
-      return !(stmt.expr.kind === "call" && stmt.expr.callee.kind === "name" && stmt.expr.callee.binding?.kind === "builtin" && stmt.expr.callee.name === "unreachable");
+      return !(
+        stmt.expr.kind === "call" &&
+        stmt.expr.callee.kind === "name" &&
+        stmt.expr.callee.binding?.kind === "builtin" &&
+        stmt.expr.callee.name === "unreachable"
+      );
     case "block":
       return blockCompletes(stmt.body, checker);
     case "if":
@@ -756,7 +821,10 @@ function completes(stmt: Stmt, checker: Checker): boolean {
     case "for":
       return !isConstantTrue(stmt.test, checker) || breaksOut(stmt.body);
     case "do":
-      return breaksOut(stmt.body) || ((completes(stmt.body, checker) || continues(stmt.body)) && !isConstantTrue(stmt.test, checker));
+      return (
+        breaksOut(stmt.body) ||
+        ((completes(stmt.body, checker) || continues(stmt.body)) && !isConstantTrue(stmt.test, checker))
+      );
     default:
       return true;
   }

@@ -28,13 +28,18 @@ export function compileTj(source: string, file: string): CompileResult {
     const { module, functions } = lowerProgram(checked, file);
     const errors = verify(module);
     if (errors.length > 0) {
-      throw new InternalCompilerError(`the TJ front end produced invalid IR:\n${errors.map(formatVerifierError).join("\n")}`);
+      throw new InternalCompilerError(
+        `the TJ front end produced invalid IR:\n${errors.map(formatVerifierError).join("\n")}`,
+      );
     }
     return { ok: true, module, functions };
   } catch (error) {
     if (error instanceof CompileAbort) return { ok: false, diagnostics: diagnostics.items };
     if (error instanceof RangeError && /call stack/i.test(error.message)) {
-      const items = [...diagnostics.items, { line: 1, col: 1, message: "the program is nested too deeply to compile" }];
+      const items = [
+        ...diagnostics.items,
+        { line: 1, col: 1, message: "the program is nested too deeply to compile" },
+      ];
       return { ok: false, diagnostics: items };
     }
     throw error;

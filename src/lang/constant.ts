@@ -7,11 +7,12 @@
 
 import { evalBinary, evalCompare, evalConvert, NumericTrap } from "../ir/numeric.js";
 import { Op } from "../ir/ops.js";
+import { trapMessage } from "../ir/trap.js";
 import { Type } from "../ir/types.js";
 import type { BinaryOp, ConstValue, Expr } from "./ast.js";
 import type { TjType } from "./types.js";
 
-/** Thrown when a constant expression traps (e.g. divides by zero). */
+/** Thrown when a constant expression traps (e.g. divides by zero); the message is the trap's. */
 export class ConstTrap extends Error {}
 
 export function irScalarType(type: TjType): Type {
@@ -65,18 +66,24 @@ export function floatRemainder(a: number, b: number): number {
  * Folds a checked expression, or returns undefined when it is not constant. `lookup`
  * gives the value of a const name (or undefined). Throws ConstTrap on a trapping operation.
  */
-export function evaluateConstant(expr: Expr, lookup: (expr: Expr & { kind: "name" }) => ConstValue | undefined): ConstValue | undefined {
+export function evaluateConstant(
+  expr: Expr,
+  lookup: (expr: Expr & { kind: "name" }) => ConstValue | undefined,
+): ConstValue | undefined {
   const type = expr.type;
   if (type === undefined || type.tag === "error") return undefined;
   try {
     return evaluate(expr, lookup);
   } catch (error) {
-    if (error instanceof NumericTrap) throw new ConstTrap(error.message);
+    if (error instanceof NumericTrap) throw new ConstTrap(trapMessage(error.kind));
     throw error;
   }
 }
 
-function evaluate(expr: Expr, lookup: (expr: Expr & { kind: "name" }) => ConstValue | undefined): ConstValue | undefined {
+function evaluate(
+  expr: Expr,
+  lookup: (expr: Expr & { kind: "name" }) => ConstValue | undefined,
+): ConstValue | undefined {
   const type = expr.type!;
   switch (expr.kind) {
     case "int":
@@ -118,7 +125,8 @@ function evaluate(expr: Expr, lookup: (expr: Expr & { kind: "name" }) => ConstVa
       if (left === undefined || right === undefined) return undefined;
       const compare = compareOp(expr.op, operandType);
       if (compare !== undefined) return evalCompare(compare, irScalarType(operandType), left, right);
-      if (expr.op === "%" && operandType.tag === "f64") return floatRemainder(left as number, right as number);
+      if (expr.op === "%" && operandType.tag === "f64")
+        return floatRemainder(left as number, right as number);
       const op = arithmeticOp(expr.op, operandType);
       if (op === undefined) return undefined;
       return evalBinary(op, irScalarType(operandType), left, right);

@@ -176,7 +176,8 @@ export function lex(source: string, diagnostics: DiagnosticBag): Token[] {
       continue;
     }
     const code = source.codePointAt(pos)!;
-    const shown = code >= 0x20 && code < 0x7f ? `'${c}'` : `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+    const shown =
+      code >= 0x20 && code < 0x7f ? `'${c}'` : `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
     diagnostics.error(at, `unexpected character ${shown}`);
     pos += code > 0xffff ? 2 : 1;
   }
@@ -184,7 +185,13 @@ export function lex(source: string, diagnostics: DiagnosticBag): Token[] {
   return tokens;
 }
 
-function lexNumber(source: string, pos: number, at: SourcePos, tokens: Token[], diagnostics: DiagnosticBag): number {
+function lexNumber(
+  source: string,
+  pos: number,
+  at: SourcePos,
+  tokens: Token[],
+  diagnostics: DiagnosticBag,
+): number {
   const start = pos;
   if (source[pos] === "0" && (source[pos + 1] === "x" || source[pos + 1] === "X")) {
     pos += 2;
@@ -236,7 +243,13 @@ function validSeparators(text: string): boolean {
   return !/(^_|_$|__|_[.eE]|[.eE+-]_)/.test(text);
 }
 
-function lexString(source: string, pos: number, at: SourcePos, tokens: Token[], diagnostics: DiagnosticBag): number {
+function lexString(
+  source: string,
+  pos: number,
+  at: SourcePos,
+  tokens: Token[],
+  diagnostics: DiagnosticBag,
+): number {
   const start = pos;
   pos++;
   const bytes: number[] = [];
@@ -264,7 +277,10 @@ function lexString(source: string, pos: number, at: SourcePos, tokens: Token[], 
         pos += 4;
         continue;
       }
-      diagnostics.error({ line: at.line, col: at.col + (pos - start) }, `invalid escape '\\${e}' (use \\n \\t \\\\ \\" \\0 or \\xHH)`);
+      diagnostics.error(
+        { line: at.line, col: at.col + (pos - start) },
+        `invalid escape '\\${e}' (use \\n \\t \\\\ \\" \\0 or \\xHH)`,
+      );
       pos += e === "" ? 1 : 2;
       continue;
     }

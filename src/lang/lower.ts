@@ -20,7 +20,7 @@
 
 import { type FunctionBuilder, ModuleBuilder } from "../ir/builder.js";
 import { STANDARD_HOST, STANDARD_HOST_MODULE } from "../ir/host-abi.js";
-import { makeLoc, type Module, type ValueId } from "../ir/ir.js";
+import { type Module, makeLoc, type ValueId } from "../ir/ir.js";
 import { Op } from "../ir/ops.js";
 import { TrapKind } from "../ir/trap.js";
 import { Type } from "../ir/types.js";
@@ -68,7 +68,10 @@ function elementShift(elem: TjType): number {
 }
 
 function signatureOf(type: TjType & { tag: "func" }): { params: Type[]; results: Type[] } {
-  return { params: type.params.map(irType), results: type.result.tag === "void" ? [] : [irType(type.result)] };
+  return {
+    params: type.params.map(irType),
+    results: type.result.tag === "void" ? [] : [irType(type.result)],
+  };
 }
 
 class ModuleLowering {
@@ -83,7 +86,10 @@ class ModuleLowering {
   private allocFunc = -1;
   private heapGlobal = -1;
 
-  constructor(private readonly checked: CheckedProgram, file: string) {
+  constructor(
+    private readonly checked: CheckedProgram,
+    file: string,
+  ) {
     this.mb.module.sourceFile = file;
   }
 
@@ -102,7 +108,10 @@ class ModuleLowering {
           this.mb.addImport(decl.name, sig.params, sig.results, "env", decl.name);
           continue;
         }
-        const id = this.mb.declare(decl.name, sig.params, sig.results, { exported: decl.exported, loc: loc(decl.pos) });
+        const id = this.mb.declare(decl.name, sig.params, sig.results, {
+          exported: decl.exported,
+          loc: loc(decl.pos),
+        });
         this.funcIds.set(decl, id);
         functions.set(decl.name, {
           funcId: id,
@@ -208,7 +217,11 @@ class ModuleLowering {
     this.allocFunc = fb.id;
     const [n, shift] = fb.entryParams as [number, number];
     const c64 = (v: bigint): ValueId => fb.const(Type.I64, v);
-    const bodyBytes = fb.binary(Op.Shl, fb.convert(Op.ExtendU, Type.I64, n), fb.convert(Op.ExtendU, Type.I64, shift));
+    const bodyBytes = fb.binary(
+      Op.Shl,
+      fb.convert(Op.ExtendU, Type.I64, n),
+      fb.convert(Op.ExtendU, Type.I64, shift),
+    );
     const total = fb.binary(Op.Add, bodyBytes, c64(BigInt(ARRAY_HEADER + 7)));
     const rounded = fb.binary(Op.And, total, c64(-8n));
     const address = fb.globalGet(this.heapGlobal);
@@ -644,11 +657,16 @@ class FunctionLowering {
       if (arg.kind === "string") {
         const { address, length } = this.m.stringData(arg.bytes);
         fb.loc = here;
-        fb.callHost(this.m.hostImport("print_str"), [fb.const(Type.I32, address), fb.const(Type.I32, length)]);
+        fb.callHost(this.m.hostImport("print_str"), [
+          fb.const(Type.I32, address),
+          fb.const(Type.I32, length),
+        ]);
         return -1;
       }
       const value = this.lowerExpr(arg);
-      const field = { i32: "print_i32", i64: "print_i64", f64: "print_f64", bool: "print_bool" }[arg.type!.tag as "i32"];
+      const field = { i32: "print_i32", i64: "print_i64", f64: "print_f64", bool: "print_bool" }[
+        arg.type!.tag as "i32"
+      ];
       fb.loc = here;
       fb.callHost(this.m.hostImport(field), [value]);
       return -1;
@@ -673,7 +691,17 @@ class FunctionLowering {
       case "clz":
       case "ctz":
       case "popcnt": {
-        const op = { sqrt: Op.Sqrt, abs: Op.Abs, floor: Op.Floor, ceil: Op.Ceil, trunc: Op.Trunc, nearest: Op.Nearest, clz: Op.Clz, ctz: Op.Ctz, popcnt: Op.Popcnt }[name];
+        const op = {
+          sqrt: Op.Sqrt,
+          abs: Op.Abs,
+          floor: Op.Floor,
+          ceil: Op.Ceil,
+          trunc: Op.Trunc,
+          nearest: Op.Nearest,
+          clz: Op.Clz,
+          ctz: Op.Ctz,
+          popcnt: Op.Popcnt,
+        }[name];
         return fb.unary(op, args[0]!);
       }
       default: {
@@ -747,7 +775,8 @@ class FunctionLowering {
 function collectAssigned(stmt: Stmt, into: Set<number>): void {
   switch (stmt.kind) {
     case "assign":
-      if (stmt.target.kind === "name" && stmt.target.binding?.kind === "local") into.add(stmt.target.binding.id);
+      if (stmt.target.kind === "name" && stmt.target.binding?.kind === "local")
+        into.add(stmt.target.binding.id);
       return;
     case "block":
       for (const s of stmt.body) collectAssigned(s, into);

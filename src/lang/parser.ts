@@ -406,7 +406,14 @@ class Parser {
     const annotation = this.accept(":") ? this.parseType() : null;
     if (!this.is("=")) this.fail(`'${name.text}' needs an initial value`);
     this.advance();
-    return { kind: "let", pos: name, constant: start.text === "const", name: name.text, annotation, init: this.parseExpr() };
+    return {
+      kind: "let",
+      pos: name,
+      constant: start.text === "const",
+      name: name.text,
+      annotation,
+      init: this.parseExpr(),
+    };
   }
 
   /** An assignment or an expression statement (also the init and step of `for`). */
@@ -490,6 +497,17 @@ class Parser {
 
   private parseUnary(): Expr {
     const token = this.tok;
+    if (
+      token.kind === T.Punct &&
+      token.text === "-" &&
+      this.peek().kind === T.Int &&
+      this.peek().hex !== true
+    ) {
+      // a negated decimal literal is one literal, so that -2147483648 fits in i32
+      this.advance();
+      const literal = this.advance();
+      return this.parsePostfix({ kind: "int", pos: token, value: -literal.int!, hex: false });
+    }
     if (token.kind === T.Punct && (token.text === "-" || token.text === "!" || token.text === "~")) {
       this.advance();
       this.enter(token);
