@@ -120,6 +120,8 @@ export class Checker {
     this.inferring.add(decl);
     this.scopes = [];
     const declared = decl.annotation === null ? undefined : this.valueType(decl.annotation, `'${decl.name}'`);
+    // a declared type is known before the initializer is checked (which may refer back to it)
+    if (declared !== undefined) binding.type = declared;
     const type = this.checkInitializer(decl.init, declared, decl.name);
     binding.type = declared ?? type;
     this.inferring.delete(decl);

@@ -532,7 +532,8 @@ class Parser {
           args.push(this.parseExpr());
         }
         this.advance();
-        expr = { kind: "call", pos: token, callee: expr, args };
+        // a call is located at its callee, like tsc does
+        expr = { kind: "call", pos: expr.pos, callee: expr, args };
       } else if (this.is("[")) {
         this.advance();
         const index = this.parseExpr();

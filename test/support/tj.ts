@@ -18,7 +18,8 @@ export interface TjRun {
 
 export function runTj(source: string, args: Scalar[] = [], options: { maxMemoryPages?: number } = {}): TjRun {
   const compiled = compileTj(source, "test.tj");
-  if (!compiled.ok) assert.fail(`compile errors:\n${formatDiagnostics("test.tj", source, compiled.diagnostics)}`);
+  if (!compiled.ok)
+    assert.fail(`compile errors:\n${formatDiagnostics("test.tj", source, compiled.diagnostics)}`);
   const out = new BufferSink();
   let interp: Interpreter | undefined;
   try {
