@@ -42,7 +42,7 @@ export function parseEntryArgs(entry: EntryPoint, args: string[]): Scalar[] {
     }
     if (param.tjType !== undefined && param.tjType !== typeName(param.type)) {
       throw new CliError(
-        `error: ${describe(param)}: main cannot take a ${param.tjType} from the command line`,
+        `error: ${describe(param)}: main cannot take an argument of type ${param.tjType} from the command line`,
       );
     }
     if (param.type === Type.I32 || param.type === Type.I64) {

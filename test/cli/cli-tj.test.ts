@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { parseModule } from "../../src/ir/parser.js";
+import { printModule } from "../../src/ir/printer.js";
+import { compileTj } from "../../src/lang/compile.js";
+import { REPO_ROOT, runCli } from "../support/cli.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "tierjit-cli-"));
+
+function program(name: string, source: string): string {
+  const path = join(scratch, name);
+  writeFileSync(path, source);
+  return path;
+}
+
+test("check: a valid program prints nothing and exits 0; an invalid one exits 2 with located errors", () => {
+  assert.deepEqual(runCli(["check", "examples/fib.tj"]), { status: 0, stdout: "", stderr: "" });
+  const bad = runCli(["check", "test/programs/tj/compile-error.tj"]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /^test\/programs\/tj\/compile-error\.tj:3:15: error: type mismatch/);
+});
+
+test("the IR text is an interchange format: ir FILE.tj, then run the .tir, same output", () => {
+  for (const [example, args] of [
+    ["fib", ["20"]],
+    ["hash", ["1000"]],
+    ["dispatch", ["10"]],
+    ["mandelbrot", ["24"]],
+  ] as const) {
+    const ir = runCli(["ir", `examples/${example}.tj`]);
+    assert.equal(ir.status, 0);
+    const path = program(`${example}.tir`, ir.stdout);
+    const viaIr = runCli(["run", "--interp", path, ...args]);
+    const expected = readFileSync(`${REPO_ROOT}examples/${example}.out`, "utf8");
+    assert.equal(viaIr.stdout, expected, example);
+  }
+});
+
+test("every example's IR round-trips through the text format exactly", () => {
+  for (const example of ["fib", "hash", "dispatch", "mandelbrot", "sieve", "collatz"]) {
+    const file = `examples/${example}.tj`;
+    const compiled = compileTj(readFileSync(`${REPO_ROOT}${file}`, "utf8"), file);
+    assert.ok(compiled.ok);
+    const text = printModule(compiled.module);
+    const parsed = parseModule(text, file);
+    assert.deepEqual(parsed, compiled.module);
+    assert.equal(printModule(parsed), text);
+  }
+});
+
+test("main's arguments: count and parse errors name the parameters", () => {
+  const tooFew = runCli(["run", "--interp", "examples/fib.tj"]);
+  assert.deepEqual(tooFew, { status: 2, stdout: "", stderr: "error: main takes 1 argument(s) (n), got 0\n" });
+  const path = program(
+    "args.tj",
+    "export function main(flag: bool, x: f64, big: i64): f64 { return flag ? x : big as f64; }\n",
+  );
+  assert.equal(
+    runCli(["run", "--interp", path, "maybe", "1", "2"]).stderr,
+    "error: parameter 'flag: bool': 'maybe' is not true or false\n",
+  );
+  assert.equal(
+    runCli(["run", "--interp", path, "true", "x", "2"]).stderr,
+    "error: parameter 'x: f64': 'x' is not a number\n",
+  );
+  assert.equal(
+    runCli(["run", "--interp", path, "true", "1", "9223372036854775808"]).stderr,
+    "error: parameter 'big: i64': '9223372036854775808' is not a valid i64\n",
+  );
+  assert.equal(
+    runCli(["run", "--interp", path, "false", "1", "-9223372036854775808"]).stdout,
+    "-9223372036854776000\n",
+  );
+  assert.equal(runCli(["run", "--interp", path, "true", "-1.5e3", "0"]).stdout, "-1500\n");
+  const arrays = program("arrays.tj", "export function main(a: i32[]) {}\n");
+  assert.equal(
+    runCli(["run", "--interp", arrays, "1"]).stderr,
+    "error: parameter 'a: i32[]': main cannot take an argument of type i32[] from the command line\n",
+  );
+});
+
+test("a program without export function main is a usage error", () => {
+  const path = program("nomain.tj", "function main(): i32 { return 1; }\n");
+  assert.deepEqual(runCli(["run", "--interp", path]), {
+    status: 2,
+    stdout: "",
+    stderr: `error: ${path} has no 'export function main'\n`,
+  });
+});
+
+test("--timeout stops a program inside one long loop", () => {
+  const path = program("spin.tj", "export function main() {\n  let x = 0;\n  while (true) { x += 1; }\n}\n");
+  const result = runCli(["run", "--interp", "--timeout", "300ms", path]);
+  assert.equal(result.status, 1);
+  assert.match(result.stderr, /^error: timeout after 300 ms\n {2}at main \(.*spin\.tj:3\)\n$/);
+});
+
+test("--memory-limit makes a large allocation trap with out of memory", () => {
+  const path = program(
+    "big.tj",
+    "export function main(n: i32): i32 {\n  let a = new f64[n];\n  return a.length;\n}\n",
+  );
+  const result = runCli(["run", "--interp", "--memory-limit", "1MB", path, "200000"]);
+  assert.equal(result.status, 1);
+  assert.match(result.stderr, /^error: out of memory\n/);
+  assert.equal(runCli(["run", "--interp", "--memory-limit", "1MB", path, "1000"]).stdout, "1000\n");
+});
+
+test("an extern the host does not provide is an error at instantiation that names it", () => {
+  const path = program(
+    "extern.tj",
+    "extern function frobnicate(x: i32): i32;\nexport function main(): i32 { return frobnicate(1); }\n",
+  );
+  assert.deepEqual(runCli(["run", "--interp", path]), {
+    status: 1,
+    stdout: "",
+    stderr: "error: missing import env.frobnicate (@frobnicate)\n",
+  });
+});
