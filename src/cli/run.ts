@@ -1,15 +1,17 @@
 /**
  * `tierjit run`: compile a program, call its `main` with the command-line arguments, print
  * the result, and map traps and errors to exit statuses (cli.md). This build runs programs
- * on the reference interpreter (`--interp`); the Wasm tiers are not built yet, and asking
- * for them is a usage error that says so.
+ * on the reference interpreter (`--interp`) or as Tier 0 WebAssembly (`--tier 0`); the
+ * other modes are not built yet, and asking for them is a usage error that says so.
  */
 
 import { performance } from "node:perf_hooks";
 import { withStandardHost } from "../engine/host.js";
+import { WasmRuntime } from "../engine/runtime.js";
 import { type HostImports, Interpreter, LinkError } from "../ir/interpreter.js";
 import { PAGE_SIZE } from "../ir/ir.js";
-import { TrapError, TrapKind } from "../ir/trap.js";
+import type { Scalar } from "../ir/numeric.js";
+import { formatGuestFrame, TrapError, TrapKind } from "../ir/trap.js";
 import { formatEntryResult, parseEntryArgs } from "./entry-args.js";
 import { CliError, EXIT_OK, EXIT_RUNTIME } from "./errors.js";
 import { stderrSink, stdoutSink } from "./output.js";
@@ -34,25 +36,40 @@ export function runProgram(
   args: string[],
   options: RunOptions,
 ): number {
-  if (!options.interp) {
+  const wasm = !options.interp && options.tier === "0";
+  if (!options.interp && !wasm) {
     const mode =
       options.tier !== undefined ? `--tier ${options.tier}` : options.stress ? "--stress" : "tiered mode";
-    throw new CliError(
-      `error: ${mode} is not built yet in this version; run with --interp (the reference interpreter)`,
-    );
+    throw new CliError(`error: ${mode} is not built yet in this version; run with --interp or --tier 0`);
+  }
+  if (wasm && options.timeoutMs !== undefined) {
+    throw new CliError("error: --timeout needs --interp in this version (Wasm code has no safepoints yet)");
   }
   const values = parseEntryArgs(entry, args);
-  const deadline = options.timeoutMs === undefined ? undefined : performance.now() + options.timeoutMs;
-  let interpreter: Interpreter | undefined;
+  const maxMemoryPages =
+    options.memoryLimitBytes === undefined ? undefined : Math.floor(options.memoryLimitBytes / PAGE_SIZE);
+  const limits = maxMemoryPages === undefined ? {} : { maxMemoryPages };
   try {
-    interpreter = new Interpreter(program.module, {
-      imports: withStandardHost(stdoutSink, () => interpreter?.memory ?? new Uint8Array(0), cliHost()),
-      ...(options.memoryLimitBytes === undefined
-        ? {}
-        : { maxMemoryPages: Math.floor(options.memoryLimitBytes / PAGE_SIZE) }),
-      ...(deadline === undefined ? {} : { interrupt: () => performance.now() > deadline }),
-    });
-    const result = interpreter.call(entry.funcId, values);
+    let result: Scalar | undefined;
+    if (wasm) {
+      let runtime: WasmRuntime | undefined;
+      const imports = withStandardHost(
+        stdoutSink,
+        () => runtime?.memoryBytes() ?? new Uint8Array(0),
+        cliHost(),
+      );
+      runtime = WasmRuntime.instantiate(program.module, { imports, ...limits });
+      result = runtime.call(entry.funcId, values);
+    } else {
+      const deadline = options.timeoutMs === undefined ? undefined : performance.now() + options.timeoutMs;
+      let interpreter: Interpreter | undefined;
+      interpreter = new Interpreter(program.module, {
+        imports: withStandardHost(stdoutSink, () => interpreter?.memory ?? new Uint8Array(0), cliHost()),
+        ...limits,
+        ...(deadline === undefined ? {} : { interrupt: () => performance.now() > deadline }),
+      });
+      result = interpreter.call(entry.funcId, values);
+    }
     const text = formatEntryResult(entry, result);
     if (text !== undefined) stdoutSink.write(`${text}\n`);
     return EXIT_OK;
@@ -61,8 +78,7 @@ export function runProgram(
       stdoutSink.flush();
       const message =
         error.kind === TrapKind.Timeout ? `timeout after ${options.timeoutMs} ms` : error.message;
-      const stack = error.formatStack();
-      stderrSink.write(`error: ${message}\n${stack === "" ? "" : `${stack}\n`}`);
+      stderrSink.write(`error: ${message}\n${formatTrapStack(error)}`);
       return EXIT_RUNTIME;
     }
     if (error instanceof LinkError) {
@@ -75,4 +91,13 @@ export function runProgram(
     stdoutSink.flush();
     stderrSink.flush();
   }
+}
+
+/** Frames printed for a trap; deeper stacks (a stack overflow) end with `...`. */
+export const PRINTED_FRAMES = 20;
+
+function formatTrapStack(error: TrapError): string {
+  const lines = error.guestStack.slice(0, PRINTED_FRAMES).map((frame) => `  at ${formatGuestFrame(frame)}\n`);
+  if (error.guestStack.length > PRINTED_FRAMES) lines.push("  ...\n");
+  return lines.join("");
 }

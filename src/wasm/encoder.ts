@@ -172,7 +172,8 @@ export interface ModuleDesc {
   globals?: GlobalDesc[];
   exports?: ExportDesc[];
   start?: number;
-  elements?: { offset: number; functions: number[] }[];
+  /** Active element segments: `functions` placed in table `table` (default 0) from `offset`. */
+  elements?: { table?: number; offset: number; functions: number[] }[];
   bodies: FunctionBody[];
   data?: { offset: number; bytes: Uint8Array }[];
   /** Custom sections placed just before the code section (e.g. compilation hints). */
@@ -198,7 +199,22 @@ function section(out: ByteBuffer, id: number, content: ByteBuffer): void {
   out.sized(content);
 }
 
-export function encodeModule(desc: ModuleDesc): Uint8Array<ArrayBuffer> {
+/** Filled in by `encodeModule`: where each function's instructions start in the module bytes. */
+export interface ModuleLayout {
+  /** Absolute byte offset of the first instruction of each defined function's body. */
+  codeStarts: number[];
+}
+
+function lebLength(value: number): number {
+  let length = 1;
+  while (value >= 0x80) {
+    value = Math.floor(value / 128);
+    length++;
+  }
+  return length;
+}
+
+export function encodeModule(desc: ModuleDesc, layout?: ModuleLayout): Uint8Array<ArrayBuffer> {
   const out = new ByteBuffer(1024);
   out.bytes(Uint8Array.of(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00));
   const s = new ByteBuffer(256);
@@ -281,10 +297,14 @@ export function encodeModule(desc: ModuleDesc): Uint8Array<ArrayBuffer> {
   const elements = desc.elements ?? [];
   emit(9, elements.length, () => {
     for (const element of elements) {
-      s.u8(0); // active, table 0, expression offset, function indices
+      const table = element.table ?? 0;
+      // flags 0: active in table 0; flags 2: active in an explicit table, with an element kind
+      s.u8(table === 0 ? 0 : 2);
+      if (table !== 0) s.u32(table);
       s.u8(0x41);
       s.s32(element.offset);
       s.u8(0x0b);
+      if (table !== 0) s.u8(0x00); // elemkind funcref
       s.u32(element.functions.length);
       for (const f of element.functions) s.u32(f);
     }
@@ -304,6 +324,7 @@ export function encodeModule(desc: ModuleDesc): Uint8Array<ArrayBuffer> {
     section(out, 0, s);
   }
   const body = new ByteBuffer(256);
+  const codeStartsInSection: number[] = [];
   emit(10, desc.bodies.length, () => {
     for (const fn of desc.bodies) {
       body.reset();
@@ -312,10 +333,17 @@ export function encodeModule(desc: ModuleDesc): Uint8Array<ArrayBuffer> {
         body.u32(count);
         body.u8(valtype);
       }
+      const localsLength = body.length;
       body.bytes(fn.code);
+      codeStartsInSection.push(s.length + lebLength(body.length) + localsLength);
       s.sized(body);
     }
   });
+  if (layout !== undefined && desc.bodies.length > 0) {
+    // the code section was just appended: its content starts after the id byte and the size
+    const contentStart = out.length - s.length;
+    layout.codeStarts = codeStartsInSection.map((start) => contentStart + start);
+  }
   emit(11, data.length, () => {
     for (const segment of data) {
       s.u8(0);

@@ -75,6 +75,13 @@ const FLOAT_BASE: Partial<Record<Op, [number, number]>> = {
 };
 
 /**
+ * Single-byte opcodes of the arithmetic, comparison and unary ops, indexed by
+ * `op * 4 + operandType`; -1 where the op does not exist for that type. The code
+ * generator reads this on its hot path instead of allocating.
+ */
+export const ARITH_OPCODE: Int16Array = new Int16Array(256 * 4).fill(-1);
+
+/**
  * The opcode bytes of a pure arithmetic, comparison or unary op whose (first) operand has
  * type `operand`; undefined when the op does not exist for that type.
  */
@@ -84,6 +91,13 @@ export function arithmeticOpcode(op: Op, operand: Type): number[] | undefined {
   if (pair === undefined) return undefined;
   const code = pair[operand === Type.I32 || operand === Type.F32 ? 0 : 1];
   return code < 0 ? undefined : [code];
+}
+
+for (let op = 0; op < 256; op++) {
+  for (const type of [Type.I32, Type.I64, Type.F32, Type.F64]) {
+    const code = arithmeticOpcode(op as Op, type);
+    if (code !== undefined) ARITH_OPCODE[op * 4 + type] = code[0]!;
+  }
 }
 
 /** The opcode bytes of a conversion from `from` to `to`. */

@@ -1,10 +1,10 @@
 /**
- * One test per rule of language.md, run through the front end and the reference
- * interpreter. Each case is a program (or a `main` body) and its exact output.
+ * One test per rule of language.md, run through the front end, then on the reference
+ * interpreter and at Tier 0. Each case is a program (or a `main` body) and its exact output.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { runTj } from "../support/tj.js";
+import { MODES, runTj } from "../support/tj.js";
 
 interface Case {
   rule: string;
@@ -377,26 +377,32 @@ const cases: Case[] = [
 for (const c of cases) {
   test(`TJ: ${c.rule}`, () => {
     const source = `${c.decls ?? ""}\nexport function main(): void {\n${c.body}\n}\n`;
-    const run = runTj(source);
-    assert.equal(run.trap, undefined, `trapped: ${run.trap}`);
-    assert.equal(run.output, c.output);
+    for (const mode of MODES) {
+      const run = runTj(source, [], { mode });
+      assert.equal(run.trap, undefined, `${mode} trapped: ${run.trap}`);
+      assert.equal(run.output, c.output, mode);
+    }
   });
 }
 
 test('TJ: string escapes \\n \\t \\\\ \\" \\0 \\xHH', () => {
-  const run = runTj(
-    'export function main() { print("a\\nb"); print("t\\tt"); print("q\\"\\\\"); print("x\\x41y\\0z"); }',
-  );
-  assert.equal(run.output, 'a\nb\nt\tt\nq"\\\nxAy\0z\n');
+  for (const mode of MODES) {
+    const source =
+      'export function main() { print("a\\nb"); print("t\\tt"); print("q\\"\\\\"); print("x\\x41y\\0z"); }';
+    assert.equal(runTj(source, [], { mode }).output, 'a\nb\nt\tt\nq"\\\nxAy\0z\n', mode);
+  }
 });
 
 test("TJ: main's arguments and result", () => {
-  const run = runTj(
-    "export function main(a: i32, b: i64, c: f64, d: bool): i64 { print(c); print(d); return a as i64 + b; }",
-    [2, 40n, 0.5, 1],
-  );
-  assert.equal(run.output, "0.5\ntrue\n");
-  assert.equal(run.result, 42n);
+  for (const mode of MODES) {
+    const run = runTj(
+      "export function main(a: i32, b: i64, c: f64, d: bool): i64 { print(c); print(d); return a as i64 + b; }",
+      [2, 40n, 0.5, 1],
+      { mode },
+    );
+    assert.equal(run.output, "0.5\ntrue\n", mode);
+    assert.equal(run.result, 42n, mode);
+  }
 });
 
 interface TrapCase {
@@ -487,17 +493,20 @@ const traps: TrapCase[] = [
 
 for (const c of traps) {
   test(`TJ trap: ${c.rule}`, () => {
-    const run = runTj(c.source);
-    assert.equal(run.trap, c.trap);
-    if (c.stack.length > 0) assert.deepEqual(run.stack, c.stack);
-    assert.equal(run.output, c.output ?? "");
+    for (const mode of MODES) {
+      const run = runTj(c.source, [], { mode });
+      assert.equal(run.trap, c.trap, mode);
+      if (c.stack.length > 0) assert.deepEqual(run.stack, c.stack, mode);
+      assert.equal(run.output, c.output ?? "", mode);
+    }
   });
 }
 
 test("TJ trap: out of memory at the memory limit, and usable after", () => {
   const source = "export function main(n: i32): i32 {\n  let a = new f64[n];\n  return a.length;\n}";
-  const run = runTj(source, [100_000], { maxMemoryPages: 4 });
-  assert.equal(run.trap, "out of memory");
-  assert.equal(runTj(source, [1000], { maxMemoryPages: 4 }).result, 1000);
-  assert.equal(runTj(source, [2_000_000_000]).trap, "out of memory");
+  for (const mode of MODES) {
+    assert.equal(runTj(source, [100_000], { maxMemoryPages: 4, mode }).trap, "out of memory", mode);
+    assert.equal(runTj(source, [1000], { maxMemoryPages: 4, mode }).result, 1000, mode);
+    assert.equal(runTj(source, [2_000_000_000], { mode }).trap, "out of memory", mode);
+  }
 });

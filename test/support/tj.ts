@@ -1,6 +1,7 @@
-/** Compiles TJ source and runs `main` on the reference interpreter, in-process. */
+/** Compiles TJ source and runs `main` in-process, on the reference interpreter or at Tier 0. */
 import assert from "node:assert/strict";
 import { BufferSink, withStandardHost } from "../../src/engine/host.js";
+import { WasmRuntime } from "../../src/engine/runtime.js";
 import { Interpreter } from "../../src/ir/interpreter.js";
 import type { Scalar } from "../../src/ir/numeric.js";
 import { TrapError } from "../../src/ir/trap.js";
@@ -16,20 +17,39 @@ export interface TjRun {
   stack?: string[];
 }
 
-export function runTj(source: string, args: Scalar[] = [], options: { maxMemoryPages?: number } = {}): TjRun {
+export type Mode = "interp" | "tier0";
+export const MODES: readonly Mode[] = ["interp", "tier0"];
+
+export function runTj(
+  source: string,
+  args: Scalar[] = [],
+  options: { maxMemoryPages?: number; mode?: Mode } = {},
+): TjRun {
   const compiled = compileTj(source, "test.tj");
   if (!compiled.ok)
     assert.fail(`compile errors:\n${formatDiagnostics("test.tj", source, compiled.diagnostics)}`);
+  const main = compiled.functions.get("main");
+  assert.ok(main !== undefined, "no main");
   const out = new BufferSink();
-  let interp: Interpreter | undefined;
+  const limits = options.maxMemoryPages === undefined ? {} : { maxMemoryPages: options.maxMemoryPages };
+  const env = { env: { now: () => 1234.5 } };
   try {
-    interp = new Interpreter(compiled.module, {
-      imports: withStandardHost(out, () => interp!.memory, { env: { now: () => 1234.5 } }),
-      ...options,
-    });
-    const main = compiled.functions.get("main");
-    assert.ok(main !== undefined, "no main");
-    const result = interp.call(main.funcId, args);
+    let result: Scalar | undefined;
+    if (options.mode === "tier0") {
+      let runtime: WasmRuntime | undefined;
+      runtime = WasmRuntime.instantiate(compiled.module, {
+        imports: withStandardHost(out, () => runtime!.memoryBytes(), env),
+        ...limits,
+      });
+      result = runtime.call(main.funcId, args);
+    } else {
+      let interp: Interpreter | undefined;
+      interp = new Interpreter(compiled.module, {
+        imports: withStandardHost(out, () => interp!.memory, env),
+        ...limits,
+      });
+      result = interp.call(main.funcId, args);
+    }
     return { output: out.text(), result };
   } catch (error) {
     if (!(error instanceof TrapError)) throw error;

@@ -1,0 +1,206 @@
+/**
+ * The state a running IR module has in WebAssembly — memory, the dispatch table, the guest
+ * tables, the globals — and the code installed into it.
+ *
+ * `WasmRuntime.instantiate` compiles the whole module at Tier 0 as the base module and
+ * instantiates it; `install` puts a separately compiled module's functions into their
+ * dispatch slots (and guest-table slots), which is how a later tier replaces code while
+ * the program runs. Calls from the host always go through the dispatch table, so they
+ * reach the newest code.
+ *
+ * Traps: a trap raised by generated code (`rt.trap`), a Wasm RuntimeError or a stack
+ * overflow becomes a `TrapError` with the kind and the guest stack, rebuilt from V8's
+ * stack trace through each compiled module's name and source map.
+ */
+
+import type { HostImports } from "../ir/interpreter.js";
+import { LinkError } from "../ir/interpreter.js";
+import { locLine, type Module } from "../ir/ir.js";
+import { coerce, type Scalar } from "../ir/numeric.js";
+import { type GuestFrame, TrapError, type TrapKind } from "../ir/trap.js";
+import { signaturesEqual, Type } from "../ir/types.js";
+import { type CompiledModule, compileModule, RUNTIME_MODULE } from "../wasm/compile-module.js";
+import { locationAt, trapKindOfEngineError, wasmFrames } from "../wasm/traps.js";
+
+export interface RuntimeOptions {
+  /** Host functions by import module and field (the standard host, externs). */
+  imports?: HostImports;
+  /** Upper bound on memory pages (the memory limit). */
+  maxMemoryPages?: number;
+}
+
+/** Guest stacks keep at most this many frames (innermost first). */
+export const MAX_GUEST_FRAMES = 100;
+
+const WASM_VALUE: Record<number, "i32" | "i64" | "f32" | "f64"> = {
+  [Type.I32]: "i32",
+  [Type.I64]: "i64",
+  [Type.F32]: "f32",
+  [Type.F64]: "f64",
+};
+
+let moduleCounter = 0;
+
+/** A fresh module name, unique in this process (it identifies the module's stack frames). */
+export function freshModuleName(prefix: string): string {
+  moduleCounter++;
+  return `${prefix}${moduleCounter}`;
+}
+
+export class WasmRuntime {
+  readonly module: Module;
+  readonly memory: WebAssembly.Memory | null;
+  readonly dispatch: WebAssembly.Table;
+  readonly guestTables = new Map<number, WebAssembly.Table>();
+  readonly globals: WebAssembly.Global[];
+  private readonly hostImports: HostImports;
+  private readonly compiled = new Map<string, CompiledModule>();
+  private readonly sourceFile: string | undefined;
+
+  private constructor(module: Module, options: RuntimeOptions) {
+    this.module = module;
+    this.hostImports = options.imports ?? {};
+    this.sourceFile = module.sourceFile === "" ? undefined : module.sourceFile;
+    // enough frames for guest stacks; V8's default of 10 would cut them short
+    if (Error.stackTraceLimit < MAX_GUEST_FRAMES + 20) Error.stackTraceLimit = MAX_GUEST_FRAMES + 20;
+    if (module.memory === null) {
+      this.memory = null;
+    } else {
+      const moduleMax = module.memory.maxPages < 0 ? 65536 : module.memory.maxPages;
+      const maximum = Math.min(moduleMax, options.maxMemoryPages ?? 65536);
+      if (module.memory.minPages > maximum) {
+        throw new LinkError(`initial memory (${module.memory.minPages} pages) exceeds the memory limit`);
+      }
+      this.memory = new WebAssembly.Memory({ initial: module.memory.minPages, maximum });
+    }
+    this.dispatch = new WebAssembly.Table({
+      element: "anyfunc",
+      initial: Math.max(1, module.functions.length),
+    });
+    this.globals = module.globals.map(
+      (g) => new WebAssembly.Global({ value: WASM_VALUE[g.type]!, mutable: true }, g.init as never),
+    );
+  }
+
+  /** Compiles `module` at Tier 0, instantiates it and runs its start function. */
+  static instantiate(module: Module, options: RuntimeOptions = {}): WasmRuntime {
+    const runtime = new WasmRuntime(module, options);
+    const base = compileModule(module, { moduleName: freshModuleName("tj"), base: true });
+    for (const t of base.guestTypes) {
+      runtime.guestTables.set(
+        t,
+        new WebAssembly.Table({ element: "anyfunc", initial: Math.max(1, module.table.length) }),
+      );
+    }
+    runtime.instantiateCompiled(base);
+    if (module.start >= 0) runtime.invoke(module.start, []);
+    return runtime;
+  }
+
+  /** The guest's linear memory as bytes (a new view after each growth). */
+  memoryBytes(): Uint8Array {
+    return this.memory === null ? new Uint8Array(0) : new Uint8Array(this.memory.buffer);
+  }
+
+  private importObject(): WebAssembly.Imports {
+    const rt: Record<string, WebAssembly.ImportValue> = {
+      trap: (kind: number) => {
+        throw new TrapError(kind as TrapKind, []);
+      },
+      dispatch: this.dispatch,
+    };
+    if (this.memory !== null) rt.memory = this.memory;
+    for (const [t, table] of this.guestTables) rt[`guest${t}`] = table;
+    this.globals.forEach((g, i) => {
+      rt[`g${i}`] = g;
+    });
+    const imports: WebAssembly.Imports = { [RUNTIME_MODULE]: rt };
+    for (const imp of this.module.imports) {
+      const fn = this.hostImports[imp.module]?.[imp.field];
+      if (typeof fn !== "function")
+        throw new LinkError(`missing import ${imp.module}.${imp.field} (@${imp.name})`);
+      const moduleImports = (imports[imp.module] ??= {}) as Record<string, WebAssembly.ImportValue>;
+      moduleImports[imp.field] = fn as (...args: unknown[]) => unknown;
+    }
+    return imports;
+  }
+
+  /** Instantiates a compiled module against this runtime's state; returns its exports. */
+  private instantiateCompiled(compiled: CompiledModule): WebAssembly.Exports {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(compiled.bytes), this.importObject());
+    this.compiled.set(compiled.moduleName, compiled);
+    return instance.exports;
+  }
+
+  /** Installs the functions of a separately compiled (non-base) module into their slots. */
+  install(compiled: CompiledModule): void {
+    const exports = this.instantiateCompiled(compiled);
+    for (const [funcId, name] of compiled.exportOf) {
+      const code = exports[name] as WebAssembly.ExportValue;
+      this.dispatch.set(funcId, code as never);
+      this.module.table.forEach((entry, slot) => {
+        if (entry !== funcId) return;
+        for (const [t, table] of this.guestTables) {
+          if (signaturesEqual(this.module.functions[funcId]!, this.module.types[t]!))
+            table.set(slot, code as never);
+        }
+      });
+    }
+  }
+
+  /** Calls IR function `funcId` with host values; traps become TrapErrors. */
+  call(funcId: number, args: readonly unknown[]): Scalar | undefined {
+    const fn = this.module.functions[funcId];
+    if (fn === undefined) throw new Error(`no function #${funcId}`);
+    if (args.length !== fn.params.length)
+      throw new Error(`@${fn.name} takes ${fn.params.length} arguments, got ${args.length}`);
+    return this.invoke(
+      funcId,
+      args.map((a, i) => coerce(fn.params[i]!, a)),
+    );
+  }
+
+  private invoke(funcId: number, args: Scalar[]): Scalar | undefined {
+    const code = this.dispatch.get(funcId) as unknown as (...a: Scalar[]) => Scalar | undefined;
+    try {
+      const result = code(...args);
+      const resultType = this.module.functions[funcId]!.results[0];
+      return resultType === undefined ? undefined : coerce(resultType, result);
+    } catch (error) {
+      throw this.toTrap(error);
+    }
+  }
+
+  /** Converts an engine error into a TrapError with the guest stack; other errors pass through. */
+  toTrap(error: unknown): unknown {
+    let kind: TrapKind | undefined;
+    if (error instanceof TrapError) {
+      if (error.guestStack.length > 0) return error;
+      kind = error.kind;
+    } else {
+      kind = trapKindOfEngineError(error);
+    }
+    if (kind === undefined) return error;
+    return new TrapError(kind, this.guestStack((error as Error).stack));
+  }
+
+  private guestStack(stack: string | undefined): GuestFrame[] {
+    const frames: GuestFrame[] = [];
+    for (const frame of wasmFrames(stack)) {
+      const compiled = this.compiled.get(frame.moduleName);
+      if (compiled === undefined) continue;
+      const funcId = compiled.irFunctionOf[frame.functionIndex] ?? -1;
+      if (funcId < 0) continue; // runtime stubs are not guest frames
+      const entry: GuestFrame = { functionName: this.module.functions[funcId]!.name };
+      const map = compiled.sourceMaps.get(frame.functionIndex);
+      const loc = map === undefined ? -1 : locationAt(map.offsets, map.locs, frame.offset);
+      if (loc >= 0) {
+        entry.line = locLine(loc);
+        if (this.sourceFile !== undefined) entry.file = this.sourceFile;
+      }
+      frames.push(entry);
+      if (frames.length >= MAX_GUEST_FRAMES) break;
+    }
+    return frames;
+  }
+}

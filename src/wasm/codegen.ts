@@ -1,0 +1,465 @@
+/**
+ * IR function → WebAssembly function body, in one pass over the function.
+ *
+ * Control flow: the CFG (reducible, as the verifier guarantees) becomes structured Wasm by
+ * Ramsey's algorithm ("Beyond Relooper", ICFP 2022), driven by the dominator tree: a
+ * block's dominator-tree children that are merge points (two or more forward edges) are
+ * placed after nested `block`s wrapped around the block's own code, so that a forward edge
+ * to them is a `br` out of the right `block`; a loop header (target of a back edge) is
+ * wrapped in a `loop`; a child with a single forward edge is emitted inline where that
+ * edge is taken. Unreachable blocks are never emitted.
+ *
+ * SSA out of form: every IR value gets a Wasm local of its type (parameters are the Wasm
+ * parameters). A branch passes block arguments by pushing all of them on the operand
+ * stack and then popping into the target's parameter locals in reverse, so parallel
+ * copies (swaps, rotations) need no temporaries. Locals are numbered in one linear pass.
+ *
+ * Calls between IR functions go through the shared dispatch table (`call_indirect` with
+ * the callee's slot), so that a later tier replaces a function by setting its slot.
+ */
+
+import { computeDominators, type DomTree } from "../ir/dominance.js";
+import type { BlockCall, Inst, IrFunction, Module, Terminator } from "../ir/ir.js";
+import { Op, OpKind, opInfo, TermOp } from "../ir/ops.js";
+import { TrapKind } from "../ir/trap.js";
+import { isFloatType, Type } from "../ir/types.js";
+import type { ByteBuffer } from "./encoder.js";
+import { ARITH_OPCODE, conversionOpcode, loadOpcode, naturalAlign, storeOpcode, VALTYPE } from "./opcodes.js";
+
+/** How the surrounding module is laid out, as far as one function's code needs to know. */
+export interface ModuleLayoutInfo {
+  /** Wasm function index of the runtime's `trap(kind: i32)` import. */
+  trapFunction: number;
+  /** Wasm function index of IR import `i` (host functions). */
+  hostFunction(importIndex: number): number;
+  /** Wasm type index of a signature (interned by the caller). */
+  typeIndex(params: Type[], results: Type[]): number;
+  /** Wasm table index of the guest table for IR type index `t`. */
+  guestTable(irTypeIndex: number): number;
+  /** Wasm table index of the dispatch table. */
+  dispatchTable: number;
+}
+
+enum Ctl {
+  Loop,
+  Block,
+  Other,
+}
+
+const BLOCKTYPE_EMPTY = 0x40;
+
+export class FunctionCodegen {
+  private fn!: IrFunction;
+  private tree!: DomTree;
+  private localOf = new Int32Array(0);
+  /** IR type of each value id. */
+  private typeOf = new Uint8Array(0);
+  private forwardIn = new Int32Array(0);
+  private loopHeader = new Uint8Array(0);
+  private children: number[][] = [];
+  /** The control stack: kind and (for loops and blocks) the IR block it belongs to. */
+  private ctlKind: Ctl[] = [];
+  private ctlBlock: number[] = [];
+  /** Code offsets (relative to the body's first instruction) and the IR locations there. */
+  readonly offsets: number[] = [];
+  readonly locs: number[] = [];
+  private lastLoc = -1;
+  private codeStart = 0;
+
+  constructor(
+    private readonly module: Module,
+    private readonly layout: ModuleLayoutInfo,
+    private readonly out: ByteBuffer,
+  ) {}
+
+  /**
+   * Emits the body of `fn` (its instructions and final `end`) into `out`; returns the
+   * local declarations (runs of [count, valtype]) beyond the parameters.
+   */
+  compile(fn: IrFunction): [number, number][] {
+    this.fn = fn;
+    this.offsets.length = 0;
+    this.locs.length = 0;
+    this.lastLoc = -1;
+    this.codeStart = this.out.length;
+    const locals = this.assignLocals();
+    this.analyse();
+    this.ctlKind.length = 0;
+    this.ctlBlock.length = 0;
+    if (fn.blocks.length > 0) this.doTree(0);
+    // every path has branched or returned; make the fall-through explicit for the validator
+    this.out.u8(0x00);
+    this.out.u8(0x0b);
+    return locals;
+  }
+
+  // ---- analysis ----
+
+  private assignLocals(): [number, number][] {
+    const fn = this.fn;
+    let maxValue = -1;
+    for (const block of fn.blocks) {
+      for (const v of block.params) if (v > maxValue) maxValue = v;
+      for (const inst of block.insts) if (inst.result > maxValue) maxValue = inst.result;
+    }
+    const localOf = new Int32Array(maxValue + 1).fill(-1);
+    const typeOf = new Uint8Array(maxValue + 1);
+    const entry = fn.blocks[0];
+    if (entry !== undefined) {
+      entry.params.forEach((v, i) => {
+        localOf[v] = i;
+        typeOf[v] = entry.paramTypes[i]!;
+      });
+    }
+    const counts = [0, 0, 0, 0];
+    const note = (v: number, type: Type): void => {
+      if (localOf[v] !== -1) return;
+      typeOf[v] = type;
+      localOf[v] = -2;
+      counts[type]!++;
+    };
+    fn.blocks.forEach((block, b) => {
+      if (b !== 0) block.params.forEach((v, i) => note(v, block.paramTypes[i]!));
+      for (const inst of block.insts) if (inst.result >= 0) note(inst.result, inst.type);
+    });
+    // locals are grouped by type: [i32...][i64...][f32...][f64...] after the parameters
+    const next = [0, 0, 0, 0];
+    let base = fn.params.length;
+    for (let t = 0; t < 4; t++) {
+      next[t] = base;
+      base += counts[t]!;
+    }
+    for (let v = 0; v <= maxValue; v++) if (localOf[v] === -2) localOf[v] = next[typeOf[v]!]!++;
+    this.localOf = localOf;
+    this.typeOf = typeOf;
+    const runs: [number, number][] = [];
+    for (let t = 0; t < 4; t++) if (counts[t]! > 0) runs.push([counts[t]!, VALTYPE[t]!]);
+    return runs;
+  }
+
+  private analyse(): void {
+    const fn = this.fn;
+    const tree = computeDominators(fn);
+    this.tree = tree;
+    const count = fn.blocks.length;
+    this.forwardIn = new Int32Array(count);
+    this.loopHeader = new Uint8Array(count);
+    this.children = Array.from({ length: count }, () => []);
+    for (const b of tree.rpo) {
+      for (const target of fn.blocks[b]!.term.targets) {
+        if (tree.rpoIndex[target.block]! > tree.rpoIndex[b]!) this.forwardIn[target.block]!++;
+        else this.loopHeader[target.block] = 1;
+      }
+      if (b !== 0) this.children[tree.idom[b]!]!.push(b);
+    }
+    // children in reverse postorder, latest first: the latest merge child gets the outermost block
+    for (const list of this.children) list.sort((a, b) => tree.rpoIndex[b]! - tree.rpoIndex[a]!);
+  }
+
+  private isMerge(block: number): boolean {
+    return this.forwardIn[block]! >= 2;
+  }
+
+  // ---- structured control flow (Ramsey) ----
+
+  private push(kind: Ctl, block: number): void {
+    this.ctlKind.push(kind);
+    this.ctlBlock.push(block);
+  }
+
+  private pop(): void {
+    this.ctlKind.pop();
+    this.ctlBlock.pop();
+  }
+
+  private depthOf(kind: Ctl, block: number): number {
+    for (let i = this.ctlKind.length - 1; i >= 0; i--) {
+      if (this.ctlKind[i] === kind && this.ctlBlock[i] === block) return this.ctlKind.length - 1 - i;
+    }
+    throw new Error(`codegen: no enclosing label for block${block}`);
+  }
+
+  private doTree(block: number): void {
+    const merges = this.children[block]!.filter((c) => this.isMerge(c));
+    if (this.loopHeader[block] === 1) {
+      this.out.u8(0x03);
+      this.out.u8(BLOCKTYPE_EMPTY);
+      this.push(Ctl.Loop, block);
+      this.nodeWithin(block, merges, 0);
+      this.pop();
+      this.out.u8(0x0b);
+    } else {
+      this.nodeWithin(block, merges, 0);
+    }
+  }
+
+  private nodeWithin(block: number, merges: number[], index: number): void {
+    if (index === merges.length) {
+      this.emitBlockCode(block);
+      return;
+    }
+    const follower = merges[index]!;
+    this.out.u8(0x02);
+    this.out.u8(BLOCKTYPE_EMPTY);
+    this.push(Ctl.Block, follower);
+    this.nodeWithin(block, merges, index + 1);
+    this.pop();
+    this.out.u8(0x0b);
+    this.doTree(follower);
+  }
+
+  private doBranch(source: number, edge: BlockCall): void {
+    const target = edge.block;
+    const params = this.fn.blocks[target]!.params;
+    for (const arg of edge.args) this.getLocal(arg);
+    for (let i = params.length - 1; i >= 0; i--) this.setLocal(params[i]!);
+    const rpo = this.tree.rpoIndex;
+    if (rpo[target]! <= rpo[source]!) {
+      this.br(this.depthOf(Ctl.Loop, target));
+    } else if (this.isMerge(target)) {
+      this.br(this.depthOf(Ctl.Block, target));
+    } else {
+      this.doTree(target);
+    }
+  }
+
+  private br(depth: number): void {
+    this.out.u8(0x0c);
+    this.out.u32(depth);
+  }
+
+  private emitTerminator(source: number, term: Terminator): void {
+    const out = this.out;
+    this.mark(term.loc);
+    switch (term.op) {
+      case TermOp.Jump:
+        this.doBranch(source, term.targets[0]!);
+        return;
+      case TermOp.BrIf:
+        this.getLocal(term.args[0]!);
+        out.u8(0x04);
+        out.u8(BLOCKTYPE_EMPTY);
+        this.push(Ctl.Other, -1);
+        this.doBranch(source, term.targets[0]!);
+        out.u8(0x05);
+        this.doBranch(source, term.targets[1]!);
+        this.pop();
+        out.u8(0x0b);
+        return;
+      case TermOp.BrTable:
+        this.emitBrTable(source, term);
+        return;
+      case TermOp.Return:
+        if (term.args.length > 0) this.getLocal(term.args[0]!);
+        out.u8(0x0f);
+        return;
+      case TermOp.Trap:
+        this.emitTrap(term.imm);
+        return;
+      case TermOp.Unreachable:
+        out.u8(0x00);
+        return;
+    }
+  }
+
+  /**
+   * br_table: one landing pad per distinct edge, as nested blocks; the table branches out
+   * of the block whose end is followed by that edge's code.
+   */
+  private emitBrTable(source: number, term: Terminator): void {
+    const out = this.out;
+    const pads: BlockCall[] = [];
+    const padOf = term.targets.map((edge) => {
+      let pad = pads.findIndex((p) => p.block === edge.block && sameArgs(p.args, edge.args));
+      if (pad < 0) {
+        pad = pads.length;
+        pads.push(edge);
+      }
+      return pad;
+    });
+    for (let i = 0; i < pads.length; i++) {
+      out.u8(0x02);
+      out.u8(BLOCKTYPE_EMPTY);
+      this.push(Ctl.Other, -1);
+    }
+    this.getLocal(term.args[0]!);
+    out.u8(0x0e);
+    out.u32(padOf.length - 1);
+    for (const pad of padOf) out.u32(pad);
+    // after the innermost block's end comes pad 0, then pad 1, ...
+    for (let pad = 0; pad < pads.length; pad++) {
+      this.pop();
+      out.u8(0x0b);
+      this.doBranch(source, pads[pad]!);
+    }
+  }
+
+  // ---- straight-line code ----
+
+  private getLocal(value: number): void {
+    this.out.u8(0x20);
+    this.out.u32(this.localOf[value]!);
+  }
+
+  private setLocal(value: number): void {
+    this.out.u8(0x21);
+    this.out.u32(this.localOf[value]!);
+  }
+
+  /** Records the source location of the code emitted next. */
+  private mark(loc: number): void {
+    if (loc < 0 || loc === this.lastLoc) return;
+    this.lastLoc = loc;
+    this.offsets.push(this.out.length - this.codeStart);
+    this.locs.push(loc);
+  }
+
+  private emitTrap(kind: number): void {
+    this.out.u8(0x41);
+    this.out.s32(kind);
+    this.out.u8(0x10);
+    this.out.u32(this.layout.trapFunction);
+    this.out.u8(0x00);
+  }
+
+  private emitBlockCode(b: number): void {
+    const block = this.fn.blocks[b]!;
+    for (const inst of block.insts) this.emitInst(inst);
+    this.emitTerminator(b, block.term);
+  }
+
+  private emitInst(inst: Inst): void {
+    const out = this.out;
+    const info = opInfo(inst.op);
+    this.mark(inst.loc);
+    switch (info.kind) {
+      case OpKind.Const:
+        switch (inst.type) {
+          case Type.I32:
+            out.u8(0x41);
+            out.s32(inst.imm);
+            break;
+          case Type.I64:
+            out.u8(0x42);
+            out.s64(inst.big);
+            break;
+          case Type.F32:
+            out.u8(0x43);
+            out.f32(inst.imm);
+            break;
+          default:
+            out.u8(0x44);
+            out.f64(inst.imm);
+        }
+        break;
+      case OpKind.Binary:
+      case OpKind.Compare:
+      case OpKind.Unary: {
+        for (const arg of inst.args) this.getLocal(arg);
+        const operand = info.kind === OpKind.Binary ? inst.type : this.operandType(inst);
+        out.u8(ARITH_OPCODE[inst.op * 4 + operand]!);
+        break;
+      }
+      case OpKind.Convert:
+        this.emitConvert(inst);
+        break;
+      case OpKind.Select:
+        this.getLocal(inst.args[1]!);
+        this.getLocal(inst.args[2]!);
+        this.getLocal(inst.args[0]!);
+        out.u8(0x1b);
+        break;
+      case OpKind.Load:
+        this.getLocal(inst.args[0]!);
+        out.u8(loadOpcode(inst.op, inst.type)!);
+        out.u32(naturalAlign(info.accessBytes, inst.type));
+        out.u32(inst.imm);
+        break;
+      case OpKind.Store: {
+        const valueType = this.operandType(inst, 1);
+        this.getLocal(inst.args[0]!);
+        this.getLocal(inst.args[1]!);
+        out.u8(storeOpcode(inst.op, valueType)!);
+        out.u32(naturalAlign(info.accessBytes, valueType));
+        out.u32(inst.imm);
+        break;
+      }
+      case OpKind.MemorySize:
+        out.u8(0x3f);
+        out.u8(0x00);
+        break;
+      case OpKind.MemoryGrow:
+        this.getLocal(inst.args[0]!);
+        out.u8(0x40);
+        out.u8(0x00);
+        break;
+      case OpKind.GlobalGet:
+        out.u8(0x23);
+        out.u32(inst.imm);
+        break;
+      case OpKind.GlobalSet:
+        this.getLocal(inst.args[0]!);
+        out.u8(0x24);
+        out.u32(inst.imm);
+        break;
+      case OpKind.Call: {
+        for (const arg of inst.args) this.getLocal(arg);
+        const callee = this.module.functions[inst.imm]!;
+        out.u8(0x41);
+        out.s32(inst.imm);
+        out.u8(0x11);
+        out.u32(this.layout.typeIndex(callee.params, callee.results));
+        out.u32(this.layout.dispatchTable);
+        break;
+      }
+      case OpKind.CallHost:
+        for (const arg of inst.args) this.getLocal(arg);
+        out.u8(0x10);
+        out.u32(this.layout.hostFunction(inst.imm));
+        break;
+      case OpKind.CallIndirect: {
+        for (let i = 1; i < inst.args.length; i++) this.getLocal(inst.args[i]!);
+        this.getLocal(inst.args[0]!);
+        const sig = this.module.types[inst.imm]!;
+        out.u8(0x11);
+        out.u32(this.layout.typeIndex(sig.params, sig.results));
+        out.u32(this.layout.guestTable(inst.imm));
+        break;
+      }
+      case OpKind.TrapIf:
+        this.getLocal(inst.args[0]!);
+        out.u8(0x04);
+        out.u8(BLOCKTYPE_EMPTY);
+        this.emitTrap(inst.imm);
+        out.u8(0x0b);
+        break;
+    }
+    if (inst.result >= 0) this.setLocal(inst.result);
+  }
+
+  private operandType(inst: Inst, index = 0): Type {
+    return this.typeOf[inst.args[index]!]! as Type;
+  }
+
+  private emitConvert(inst: Inst): void {
+    const out = this.out;
+    const from = this.operandType(inst);
+    const value = inst.args[0]!;
+    if ((inst.op === Op.TruncS || inst.op === Op.TruncU) && isFloatType(from)) {
+      // V8 reports NaN and overflow with one message; the IR distinguishes them
+      this.getLocal(value);
+      this.getLocal(value);
+      out.u8(from === Type.F32 ? 0x5c : 0x62); // fNN.ne: true only for NaN
+      out.u8(0x04);
+      out.u8(BLOCKTYPE_EMPTY);
+      this.emitTrap(TrapKind.InvalidConversion);
+      out.u8(0x0b);
+    }
+    this.getLocal(value);
+    for (const byte of conversionOpcode(inst.op, from, inst.type)!) out.u8(byte);
+  }
+}
+
+function sameArgs(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}

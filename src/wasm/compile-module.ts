@@ -1,0 +1,225 @@
+/**
+ * Compiles IR functions into one WebAssembly module that plugs into a shared runtime
+ * state. Every module a tier produces has the same import interface, so code compiled
+ * separately (Tier 0 now, later tiers per function) interoperates:
+ *
+ *   function 0          rt.trap(kind: i32)       raises a guest trap (never returns)
+ *   functions 1..H      the IR's host imports, by their own module and field names
+ *   memory              rt.memory                the guest's linear memory
+ *   table 0             rt.dispatch              funcref, slot f = IR function f
+ *   tables 1..          rt.guest<t>              one per IR signature t used by call_indirect:
+ *                                                slot i = the guest table's entry i
+ *   globals             rt.g<i>                  the IR's globals, all mutable
+ *
+ * The *base* module (`base: true`) compiles every function, fills all tables with element
+ * segments, and carries the data segments; it is instantiated once. Guest-table slots that
+ * are null, or hold a function of another signature, get a stub that traps with exactly
+ * `null function` or `indirect call signature mismatch` (V8 reports both as one message).
+ *
+ * A compile is a pure function of (module, options): no clock, no global state.
+ */
+
+import type { FuncId, Module } from "../ir/ir.js";
+import { OpKind, opInfo } from "../ir/ops.js";
+import { TrapKind } from "../ir/trap.js";
+import { signaturesEqual, type Type } from "../ir/types.js";
+import { FunctionCodegen, type ModuleLayoutInfo } from "./codegen.js";
+import {
+  ByteBuffer,
+  encodeModule,
+  type FuncType,
+  type FunctionBody,
+  type GlobalDesc,
+  type ImportDesc,
+  type ModuleLayout,
+} from "./encoder.js";
+import { VALTYPE } from "./opcodes.js";
+
+export interface CompileOptions {
+  /** Unique per compiled module: it names the module in V8 stack traces. */
+  moduleName: string;
+  /** Functions to compile (default: all). */
+  functions?: readonly FuncId[];
+  /** Fill the tables and carry data segments (the module instantiated first). */
+  base: boolean;
+}
+
+/** Where a compiled function's code maps back to IR source positions. */
+export interface SourceMap {
+  /** Absolute module byte offsets, ascending. */
+  offsets: number[];
+  /** IR locations (packed line/col) from each offset on. */
+  locs: number[];
+}
+
+export interface CompiledModule {
+  moduleName: string;
+  bytes: Uint8Array<ArrayBuffer>;
+  /** IR function id of each Wasm function index; -1 for imports and stubs. */
+  irFunctionOf: Int32Array;
+  /** Export name of each compiled IR function. */
+  exportOf: Map<FuncId, string>;
+  /** Source map of each Wasm function index that has one. */
+  sourceMaps: Map<number, SourceMap>;
+  /** IR type indices that have a guest table, in Wasm table order (from table 1). */
+  guestTypes: number[];
+}
+
+export const RUNTIME_MODULE = "rt";
+
+/** IR signature indices that some call_indirect in `module` uses, ascending. */
+export function indirectCallTypes(module: Module): number[] {
+  const used = new Set<number>();
+  for (const fn of module.functions) {
+    for (const block of fn.blocks) {
+      for (const inst of block.insts) if (opInfo(inst.op).kind === OpKind.CallIndirect) used.add(inst.imm);
+    }
+  }
+  return [...used].sort((a, b) => a - b);
+}
+
+export function compileModule(module: Module, options: CompileOptions): CompiledModule {
+  const compiled = options.functions ?? module.functions.map((_, i) => i);
+  const types: FuncType[] = [];
+  const typeKeys = new Map<string, number>();
+  const typeIndex = (params: Type[], results: Type[]): number => {
+    const key = `${params.join(",")}:${results.join(",")}`;
+    let index = typeKeys.get(key);
+    if (index === undefined) {
+      index = types.length;
+      types.push({ params: params.map((t) => VALTYPE[t]!), results: results.map((t) => VALTYPE[t]!) });
+      typeKeys.set(key, index);
+    }
+    return index;
+  };
+
+  const guestTypes = indirectCallTypes(module);
+  const trapType = typeIndex([0 as Type], []);
+  const imports: ImportDesc[] = [
+    { kind: "func", module: RUNTIME_MODULE, field: "trap", typeIndex: trapType },
+  ];
+  for (const imp of module.imports) {
+    imports.push({
+      kind: "func",
+      module: imp.module,
+      field: imp.field,
+      typeIndex: typeIndex(imp.params, imp.results),
+    });
+  }
+  const importedFunctions = imports.length;
+  if (module.memory !== null)
+    imports.push({ kind: "memory", module: RUNTIME_MODULE, field: "memory", min: module.memory.minPages });
+  imports.push({ kind: "table", module: RUNTIME_MODULE, field: "dispatch", min: module.functions.length });
+  for (const t of guestTypes)
+    imports.push({ kind: "table", module: RUNTIME_MODULE, field: `guest${t}`, min: module.table.length });
+  module.globals.forEach((global, i) => {
+    imports.push({
+      kind: "global",
+      module: RUNTIME_MODULE,
+      field: `g${i}`,
+      valtype: VALTYPE[global.type]!,
+      mutable: true,
+    });
+  });
+
+  const layoutInfo: ModuleLayoutInfo = {
+    trapFunction: 0,
+    hostFunction: (i) => 1 + i,
+    typeIndex,
+    guestTable: (t) => 1 + guestTypes.indexOf(t),
+    dispatchTable: 0,
+  };
+
+  const functionTypes: number[] = [];
+  const bodies: FunctionBody[] = [];
+  const names: [number, string][] = [[0, "rt.trap"]];
+  module.imports.forEach((imp, i) => names.push([1 + i, imp.name]));
+  const irFunctionOf: number[] = new Array(importedFunctions).fill(-1);
+  const exportOf = new Map<FuncId, string>();
+  const relativeMaps: { wasmIndex: number; offsets: number[]; locs: number[] }[] = [];
+  const code = new ByteBuffer(4096);
+  const codegen = new FunctionCodegen(module, layoutInfo, code);
+  const wasmIndexOf = new Map<FuncId, number>();
+
+  for (const id of compiled) {
+    const fn = module.functions[id]!;
+    const wasmIndex = importedFunctions + bodies.length;
+    code.reset();
+    const locals = codegen.compile(fn);
+    bodies.push({ locals, code: code.toBytes() });
+    functionTypes.push(typeIndex(fn.params, fn.results));
+    names.push([wasmIndex, fn.name]);
+    irFunctionOf.push(id);
+    exportOf.set(id, `f${id}`);
+    wasmIndexOf.set(id, wasmIndex);
+    if (codegen.offsets.length > 0)
+      relativeMaps.push({ wasmIndex, offsets: [...codegen.offsets], locs: [...codegen.locs] });
+  }
+
+  const elements: { table: number; offset: number; functions: number[] }[] = [];
+  if (options.base) {
+    elements.push({ table: 0, offset: 0, functions: module.functions.map((_, f) => wasmIndexOf.get(f)!) });
+    guestTypes.forEach((t, k) => {
+      const stub = (kind: TrapKind, label: string): number => {
+        const wasmIndex = importedFunctions + bodies.length;
+        const trapCode = new ByteBuffer(16);
+        trapCode.u8(0x41);
+        trapCode.s32(kind);
+        trapCode.u8(0x10);
+        trapCode.u32(0);
+        trapCode.u8(0x00);
+        trapCode.u8(0x0b);
+        bodies.push({ locals: [], code: trapCode.toBytes() });
+        const sig = module.types[t]!;
+        functionTypes.push(typeIndex(sig.params, sig.results));
+        names.push([wasmIndex, `rt.${label}`]);
+        irFunctionOf.push(-1);
+        return wasmIndex;
+      };
+      const nullStub = stub(TrapKind.NullFunction, `null_function${t}`);
+      const mismatchStub = stub(TrapKind.SignatureMismatch, `signature_mismatch${t}`);
+      const slots = module.table.map((entry) => {
+        if (entry < 0) return nullStub;
+        return signaturesEqual(module.functions[entry]!, module.types[t]!)
+          ? wasmIndexOf.get(entry)!
+          : mismatchStub;
+      });
+      if (slots.length > 0) elements.push({ table: 1 + k, offset: 0, functions: slots });
+    });
+  }
+
+  const globals: GlobalDesc[] = [];
+  const layout: ModuleLayout = { codeStarts: [] };
+  const bytes = encodeModule(
+    {
+      types,
+      imports,
+      functions: functionTypes,
+      globals,
+      exports: compiled.map((id) => ({
+        name: exportOf.get(id)!,
+        kind: "func" as const,
+        index: wasmIndexOf.get(id)!,
+      })),
+      elements,
+      bodies,
+      data: options.base ? module.data : [],
+      names: { module: options.moduleName, functions: names },
+    },
+    layout,
+  );
+
+  const sourceMaps = new Map<number, SourceMap>();
+  for (const map of relativeMaps) {
+    const start = layout.codeStarts[map.wasmIndex - importedFunctions]!;
+    sourceMaps.set(map.wasmIndex, { offsets: map.offsets.map((o) => o + start), locs: map.locs });
+  }
+  return {
+    moduleName: options.moduleName,
+    bytes,
+    irFunctionOf: Int32Array.from(irFunctionOf),
+    exportOf,
+    sourceMaps,
+    guestTypes,
+  };
+}
