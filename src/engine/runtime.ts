@@ -119,8 +119,10 @@ export class WasmRuntime {
       const fn = this.hostImports[imp.module]?.[imp.field];
       if (typeof fn !== "function")
         throw new LinkError(`missing import ${imp.module}.${imp.field} (@${imp.name})`);
-      const moduleImports = (imports[imp.module] ??= {}) as Record<string, WebAssembly.ImportValue>;
-      moduleImports[imp.field] = fn as (...args: unknown[]) => unknown;
+      if (imports[imp.module] === undefined) imports[imp.module] = {};
+      (imports[imp.module] as Record<string, WebAssembly.ImportValue>)[imp.field] = fn as (
+        ...args: unknown[]
+      ) => unknown;
     }
     return imports;
   }

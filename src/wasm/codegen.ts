@@ -119,7 +119,7 @@ export class FunctionCodegen {
       counts[type]!++;
     };
     fn.blocks.forEach((block, b) => {
-      if (b !== 0) block.params.forEach((v, i) => note(v, block.paramTypes[i]!));
+      if (b !== 0) for (let i = 0; i < block.params.length; i++) note(block.params[i]!, block.paramTypes[i]!);
       for (const inst of block.insts) if (inst.result >= 0) note(inst.result, inst.type);
     });
     // locals are grouped by type: [i32...][i64...][f32...][f64...] after the parameters

@@ -133,7 +133,9 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
   const functionTypes: number[] = [];
   const bodies: FunctionBody[] = [];
   const names: [number, string][] = [[0, "rt.trap"]];
-  module.imports.forEach((imp, i) => names.push([1 + i, imp.name]));
+  module.imports.forEach((imp, i) => {
+    names.push([1 + i, imp.name]);
+  });
   const irFunctionOf: number[] = new Array(importedFunctions).fill(-1);
   const exportOf = new Map<FuncId, string>();
   const relativeMaps: { wasmIndex: number; offsets: number[]; locs: number[] }[] = [];
