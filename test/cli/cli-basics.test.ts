@@ -45,9 +45,18 @@ test("usage errors exit 2 with a message naming the problem", () => {
 });
 
 test("modes that are not built yet say so instead of running something else", () => {
-  const result = runCli(["run", "--tier", "0", "test/programs/ir/fib.tir", "5"]);
-  assert.equal(result.status, 2);
-  assert.match(result.stderr, /--tier 0 is not built yet/);
+  for (const [args, message] of [
+    [["--tier", "1"], /--tier 1 is not built yet/],
+    [["--tier", "2"], /--tier 2 is not built yet/],
+    [[], /tiered mode is not built yet/],
+    [["--stress"], /--stress is not built yet/],
+    [["--tier", "0", "--timeout", "1s"], /--timeout needs --interp in this version/],
+  ] as const) {
+    const result = runCli(["run", ...args, "test/programs/ir/fib.tir", "5"]);
+    assert.equal(result.status, 2, args.join(" "));
+    assert.match(result.stderr, message);
+    assert.equal(result.stdout, "");
+  }
 });
 
 test("hex arguments are bit patterns, like TJ hex literals", () => {
