@@ -54,8 +54,22 @@ interface Token {
   col: number;
 }
 
-const IDENT_START = /[A-Za-z_]/;
-const IDENT_CHAR = /[A-Za-z0-9_.]/;
+/** Character classes by code unit (the lexer is on the path of every `.tir` load). */
+const CHAR_IDENT_START = 1;
+const CHAR_IDENT = 2;
+const CHAR_DIGIT = 4;
+const CHAR_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z_]/.test(ch)) CHAR_CLASS[c]! |= CHAR_IDENT_START | CHAR_IDENT;
+  if (/[0-9.]/.test(ch)) CHAR_CLASS[c]! |= CHAR_IDENT;
+  if (/[0-9]/.test(ch)) CHAR_CLASS[c]! |= CHAR_DIGIT;
+}
+
+function charIs(source: string, pos: number, cls: number): boolean {
+  const code = source.charCodeAt(pos);
+  return code < 128 && (CHAR_CLASS[code]! & cls) !== 0;
+}
 
 function lex(source: string, file: string): Token[] {
   const tokens: Token[] = [];
@@ -85,8 +99,8 @@ function lex(source: string, file: string): Token[] {
     const start = pos;
     if (ch === "@" || ch === "$") {
       pos++;
-      if (!IDENT_START.test(source[pos] ?? "")) fail(`expected a name after '${ch}'`);
-      while (pos < source.length && IDENT_CHAR.test(source[pos]!)) pos++;
+      if (!charIs(source, pos, CHAR_IDENT_START)) fail(`expected a name after '${ch}'`);
+      while (pos < source.length && charIs(source, pos, CHAR_IDENT)) pos++;
       tokens.push({
         kind: ch === "@" ? Tok.FuncName : Tok.GlobalName,
         text: source.slice(start + 1, pos),
@@ -95,14 +109,14 @@ function lex(source: string, file: string): Token[] {
       });
       continue;
     }
-    if (IDENT_START.test(ch)) {
-      while (pos < source.length && IDENT_CHAR.test(source[pos]!)) pos++;
+    if (charIs(source, pos, CHAR_IDENT_START)) {
+      while (pos < source.length && charIs(source, pos, CHAR_IDENT)) pos++;
       tokens.push({ kind: Tok.Ident, text: source.slice(start, pos), line, col });
       continue;
     }
-    if (/[0-9]/.test(ch) || (ch === "-" && /[0-9]/.test(source[pos + 1] ?? ""))) {
+    if (charIs(source, pos, CHAR_DIGIT) || (ch === "-" && charIs(source, pos + 1, CHAR_DIGIT))) {
       pos++;
-      while (pos < source.length && /[0-9A-Za-z_.+-]/.test(source[pos]!)) {
+      while (pos < source.length && (charIs(source, pos, CHAR_IDENT) || source[pos] === "+" || source[pos] === "-")) {
         // a sign is part of a number only right after an exponent marker
         const c = source[pos]!;
         if ((c === "+" || c === "-") && !/[eE]/.test(source[pos - 1]!)) break;
