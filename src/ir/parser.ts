@@ -116,7 +116,10 @@ function lex(source: string, file: string): Token[] {
     }
     if (charIs(source, pos, CHAR_DIGIT) || (ch === "-" && charIs(source, pos + 1, CHAR_DIGIT))) {
       pos++;
-      while (pos < source.length && (charIs(source, pos, CHAR_IDENT) || source[pos] === "+" || source[pos] === "-")) {
+      while (
+        pos < source.length &&
+        (charIs(source, pos, CHAR_IDENT) || source[pos] === "+" || source[pos] === "-")
+      ) {
         // a sign is part of a number only right after an exponent marker
         const c = source[pos]!;
         if ((c === "+" || c === "-") && !/[eE]/.test(source[pos - 1]!)) break;

@@ -95,6 +95,15 @@ export class FunctionCodegen {
 
   // ---- analysis ----
 
+  /** Names of the locals of the function just compiled: [local index, "vN"], by index. */
+  localNames(): [number, string][] {
+    const names: [number, string][] = [];
+    this.localOf.forEach((local, value) => {
+      if (local >= 0) names.push([local, `v${value}`]);
+    });
+    return names.sort((a, b) => a[0] - b[0]);
+  }
+
   private assignLocals(): [number, number][] {
     const fn = this.fn;
     let maxValue = -1;

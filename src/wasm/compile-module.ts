@@ -42,6 +42,22 @@ export interface CompileOptions {
   functions?: readonly FuncId[];
   /** Fill the tables and carry data segments (the module instantiated first). */
   base: boolean;
+  /**
+   * A V8 compilation hint for every compiled function (0x2A: compile eagerly with the
+   * optimizing tier). Only honoured when V8 runs with --experimental-wasm-compilation-hints;
+   * without it the section is ignored, so it is a speed-up, never needed for correctness.
+   */
+  compilationHint?: number;
+  /** Name each local after its IR value (`v12`) for profilers and debuggers (default true). */
+  localNames?: boolean;
+}
+
+/** The payload of a `compilationHints` custom section: a count, then one hint byte each. */
+export function compilationHintsPayload(functionCount: number, hint: number): Uint8Array {
+  const payload = new ByteBuffer(functionCount + 5);
+  payload.u32(functionCount);
+  for (let i = 0; i < functionCount; i++) payload.u8(hint);
+  return payload.toBytes();
 }
 
 /** Where a compiled function's code maps back to IR source positions. */
@@ -139,6 +155,7 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
   const irFunctionOf: number[] = new Array(importedFunctions).fill(-1);
   const exportOf = new Map<FuncId, string>();
   const relativeMaps: { wasmIndex: number; offsets: number[]; locs: number[] }[] = [];
+  const localNames: [number, [number, string][]][] = [];
   const code = new ByteBuffer(4096);
   const codegen = new FunctionCodegen(module, layoutInfo, code);
   const wasmIndexOf = new Map<FuncId, number>();
@@ -154,6 +171,7 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
     irFunctionOf.push(id);
     exportOf.set(id, `f${id}`);
     wasmIndexOf.set(id, wasmIndex);
+    if (options.localNames !== false) localNames.push([wasmIndex, codegen.localNames()]);
     if (codegen.offsets.length > 0)
       relativeMaps.push({ wasmIndex, offsets: [...codegen.offsets], locs: [...codegen.locs] });
   }
@@ -206,7 +224,17 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
       elements,
       bodies,
       data: options.base ? module.data : [],
-      names: { module: options.moduleName, functions: names },
+      names: { module: options.moduleName, functions: names, locals: localNames },
+      ...(options.compilationHint === undefined
+        ? {}
+        : {
+            customBeforeCode: [
+              {
+                name: "compilationHints",
+                payload: compilationHintsPayload(bodies.length, options.compilationHint),
+              },
+            ],
+          }),
     },
     layout,
   );
