@@ -6,6 +6,8 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { printFunction, printModule } from "../ir/printer.js";
+import { compileModule } from "../wasm/compile-module.js";
+import { disassemble } from "../wasm/disassemble.js";
 import { CliError, EXIT_OK, EXIT_USAGE } from "./errors.js";
 import { stderrSink, stdoutSink } from "./output.js";
 import { entryPoint, loadProgram } from "./program.js";
@@ -98,10 +100,14 @@ function buildProgram(setStatus: (status: number) => void): Command {
 
   program
     .command("ir")
-    .description("print the IR of FILE in the text format")
+    .description("print the IR that a tier compiles, in the text format")
     .argument("<file>", "program file (.tj or .tir)")
+    .addOption(
+      new Option("--tier <n>", "the tier whose input to print").choices(["0", "1", "2"]).default("0"),
+    )
     .option("--function <name>", "print only this function")
-    .action((file: string, flags: { function?: string }) => {
+    .action((file: string, flags: { function?: string; tier: string }) => {
+      requireBuiltTier(flags.tier);
       const { module } = loadProgram(file);
       if (flags.function !== undefined) {
         const fn = module.functions.find((f) => f.name === flags.function);
@@ -112,7 +118,27 @@ function buildProgram(setStatus: (status: number) => void): Command {
       }
       setStatus(EXIT_OK);
     });
+  program
+    .command("wasm")
+    .description("print the WebAssembly text that a tier emits for FILE")
+    .argument("<file>", "program file (.tj or .tir)")
+    .addOption(new Option("--tier <n>", "the tier whose code to print").choices(["0", "1", "2"]).default("0"))
+    .option("--function <name>", "print only this function")
+    .action((file: string, flags: { function?: string; tier: string }) => {
+      requireBuiltTier(flags.tier);
+      const { module } = loadProgram(file);
+      const compiled = compileModule(module, { moduleName: "tier0", base: true });
+      const text = disassemble(compiled.bytes, flags.function);
+      if (text === "") throw new CliError(`error: no function '${flags.function}' in ${file}`);
+      stdoutSink.write(text);
+      setStatus(EXIT_OK);
+    });
   return program;
+}
+
+/** Tier 0 (the IR as is, compiled by the baseline code generator) is the only tier built. */
+function requireBuiltTier(tier: string): void {
+  if (tier !== "0") throw new CliError(`error: tier ${tier} is not built yet in this version`);
 }
 
 /** Runs the command line; resolves to the exit status. */

@@ -120,3 +120,33 @@ test("an extern the host does not provide is an error at instantiation that name
     stderr: "error: missing import env.frobnicate (@frobnicate)\n",
   });
 });
+
+test("wasm prints the Tier 0 WebAssembly text, whole or one function, with TJ names", () => {
+  const whole = runCli(["wasm", "examples/fib.tj"]);
+  assert.equal(whole.status, 0);
+  assert.match(whole.stdout, /^\(module \$tier0\n/);
+  assert.match(whole.stdout, /\(import "rt" "dispatch" \(table 3 funcref\)\)/);
+  assert.match(whole.stdout, /\(func \$fib \(param i32\) \(result i32\)/);
+  const one = runCli(["wasm", "--tier", "0", "--function", "fib", "examples/fib.tj"]);
+  assert.equal(one.status, 0);
+  assert.match(one.stdout, /^\(func \$fib /);
+  assert.match(one.stdout, /call_indirect 0 \(type \d+\)/);
+  assert.match(one.stdout, /local\.get \$v0/);
+  assert.doesNotMatch(one.stdout, /\$main/);
+  assert.equal(runCli(["wasm", "--function", "nope", "examples/fib.tj"]).status, 2);
+});
+
+test("ir and wasm refuse tiers that are not built, naming them", () => {
+  for (const command of ["ir", "wasm"]) {
+    const result = runCli([command, "--tier", "1", "examples/fib.tj"]);
+    assert.deepEqual(result, {
+      status: 2,
+      stdout: "",
+      stderr: "error: tier 1 is not built yet in this version\n",
+    });
+  }
+  assert.equal(
+    runCli(["ir", "--tier", "0", "examples/fib.tj"]).stdout,
+    runCli(["ir", "examples/fib.tj"]).stdout,
+  );
+});
