@@ -71,104 +71,119 @@ function charIs(source: string, pos: number, cls: number): boolean {
   return code < 128 && (CHAR_CLASS[code]! & cls) !== 0;
 }
 
-function lex(source: string, file: string): Token[] {
-  const tokens: Token[] = [];
-  let pos = 0;
-  let line = 1;
-  let lineStart = 0;
-  const fail = (message: string): never => {
-    throw new IrParseError(file, line, pos - lineStart + 1, message);
-  };
-  while (pos < source.length) {
-    const ch = source[pos]!;
-    if (ch === "\n") {
-      pos++;
-      line++;
-      lineStart = pos;
-      continue;
-    }
-    if (ch === " " || ch === "\t" || ch === "\r") {
-      pos++;
-      continue;
-    }
-    if (ch === ";") {
-      while (pos < source.length && source[pos] !== "\n") pos++;
-      continue;
-    }
-    const col = pos - lineStart + 1;
-    const start = pos;
-    if (ch === "@" || ch === "$") {
-      pos++;
-      if (!charIs(source, pos, CHAR_IDENT_START)) fail(`expected a name after '${ch}'`);
-      while (pos < source.length && charIs(source, pos, CHAR_IDENT)) pos++;
-      tokens.push({
-        kind: ch === "@" ? Tok.FuncName : Tok.GlobalName,
-        text: source.slice(start + 1, pos),
-        line,
-        col,
-      });
-      continue;
-    }
-    if (charIs(source, pos, CHAR_IDENT_START)) {
-      while (pos < source.length && charIs(source, pos, CHAR_IDENT)) pos++;
-      tokens.push({ kind: Tok.Ident, text: source.slice(start, pos), line, col });
-      continue;
-    }
-    if (charIs(source, pos, CHAR_DIGIT) || (ch === "-" && charIs(source, pos + 1, CHAR_DIGIT))) {
-      pos++;
-      while (
-        pos < source.length &&
-        (charIs(source, pos, CHAR_IDENT) || source[pos] === "+" || source[pos] === "-")
-      ) {
-        // a sign is part of a number only right after an exponent marker
-        const c = source[pos]!;
-        if ((c === "+" || c === "-") && !/[eE]/.test(source[pos - 1]!)) break;
+/**
+ * An on-demand lexer: the parser pulls one token at a time (with one token of lookahead),
+ * so tokens die young instead of surviving garbage collections as one large array.
+ */
+class Lexer {
+  private pos = 0;
+  private line = 1;
+  private lineStart = 0;
+
+  constructor(
+    private readonly source: string,
+    private readonly file: string,
+  ) {}
+
+  scan(): Token {
+    const source = this.source;
+    const file = this.file;
+    let pos = this.pos;
+    let line = this.line;
+    let lineStart = this.lineStart;
+    const emit = (token: Token): Token => {
+      this.pos = pos;
+      this.line = line;
+      this.lineStart = lineStart;
+      return token;
+    };
+    const fail = (message: string): never => {
+      throw new IrParseError(file, line, pos - lineStart + 1, message);
+    };
+    while (pos < source.length) {
+      const ch = source[pos]!;
+      if (ch === "\n") {
         pos++;
+        line++;
+        lineStart = pos;
+        continue;
       }
-      tokens.push({ kind: Tok.Number, text: source.slice(start, pos), line, col });
-      continue;
-    }
-    if (ch === '"') {
-      pos++;
-      const bytes: number[] = [];
-      while (source[pos] !== '"') {
-        if (pos >= source.length || source[pos] === "\n") fail("unterminated string");
-        if (source[pos] === "\\") {
-          const hex = source.slice(pos + 1, pos + 3);
-          if (!/^[0-9a-fA-F]{2}$/.test(hex)) fail("a string escape is '\\' and two hex digits");
-          bytes.push(Number.parseInt(hex, 16));
-          pos += 3;
-        } else {
-          const code = source.codePointAt(pos)!;
-          const char = String.fromCodePoint(code);
-          for (const byte of new TextEncoder().encode(char)) bytes.push(byte);
-          pos += char.length;
+      if (ch === " " || ch === "\t" || ch === "\r") {
+        pos++;
+        continue;
+      }
+      if (ch === ";") {
+        while (pos < source.length && source[pos] !== "\n") pos++;
+        continue;
+      }
+      const col = pos - lineStart + 1;
+      const start = pos;
+      if (ch === "@" || ch === "$") {
+        pos++;
+        if (!charIs(source, pos, CHAR_IDENT_START)) fail(`expected a name after '${ch}'`);
+        while (pos < source.length && charIs(source, pos, CHAR_IDENT)) pos++;
+        return emit({
+          kind: ch === "@" ? Tok.FuncName : Tok.GlobalName,
+          text: source.slice(start + 1, pos),
+          line,
+          col,
+        });
+      }
+      if (charIs(source, pos, CHAR_IDENT_START)) {
+        while (pos < source.length && charIs(source, pos, CHAR_IDENT)) pos++;
+        return emit({ kind: Tok.Ident, text: source.slice(start, pos), line, col });
+      }
+      if (charIs(source, pos, CHAR_DIGIT) || (ch === "-" && charIs(source, pos + 1, CHAR_DIGIT))) {
+        pos++;
+        while (
+          pos < source.length &&
+          (charIs(source, pos, CHAR_IDENT) || source[pos] === "+" || source[pos] === "-")
+        ) {
+          // a sign is part of a number only right after an exponent marker
+          const c = source[pos]!;
+          if ((c === "+" || c === "-") && !/[eE]/.test(source[pos - 1]!)) break;
+          pos++;
         }
+        return emit({ kind: Tok.Number, text: source.slice(start, pos), line, col });
       }
-      pos++;
-      tokens.push({
-        kind: Tok.String,
-        text: source.slice(start, pos),
-        bytes: Uint8Array.from(bytes),
-        line,
-        col,
-      });
-      continue;
+      if (ch === '"') {
+        pos++;
+        const bytes: number[] = [];
+        while (source[pos] !== '"') {
+          if (pos >= source.length || source[pos] === "\n") fail("unterminated string");
+          if (source[pos] === "\\") {
+            const hex = source.slice(pos + 1, pos + 3);
+            if (!/^[0-9a-fA-F]{2}$/.test(hex)) fail("a string escape is '\\' and two hex digits");
+            bytes.push(Number.parseInt(hex, 16));
+            pos += 3;
+          } else {
+            const code = source.codePointAt(pos)!;
+            const char = String.fromCodePoint(code);
+            for (const byte of new TextEncoder().encode(char)) bytes.push(byte);
+            pos += char.length;
+          }
+        }
+        pos++;
+        return emit({
+          kind: Tok.String,
+          text: source.slice(start, pos),
+          bytes: Uint8Array.from(bytes),
+          line,
+          col,
+        });
+      }
+      if (ch === "-" && source[pos + 1] === ">") {
+        pos += 2;
+        return emit({ kind: Tok.Punct, text: "->", line, col });
+      }
+      if ("()[]{},:=!-".includes(ch)) {
+        pos++;
+        return emit({ kind: Tok.Punct, text: ch, line, col });
+      }
+      fail(`unexpected character ${JSON.stringify(ch)}`);
     }
-    if (ch === "-" && source[pos + 1] === ">") {
-      pos += 2;
-      tokens.push({ kind: Tok.Punct, text: "->", line, col });
-      continue;
-    }
-    if ("()[]{},:=!-".includes(ch)) {
-      pos++;
-      tokens.push({ kind: Tok.Punct, text: ch, line, col });
-      continue;
-    }
-    fail(`unexpected character ${JSON.stringify(ch)}`);
+    return emit({ kind: Tok.End, text: "end of input", line, col: pos - lineStart + 1 });
   }
-  tokens.push({ kind: Tok.End, text: "end of input", line, col: pos - lineStart + 1 });
-  return tokens;
 }
 
 /** A name used before it is known to be declared; resolved when the whole text is read. */
@@ -186,19 +201,34 @@ const INT_TEXT = /^-?(0|[1-9][0-9]*)$/;
 const FLOAT_TEXT = /^-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
 
 class Parser {
-  private readonly tokens: Token[];
-  private pos = 0;
+  private readonly lexer: Lexer;
+  private current: Token;
+  private ahead: Token | null = null;
   private readonly module: Module = emptyModule();
   private readonly fixups: Fixup[] = [];
   private readonly file: string;
 
   constructor(source: string, file: string) {
     this.file = file;
-    this.tokens = lex(source, file);
+    this.lexer = new Lexer(source, file);
+    this.current = this.lexer.scan();
   }
 
   private get token(): Token {
-    return this.tokens[this.pos]!;
+    return this.current;
+  }
+
+  /** Moves past the current token. */
+  private skip(): void {
+    if (this.current.kind === Tok.End) return;
+    this.current = this.ahead ?? this.lexer.scan();
+    this.ahead = null;
+  }
+
+  /** The token after the current one. */
+  private lookahead(): Token {
+    if (this.ahead === null) this.ahead = this.current.kind === Tok.End ? this.current : this.lexer.scan();
+    return this.ahead;
   }
 
   private fail(message: string, token: Token = this.token): never {
@@ -206,8 +236,8 @@ class Parser {
   }
 
   private next(): Token {
-    const token = this.token;
-    if (token.kind !== Tok.End) this.pos++;
+    const token = this.current;
+    this.skip();
     return token;
   }
 
@@ -221,7 +251,7 @@ class Parser {
 
   private expectPunct(text: string): void {
     if (!this.isPunct(text)) this.fail(`expected '${text}', found '${this.token.text}'`);
-    this.pos++;
+    this.skip();
   }
 
   private expectKind(kind: Tok, what: string): Token {
@@ -231,14 +261,14 @@ class Parser {
 
   private expectIdent(text: string): void {
     if (!this.isIdent(text)) this.fail(`expected '${text}', found '${this.token.text}'`);
-    this.pos++;
+    this.skip();
   }
 
   private parseIndexed(pattern: RegExp, what: string): number {
     const token = this.token;
     const match = token.kind === Tok.Ident ? pattern.exec(token.text) : null;
     if (match === null) this.fail(`expected ${what}, found '${token.text}'`);
-    this.pos++;
+    this.skip();
     const index = Number(match[1]);
     if (!Number.isSafeInteger(index) || index > 0x7fffffff) this.fail(`${what} number too large`, token);
     return index;
@@ -269,14 +299,14 @@ class Parser {
     if (!this.isPunct(")")) {
       params.push(this.parseType());
       while (this.isPunct(",")) {
-        this.pos++;
+        this.skip();
         params.push(this.parseType());
       }
     }
     this.expectPunct(")");
     const results: Type[] = [];
     if (this.isPunct("->")) {
-      this.pos++;
+      this.skip();
       results.push(this.parseType());
     }
     return { params, results };
@@ -287,7 +317,7 @@ class Parser {
     let negative = false;
     const first = this.token;
     if (this.isPunct("-")) {
-      this.pos++;
+      this.skip();
       negative = true;
     }
     const token = this.next();
@@ -320,7 +350,7 @@ class Parser {
 
   private parseLoc(): number {
     if (!this.isPunct("!")) return NO_LOC;
-    this.pos++;
+    this.skip();
     const line = this.parseUint("a line number");
     this.expectPunct(":");
     const col = this.parseUint("a column number");
@@ -339,25 +369,25 @@ class Parser {
       if (token.kind !== Tok.Ident) this.fail(`expected a declaration, found '${token.text}'`);
       switch (token.text) {
         case "source":
-          this.pos++;
+          this.skip();
           m.sourceFile = new TextDecoder().decode(this.expectKind(Tok.String, "a string").bytes);
           break;
         case "memory": {
-          this.pos++;
+          this.skip();
           const minPages = this.parseUint("a page count");
           const maxPages = this.token.kind === Tok.Number ? this.parseUint("a page count") : -1;
           m.memory = { minPages, maxPages };
           break;
         }
         case "data": {
-          this.pos++;
+          this.skip();
           const offset = this.parseUint("a data offset");
           const bytes = this.expectKind(Tok.String, "a string").bytes!;
           m.data.push({ offset, bytes });
           break;
         }
         case "type": {
-          this.pos++;
+          this.skip();
           const index = this.parseIndexed(TYPE_REF, "a type name (tN)");
           if (index !== m.types.length)
             this.fail(`type t${index} out of order: expected t${m.types.length}`, token);
@@ -366,7 +396,7 @@ class Parser {
           break;
         }
         case "import": {
-          this.pos++;
+          this.skip();
           const name = this.expectKind(Tok.FuncName, "an @name").text;
           const sig = this.parseSignature();
           this.expectPunct("=");
@@ -376,13 +406,13 @@ class Parser {
           break;
         }
         case "global": {
-          this.pos++;
+          this.skip();
           const name = this.expectKind(Tok.GlobalName, "a $name").text;
           this.expectPunct(":");
           const type = this.parseType();
           let mutable = false;
           if (this.isIdent("mut")) {
-            this.pos++;
+            this.skip();
             mutable = true;
           }
           this.expectPunct("=");
@@ -391,13 +421,13 @@ class Parser {
           break;
         }
         case "table": {
-          this.pos++;
+          this.skip();
           this.expectPunct("[");
           while (!this.isPunct("]")) {
             if (m.table.length > 0) this.expectPunct(",");
             const slot = m.table.length;
             if (this.isIdent("null")) {
-              this.pos++;
+              this.skip();
               m.table.push(-1);
             } else {
               m.table.push(-1);
@@ -406,11 +436,11 @@ class Parser {
               });
             }
           }
-          this.pos++;
+          this.skip();
           break;
         }
         case "start":
-          this.pos++;
+          this.skip();
           this.refer("function", this.expectKind(Tok.FuncName, "an @name"), (index) => {
             m.start = index;
           });
@@ -447,7 +477,7 @@ class Parser {
   private parseFunction(): IrFunction {
     let exported = false;
     if (this.isIdent("export")) {
-      this.pos++;
+      this.skip();
       exported = true;
     }
     this.expectIdent("func");
@@ -464,7 +494,7 @@ class Parser {
         this.fail(`block${id} out of order: expected block${fn.blocks.length}`, labelToken);
       fn.blocks.push(this.parseBlock(blockRefs));
     }
-    this.pos++;
+    this.skip();
     for (const ref of blockRefs) {
       if (ref.block >= fn.blocks.length) this.fail(`unknown block block${ref.block}`, ref.token);
     }
@@ -474,14 +504,14 @@ class Parser {
   private parseBlock(blockRefs: { token: Token; block: number }[]): Block {
     const block: Block = { params: [], paramTypes: [], insts: [], term: undefined as unknown as Terminator };
     if (this.isPunct("(")) {
-      this.pos++;
+      this.skip();
       while (!this.isPunct(")")) {
         if (block.params.length > 0) this.expectPunct(",");
         block.params.push(this.parseValue());
         this.expectPunct(":");
         block.paramTypes.push(this.parseType());
       }
-      this.pos++;
+      this.skip();
     }
     this.expectPunct(":");
     for (;;) {
@@ -489,7 +519,7 @@ class Parser {
       if (token.kind !== Tok.Ident) this.fail(`expected an instruction, found '${token.text}'`);
       const term = termByName(token.text);
       if (term !== undefined) {
-        this.pos++;
+        this.skip();
         block.term = this.parseTerminator(term, blockRefs);
         return block;
       }
@@ -503,7 +533,7 @@ class Parser {
     blockRefs.push({ token, block });
     const args: number[] = [];
     if (this.isPunct("(")) {
-      this.pos++;
+      this.skip();
       args.push(...this.parseValueList(")"));
     }
     return { block, args };
@@ -516,7 +546,7 @@ class Parser {
       if (values.length > 0) this.expectPunct(",");
       values.push(this.parseValue());
     }
-    this.pos++;
+    this.skip();
     return values;
   }
 
@@ -541,14 +571,14 @@ class Parser {
           if (term.targets.length > 0) this.expectPunct(",");
           term.targets.push(this.parseBlockCall(blockRefs));
         }
-        this.pos++;
+        this.skip();
         this.expectPunct(",");
         term.targets.push(this.parseBlockCall(blockRefs));
         break;
       case TermOp.Return:
         // `return vN` — but not when vN starts the next definition (`vN:type = ...`)
         if (this.token.kind === Tok.Ident && VALUE_NAME.test(this.token.text)) {
-          const after = this.tokens[this.pos + 1]!;
+          const after = this.lookahead();
           if (!(after.kind === Tok.Punct && after.text === ":")) term.args.push(this.parseValue());
         }
         break;
@@ -569,7 +599,7 @@ class Parser {
   private parseInst(): Inst {
     let result = -1;
     let type = Type.None;
-    if (VALUE_NAME.test(this.token.text) && this.tokens[this.pos + 1]?.text === ":") {
+    if (VALUE_NAME.test(this.token.text) && this.lookahead().text === ":") {
       result = this.parseValue();
       this.expectPunct(":");
       type = this.parseType();
@@ -596,7 +626,7 @@ class Parser {
           inst.args.push(this.parseValue());
         }
         if (this.isIdent("offset")) {
-          this.pos++;
+          this.skip();
           this.expectPunct("=");
           inst.imm = this.parseUint("an offset");
         }
@@ -648,7 +678,7 @@ class Parser {
       default:
         inst.args.push(this.parseValue());
         while (this.isPunct(",")) {
-          this.pos++;
+          this.skip();
           inst.args.push(this.parseValue());
         }
     }

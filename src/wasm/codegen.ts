@@ -97,11 +97,18 @@ export class FunctionCodegen {
 
   /** Names of the locals of the function just compiled: [local index, "vN"], by index. */
   localNames(): [number, string][] {
+    const valueOfLocal: number[] = [];
+    const localOf = this.localOf;
+    for (let value = 0; value < localOf.length; value++) {
+      const local = localOf[value]!;
+      if (local >= 0) valueOfLocal[local] = value;
+    }
     const names: [number, string][] = [];
-    this.localOf.forEach((local, value) => {
-      if (local >= 0) names.push([local, `v${value}`]);
-    });
-    return names.sort((a, b) => a[0] - b[0]);
+    for (let local = 0; local < valueOfLocal.length; local++) {
+      const value = valueOfLocal[local];
+      if (value !== undefined) names.push([local, valueName(value)]);
+    }
+    return names;
   }
 
   private assignLocals(): [number, number][] {
@@ -467,6 +474,17 @@ export class FunctionCodegen {
     this.getLocal(value);
     for (const byte of conversionOpcode(inst.op, from, inst.type)!) out.u8(byte);
   }
+}
+
+/** "vN" strings, made once per N for the whole process (names repeat across functions). */
+const VALUE_NAMES: string[] = [];
+function valueName(value: number): string {
+  let name = VALUE_NAMES[value];
+  if (name === undefined) {
+    name = `v${value}`;
+    VALUE_NAMES[value] = name;
+  }
+  return name;
 }
 
 function sameArgs(a: number[], b: number[]): boolean {

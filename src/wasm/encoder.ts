@@ -91,11 +91,24 @@ export class ByteBuffer {
     this.length += data.length;
   }
 
-  /** A length-prefixed UTF-8 string. */
+  /** A length-prefixed UTF-8 string (ASCII, the common case, without an encoder call). */
   name(text: string): void {
-    const encoded = TEXT_ENCODER.encode(text);
-    this.u32(encoded.length);
-    this.bytes(encoded);
+    let ascii = true;
+    for (let i = 0; i < text.length; i++) {
+      if (text.charCodeAt(i) >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (!ascii) {
+      const encoded = TEXT_ENCODER.encode(text);
+      this.u32(encoded.length);
+      this.bytes(encoded);
+      return;
+    }
+    this.u32(text.length);
+    this.reserve(text.length);
+    for (let i = 0; i < text.length; i++) this.buffer[this.length++] = text.charCodeAt(i);
   }
 
   /** Appends another buffer's contents, prefixed by their length. */

@@ -1,0 +1,62 @@
+/**
+ * Compile-to-first-result at Tier 0: wall time of `tierjit run --tier 0` (a fresh
+ * process each time) on the generated 1 000- and 10 000-function programs, minus the
+ * same for a trivial program, so that Node's own start-up cancels out. Both the TJ source
+ * and the IR text of each program are measured: the difference is the TJ front end.
+ * Median of several runs, interleaved so that machine noise hits all alike.
+ *
+ *   node dist/bench/t0-startup.js [runs]
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startupProgram, TRIVIAL_PROGRAM } from "./startup-program.js";
+
+const BIN = fileURLToPath(new URL("../../bin/tierjit.js", import.meta.url));
+
+function timeRun(file: string): number {
+  const start = performance.now();
+  const result = spawnSync(process.execPath, [BIN, "run", "--tier", "0", file], { encoding: "utf8" });
+  const elapsed = performance.now() - start;
+  if (result.status !== 0) throw new Error(`${file}: ${result.stderr}`);
+  return elapsed;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+const runs = Number(process.argv[2] ?? 7);
+const dir = mkdtempSync(join(tmpdir(), "tierjit-startup-"));
+const files: Record<string, string> = {};
+for (const [name, source] of [
+  ["trivial", TRIVIAL_PROGRAM],
+  ["1k", startupProgram(1000)],
+  ["10k", startupProgram(10000)],
+] as const) {
+  files[`${name}.tj`] = join(dir, `${name}.tj`);
+  writeFileSync(files[`${name}.tj`]!, source);
+  files[`${name}.tir`] = join(dir, `${name}.tir`);
+  writeFileSync(
+    files[`${name}.tir`]!,
+    execFileSync(process.execPath, [BIN, "ir", files[`${name}.tj`]!], { maxBuffer: 1 << 28 }),
+  );
+}
+const times: Record<string, number[]> = {};
+for (let i = 0; i < runs; i++) {
+  for (const [key, file] of Object.entries(files)) (times[key] ??= []).push(timeRun(file));
+}
+console.log("| program | input | median wall time (ms) | minus trivial (ms) |");
+console.log("| --- | --- | ---: | ---: |");
+for (const ext of ["tir", "tj"]) {
+  const base = median(times[`trivial.${ext}`]!);
+  for (const name of ["trivial", "1k", "10k"]) {
+    const t = median(times[`${name}.${ext}`]!);
+    console.log(
+      `| ${name} | .${ext} | ${t.toFixed(0)} | ${name === "trivial" ? "—" : (t - base).toFixed(0)} |`,
+    );
+  }
+}
