@@ -47,7 +47,10 @@ for (const [name, source] of [
 }
 const times: Record<string, number[]> = {};
 for (let i = 0; i < runs; i++) {
-  for (const [key, file] of Object.entries(files)) (times[key] ??= []).push(timeRun(file));
+  for (const [key, file] of Object.entries(files)) {
+    if (times[key] === undefined) times[key] = [];
+    times[key].push(timeRun(file));
+  }
 }
 console.log("| program | input | median wall time (ms) | minus trivial (ms) |");
 console.log("| --- | --- | ---: | ---: |");
