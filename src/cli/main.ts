@@ -77,16 +77,19 @@ function buildProgram(setStatus: (status: number) => void): Command {
         "compile-hang",
       ]),
     )
-    .action((file: string, args: string[], flags: RunFlags) => {
+    .action(async (file: string, args: string[], flags: RunFlags) => {
       const loaded = loadProgram(file);
       const options = {
         interp: flags.interp === true,
         stress: flags.stress === true,
+        stats: flags.stats === true,
+        verbosity: flags.verbose,
+        profile: flags.profile as "dev" | "prod",
         ...(flags.tier === undefined ? {} : { tier: flags.tier }),
         ...(flags.memoryLimit === undefined ? {} : { memoryLimitBytes: parseSize(flags.memoryLimit) }),
         ...(flags.timeout === undefined ? {} : { timeoutMs: parseDuration(flags.timeout) }),
       };
-      setStatus(runProgram(loaded, entryPoint(loaded), args, options));
+      setStatus(await runProgram(loaded, entryPoint(loaded), args, options));
     });
 
   program

@@ -1,13 +1,14 @@
 /**
  * `tierjit run`: compile a program, call its `main` with the command-line arguments, print
- * the result, and map traps and errors to exit statuses (cli.md). This build runs programs
- * on the reference interpreter (`--interp`) or as Tier 0 WebAssembly (`--tier 0`); the
- * other modes are not built yet, and asking for them is a usage error that says so.
+ * the result, and map traps and errors to exit statuses (cli.md). Programs run on the
+ * reference interpreter (`--interp`) or in the tiered engine (the default, or pinned to a
+ * tier with `--tier`); modes not built yet are a usage error that says so.
  */
 
 import { performance } from "node:perf_hooks";
+import { TieredBackend } from "../engine/backend.js";
+import { TieredConfig, type TierNumber } from "../engine/config.js";
 import { withStandardHost } from "../engine/host.js";
-import { WasmRuntime } from "../engine/runtime.js";
 import { type HostImports, Interpreter, LinkError } from "../ir/interpreter.js";
 import { PAGE_SIZE } from "../ir/ir.js";
 import type { Scalar } from "../ir/numeric.js";
@@ -20,7 +21,10 @@ import type { EntryPoint, LoadedProgram } from "./program.js";
 export interface RunOptions {
   interp: boolean;
   tier?: string;
+  profile: "dev" | "prod";
   stress: boolean;
+  stats: boolean;
+  verbosity: number;
   memoryLimitBytes?: number;
   timeoutMs?: number;
 }
@@ -30,42 +34,45 @@ export function cliHost(): HostImports {
   return { env: { now: () => performance.now() } };
 }
 
-export function runProgram(
+function engineConfig(options: RunOptions): TieredConfig {
+  if (options.stress) throw new CliError("error: --stress is not built yet in this version");
+  if (options.tier === "2") throw new CliError("error: --tier 2 is not built yet in this version");
+  const config = options.profile === "dev" ? TieredConfig.development() : TieredConfig.production();
+  // the command line logs only when asked (-v), whatever the preset's verbosity
+  config.verbosity = Math.min(2, options.verbosity) as 0 | 1 | 2;
+  config.pinnedTier = options.tier === undefined ? null : (Number(options.tier) as TierNumber);
+  config.timeoutMs = options.timeoutMs ?? null;
+  config.memoryLimitBytes = options.memoryLimitBytes ?? null;
+  return config;
+}
+
+export async function runProgram(
   program: LoadedProgram,
   entry: EntryPoint,
   args: string[],
   options: RunOptions,
-): number {
-  const wasm = !options.interp && options.tier === "0";
-  if (!options.interp && !wasm) {
-    const mode =
-      options.tier !== undefined ? `--tier ${options.tier}` : options.stress ? "--stress" : "tiered mode";
-    throw new CliError(`error: ${mode} is not built yet in this version; run with --interp or --tier 0`);
-  }
-  if (wasm && options.timeoutMs !== undefined) {
-    throw new CliError("error: --timeout needs --interp in this version (Wasm code has no safepoints yet)");
-  }
+): Promise<number> {
+  const config = options.interp ? null : engineConfig(options);
   const values = parseEntryArgs(entry, args);
-  const maxMemoryPages =
-    options.memoryLimitBytes === undefined ? undefined : Math.floor(options.memoryLimitBytes / PAGE_SIZE);
-  const limits = maxMemoryPages === undefined ? {} : { maxMemoryPages };
+  let backend: TieredBackend | null = null;
   try {
     let result: Scalar | undefined;
-    if (wasm) {
-      let runtime: WasmRuntime | undefined;
-      const imports = withStandardHost(
-        stdoutSink,
-        () => runtime?.memoryBytes() ?? new Uint8Array(0),
-        cliHost(),
-      );
-      runtime = WasmRuntime.instantiate(program.module, { imports, ...limits });
-      result = runtime.call(entry.funcId, values);
+    if (config !== null) {
+      backend = await TieredBackend.create(config, {
+        imports: cliHost(),
+        output: stdoutSink,
+        log: (line) => stderrSink.write(`${line}\n`),
+      });
+      backend.compileModule(program.module);
+      result = backend.getFunction(program.module.functions[entry.funcId]!.name)(...values);
     } else {
+      const maxMemoryPages =
+        options.memoryLimitBytes === undefined ? undefined : Math.floor(options.memoryLimitBytes / PAGE_SIZE);
       const deadline = options.timeoutMs === undefined ? undefined : performance.now() + options.timeoutMs;
       let interpreter: Interpreter | undefined;
       interpreter = new Interpreter(program.module, {
         imports: withStandardHost(stdoutSink, () => interpreter?.memory ?? new Uint8Array(0), cliHost()),
-        ...limits,
+        ...(maxMemoryPages === undefined ? {} : { maxMemoryPages }),
         ...(deadline === undefined ? {} : { interrupt: () => performance.now() > deadline }),
       });
       result = interpreter.call(entry.funcId, values);
@@ -89,6 +96,8 @@ export function runProgram(
     throw error;
   } finally {
     stdoutSink.flush();
+    if (options.stats && backend !== null) stderrSink.write(`${backend.getStatistics().format()}\n`);
+    if (backend !== null) await backend.shutdown();
     stderrSink.flush();
   }
 }

@@ -19,6 +19,7 @@ import { locLine, type Module } from "../ir/ir.js";
 import { coerce, type Scalar } from "../ir/numeric.js";
 import { type GuestFrame, TrapError, type TrapKind } from "../ir/trap.js";
 import { signaturesEqual, Type } from "../ir/types.js";
+import { Instrument } from "../wasm/codegen.js";
 import { type CompiledModule, compileModule, RUNTIME_MODULE } from "../wasm/compile-module.js";
 import { locationAt, trapKindOfEngineError, wasmFrames } from "../wasm/traps.js";
 
@@ -27,6 +28,12 @@ export interface RuntimeOptions {
   imports?: HostImports;
   /** Upper bound on memory pages (the memory limit). */
   maxMemoryPages?: number;
+  /** Called when instrumented code's budget runs out; returns the next budget. */
+  safepoint?: (funcId: number, kind: number) => number;
+  /** How the base module is compiled (default: no instrumentation). */
+  baseInstrument?: Instrument;
+  /** The starting budget of instrumented functions. */
+  initialBudget?: number;
 }
 
 /** Guest stacks keep at most this many frames (innermost first). */
@@ -55,12 +62,18 @@ export class WasmRuntime {
   readonly globals: WebAssembly.Global[];
   private readonly hostImports: HostImports;
   private readonly compiled = new Map<string, CompiledModule>();
+  /** The entry and loop budget globals of each function's current code (when instrumented). */
+  readonly budgets = new Map<number, { entry: WebAssembly.Global; loop: WebAssembly.Global }>();
+  /** Called before a function's code (and its budgets) is replaced. */
+  onReplace: ((funcId: number) => void) | null = null;
   private readonly sourceFile: string | undefined;
+  private readonly safepoint: (funcId: number, kind: number) => number;
 
   private constructor(module: Module, options: RuntimeOptions) {
     this.module = module;
     this.hostImports = options.imports ?? {};
     this.sourceFile = module.sourceFile === "" ? undefined : module.sourceFile;
+    this.safepoint = options.safepoint ?? (() => 1 << 30);
     // enough frames for guest stacks; V8's default of 10 would cut them short
     if (Error.stackTraceLimit < MAX_GUEST_FRAMES + 20) Error.stackTraceLimit = MAX_GUEST_FRAMES + 20;
     if (module.memory === null) {
@@ -85,14 +98,19 @@ export class WasmRuntime {
   /** Compiles `module` at Tier 0, instantiates it and runs its start function. */
   static instantiate(module: Module, options: RuntimeOptions = {}): WasmRuntime {
     const runtime = new WasmRuntime(module, options);
-    const base = compileModule(module, { moduleName: freshModuleName("tj"), base: true });
+    const base = compileModule(module, {
+      moduleName: freshModuleName("tj"),
+      base: true,
+      instrument: options.baseInstrument ?? Instrument.None,
+      ...(options.initialBudget === undefined ? {} : { initialBudget: options.initialBudget }),
+    });
     for (const t of base.guestTypes) {
       runtime.guestTables.set(
         t,
         new WebAssembly.Table({ element: "anyfunc", initial: Math.max(1, module.table.length) }),
       );
     }
-    runtime.instantiateCompiled(base);
+    runtime.recordBudgets(base, runtime.instantiateCompiled(base));
     if (module.start >= 0) runtime.invoke(module.start, []);
     return runtime;
   }
@@ -107,6 +125,7 @@ export class WasmRuntime {
       trap: (kind: number) => {
         throw new TrapError(kind as TrapKind, []);
       },
+      safepoint: this.safepoint,
       dispatch: this.dispatch,
     };
     if (this.memory !== null) rt.memory = this.memory;
@@ -134,9 +153,21 @@ export class WasmRuntime {
     return instance.exports;
   }
 
+  private recordBudgets(compiled: CompiledModule, exports: WebAssembly.Exports): void {
+    for (const funcId of compiled.exportOf.keys()) {
+      const entry = exports[`b${funcId}`];
+      const loop = exports[`l${funcId}`];
+      if (entry instanceof WebAssembly.Global && loop instanceof WebAssembly.Global)
+        this.budgets.set(funcId, { entry, loop });
+      else this.budgets.delete(funcId);
+    }
+  }
+
   /** Installs the functions of a separately compiled (non-base) module into their slots. */
   install(compiled: CompiledModule): void {
     const exports = this.instantiateCompiled(compiled);
+    for (const funcId of compiled.exportOf.keys()) this.onReplace?.(funcId);
+    this.recordBudgets(compiled, exports);
     for (const [funcId, name] of compiled.exportOf) {
       const code = exports[name] as WebAssembly.ExportValue;
       this.dispatch.set(funcId, code as never);

@@ -38,6 +38,23 @@ export interface ModuleLayoutInfo {
   guestTable(irTypeIndex: number): number;
   /** Wasm table index of the dispatch table. */
   dispatchTable: number;
+  /** Wasm function index of `rt.safepoint(funcId: i32, kind: i32) -> i32 newBudget`. */
+  safepointFunction: number;
+}
+
+/** What profiling code a function carries (docs/tiers.md, "Instrumentation"). */
+export enum Instrument {
+  None = 0,
+  /** A budget decremented at entry (Tier 1: reaches the runtime to go hot). */
+  Entry = 1,
+  /** Budgets at entry and at every loop back-edge (Tier 0: also makes long loops reach safepoints). */
+  EntryAndLoops = 2,
+}
+
+/** The `kind` argument of `rt.safepoint`. */
+export enum SafepointKind {
+  Entry = 0,
+  BackEdge = 1,
 }
 
 enum Ctl {
@@ -65,6 +82,10 @@ export class FunctionCodegen {
   readonly locs: number[] = [];
   private lastLoc = -1;
   private codeStart = 0;
+  private funcId = 0;
+  private instrument = Instrument.None;
+  /** Wasm global index of the function's entry budget; the loop budget is the next one. */
+  private budgetGlobal = -1;
 
   constructor(
     private readonly module: Module,
@@ -76,8 +97,11 @@ export class FunctionCodegen {
    * Emits the body of `fn` (its instructions and final `end`) into `out`; returns the
    * local declarations (runs of [count, valtype]) beyond the parameters.
    */
-  compile(fn: IrFunction): [number, number][] {
+  compile(fn: IrFunction, funcId = 0, instrument = Instrument.None, budgetGlobal = -1): [number, number][] {
     this.fn = fn;
+    this.funcId = funcId;
+    this.instrument = instrument;
+    this.budgetGlobal = budgetGlobal;
     this.offsets.length = 0;
     this.locs.length = 0;
     this.lastLoc = -1;
@@ -86,6 +110,10 @@ export class FunctionCodegen {
     this.analyse();
     this.ctlKind.length = 0;
     this.ctlBlock.length = 0;
+    if (instrument !== Instrument.None) {
+      this.mark(fn.loc);
+      this.emitBudgetCheck(SafepointKind.Entry, this.budgetGlobal);
+    }
     if (fn.blocks.length > 0) this.doTree(0);
     // every path has branched or returned; make the fall-through explicit for the validator
     this.out.u8(0x00);
@@ -231,12 +259,45 @@ export class FunctionCodegen {
     for (let i = params.length - 1; i >= 0; i--) this.setLocal(params[i]!);
     const rpo = this.tree.rpoIndex;
     if (rpo[target]! <= rpo[source]!) {
+      if (this.instrument === Instrument.EntryAndLoops)
+        this.emitBudgetCheck(SafepointKind.BackEdge, this.budgetGlobal + 1);
       this.br(this.depthOf(Ctl.Loop, target));
     } else if (this.isMerge(target)) {
       this.br(this.depthOf(Ctl.Block, target));
     } else {
       this.doTree(target);
     }
+  }
+
+  /**
+   * budget -= 1; if (budget <= 0) budget = rt.safepoint(funcId, kind). The runtime counts,
+   * decides tiers, installs finished code and checks deadlines there.
+   */
+  private emitBudgetCheck(kind: SafepointKind, global: number): void {
+    const out = this.out;
+    out.u8(0x23);
+    out.u32(global);
+    out.u8(0x41);
+    out.s32(1);
+    out.u8(0x6b); // i32.sub
+    out.u8(0x24);
+    out.u32(global);
+    out.u8(0x23);
+    out.u32(global);
+    out.u8(0x41);
+    out.s32(0);
+    out.u8(0x4c); // i32.le_s
+    out.u8(0x04);
+    out.u8(BLOCKTYPE_EMPTY);
+    out.u8(0x41);
+    out.s32(this.funcId);
+    out.u8(0x41);
+    out.s32(kind);
+    out.u8(0x10);
+    out.u32(this.layout.safepointFunction);
+    out.u8(0x24);
+    out.u32(global);
+    out.u8(0x0b);
   }
 
   private br(depth: number): void {

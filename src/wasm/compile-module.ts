@@ -4,7 +4,9 @@
  * separately (Tier 0 now, later tiers per function) interoperates:
  *
  *   function 0          rt.trap(kind: i32)       raises a guest trap (never returns)
- *   functions 1..H      the IR's host imports, by their own module and field names
+ *   function 1          rt.safepoint(f, kind)    a budget ran out: count, tier up, install,
+ *                                                check deadlines; returns the next budget
+ *   functions 2..H+1    the IR's host imports, by their own module and field names
  *   memory              rt.memory                the guest's linear memory
  *   table 0             rt.dispatch              funcref, slot f = IR function f
  *   tables 1..          rt.guest<t>              one per IR signature t used by call_indirect:
@@ -23,9 +25,10 @@ import type { FuncId, Module } from "../ir/ir.js";
 import { OpKind, opInfo } from "../ir/ops.js";
 import { TrapKind } from "../ir/trap.js";
 import { signaturesEqual, type Type } from "../ir/types.js";
-import { FunctionCodegen, type ModuleLayoutInfo } from "./codegen.js";
+import { FunctionCodegen, Instrument, type ModuleLayoutInfo } from "./codegen.js";
 import {
   ByteBuffer,
+  type ExportDesc,
   encodeModule,
   type FuncType,
   type FunctionBody,
@@ -50,6 +53,10 @@ export interface CompileOptions {
   compilationHint?: number;
   /** Name each local after its IR value (`v12`) for profilers and debuggers (default true). */
   localNames?: boolean;
+  /** Profiling code in every compiled function (default none). */
+  instrument?: Instrument;
+  /** The starting value of each function's budget (default 1000). */
+  initialBudget?: number;
 }
 
 /** The payload of a `compilationHints` custom section: a count, then one hint byte each. */
@@ -82,6 +89,8 @@ export interface CompiledModule {
 }
 
 export const RUNTIME_MODULE = "rt";
+/** Wasm function index of the first host import (after rt.trap and rt.safepoint). */
+export const FIRST_HOST_FUNCTION = 2;
 
 /** IR signature indices that some call_indirect in `module` uses, ascending. */
 export function indirectCallTypes(module: Module): number[] {
@@ -113,6 +122,12 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
   const trapType = typeIndex([0 as Type], []);
   const imports: ImportDesc[] = [
     { kind: "func", module: RUNTIME_MODULE, field: "trap", typeIndex: trapType },
+    {
+      kind: "func",
+      module: RUNTIME_MODULE,
+      field: "safepoint",
+      typeIndex: typeIndex([0 as Type, 0 as Type], [0 as Type]),
+    },
   ];
   for (const imp of module.imports) {
     imports.push({
@@ -140,7 +155,8 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
 
   const layoutInfo: ModuleLayoutInfo = {
     trapFunction: 0,
-    hostFunction: (i) => 1 + i,
+    safepointFunction: 1,
+    hostFunction: (i) => FIRST_HOST_FUNCTION + i,
     typeIndex,
     guestTable: (t) => 1 + guestTypes.indexOf(t),
     dispatchTable: 0,
@@ -148,9 +164,12 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
 
   const functionTypes: number[] = [];
   const bodies: FunctionBody[] = [];
-  const names: [number, string][] = [[0, "rt.trap"]];
+  const names: [number, string][] = [
+    [0, "rt.trap"],
+    [1, "rt.safepoint"],
+  ];
   module.imports.forEach((imp, i) => {
-    names.push([1 + i, imp.name]);
+    names.push([FIRST_HOST_FUNCTION + i, imp.name]);
   });
   const irFunctionOf: number[] = new Array(importedFunctions).fill(-1);
   const exportOf = new Map<FuncId, string>();
@@ -160,11 +179,28 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
   const codegen = new FunctionCodegen(module, layoutInfo, code);
   const wasmIndexOf = new Map<FuncId, number>();
 
+  const instrument = options.instrument ?? Instrument.None;
+  const globals: GlobalDesc[] = [];
+  const budgetExports: ExportDesc[] = [];
+  const initialBudget = new ByteBuffer(8);
+  initialBudget.u8(0x41);
+  initialBudget.s32(options.initialBudget ?? 1000);
+  const budgetInit = initialBudget.toBytes();
   for (const id of compiled) {
     const fn = module.functions[id]!;
     const wasmIndex = importedFunctions + bodies.length;
+    let budgetGlobal = -1;
+    if (instrument !== Instrument.None) {
+      // an entry budget, and a loop budget next to it; exported so the runtime can read
+      // how many events are still in flight when it reports counts
+      budgetGlobal = module.globals.length + globals.length;
+      globals.push({ valtype: VALTYPE[0]!, mutable: true, init: budgetInit });
+      globals.push({ valtype: VALTYPE[0]!, mutable: true, init: budgetInit });
+      budgetExports.push({ name: `b${id}`, kind: "global", index: budgetGlobal });
+      budgetExports.push({ name: `l${id}`, kind: "global", index: budgetGlobal + 1 });
+    }
     code.reset();
-    const locals = codegen.compile(fn);
+    const locals = codegen.compile(fn, id, instrument, budgetGlobal);
     bodies.push({ locals, code: code.toBytes() });
     functionTypes.push(typeIndex(fn.params, fn.results));
     names.push([wasmIndex, fn.name]);
@@ -208,7 +244,6 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
     });
   }
 
-  const globals: GlobalDesc[] = [];
   const layout: ModuleLayout = { codeStarts: [] };
   const bytes = encodeModule(
     {
@@ -216,11 +251,14 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
       imports,
       functions: functionTypes,
       globals,
-      exports: compiled.map((id) => ({
-        name: exportOf.get(id)!,
-        kind: "func" as const,
-        index: wasmIndexOf.get(id)!,
-      })),
+      exports: [
+        ...compiled.map((id) => ({
+          name: exportOf.get(id)!,
+          kind: "func" as const,
+          index: wasmIndexOf.get(id)!,
+        })),
+        ...budgetExports,
+      ],
       elements,
       bodies,
       data: options.base ? module.data : [],

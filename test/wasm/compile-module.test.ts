@@ -46,7 +46,7 @@ block0(v0: i32):
 }
 `);
   const compiled = compileModule(module, { moduleName: "maps", base: true });
-  const map = compiled.sourceMaps.get(1)!;
+  const map = compiled.sourceMaps.get(compiled.irFunctionOf.indexOf(0))!;
   assert.deepEqual(map.locs, [3 * 65536 + 5, 4 * 65536 + 7, 5 * 65536 + 3]);
   // i32.const, local.get (the div's first operand), local.get (the return value)
   assert.deepEqual(

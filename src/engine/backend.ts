@@ -1,0 +1,335 @@
+/**
+ * The tiered engine's public API (architecture.md, "Configuration and API"):
+ *
+ *   const backend = await TieredBackend.create(TieredConfig.production());
+ *   backend.compileModule(irModule);          // every function at Tier 0
+ *   const main = backend.getFunction("main"); // a JS callable (i64 ↔ bigint)
+ *   main(1000);
+ *   console.log(backend.getStatistics().format());
+ *   await backend.shutdown();
+ *
+ * Profiling: Tier 0 code decrements a per-function budget at entry and at loop back-edges;
+ * when it runs out the code calls the runtime (a safepoint), which counts `sampleRate`
+ * events, classifies the function (cold / warm / hot against the thresholds), and tiers it
+ * up: warm → Tier 1. The new code is installed in the function's dispatch slot at once, so
+ * the next call — even from inside a long call that is still running — runs it; frames
+ * already in the old code finish in it.
+ *
+ * In this build compiles run synchronously at the safepoint, Tier 1 is the baseline code
+ * generator with only an entry budget (no IR passes exist yet), and Tier 2 is not built, so
+ * hot functions stay at Tier 1. docs/engine.md lists what is and is not built.
+ */
+
+import { performance } from "node:perf_hooks";
+import type { HostImports } from "../ir/interpreter.js";
+import { type Module, PAGE_SIZE } from "../ir/ir.js";
+import type { Scalar } from "../ir/numeric.js";
+import { TrapError, TrapKind } from "../ir/trap.js";
+import { verifyOrThrow } from "../ir/verifier.js";
+import { Instrument, SafepointKind } from "../wasm/codegen.js";
+import { compileModule } from "../wasm/compile-module.js";
+import { TieredConfig, type TierNumber } from "./config.js";
+import { type OutputSink, withStandardHost } from "./host.js";
+import { freshModuleName, WasmRuntime } from "./runtime.js";
+import { Statistics } from "./stats.js";
+
+export interface BackendOptions {
+  /** Host functions by import module and field (externs; may override the standard host). */
+  imports?: HostImports;
+  /** Where `print` writes (default: the process's stdout). */
+  output?: OutputSink;
+  /** Where verbosity logging goes (default: stderr). */
+  log?: (line: string) => void;
+}
+
+/** The highest tier this build can compile. */
+export const MAX_BUILT_TIER: TierNumber = 1;
+
+/** Budget given to code that will not tier up any more (enough to make safepoints rare). */
+const SETTLED_BUDGET = 1 << 30;
+/** Budget between safepoints when a deadline must be checked even in settled code. */
+const DEADLINE_BUDGET = 10_000;
+
+const processOutput: OutputSink = { write: (text) => process.stdout.write(text) };
+
+export class TieredBackend {
+  readonly config: TieredConfig;
+  private readonly options: BackendOptions;
+  private runtime: WasmRuntime | null = null;
+  private module: Module | null = null;
+  private tiers = new Uint8Array(0);
+  private calls = new Float64Array(0);
+  private loopIterations = new Float64Array(0);
+  private failed = new Uint8Array(0);
+  /** Budgets last granted to each function's entry and loop counters (events until the next safepoint). */
+  private grantedEntry = new Float64Array(0);
+  private grantedLoop = new Float64Array(0);
+  /** Bumped each time a function's code is replaced. */
+  private generation = new Uint32Array(0);
+  private readonly stats = new Statistics();
+  private deadline = Number.POSITIVE_INFINITY;
+  private closed = false;
+  private readonly log: (line: string) => void;
+
+  private constructor(config: TieredConfig, options: BackendOptions) {
+    this.config = config;
+    this.options = options;
+    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    if (config.pinnedTier !== null && config.pinnedTier > MAX_BUILT_TIER) {
+      throw new Error(`Tier ${config.pinnedTier} is not built yet in this version`);
+    }
+    const parallelism = config.effectiveParallelism();
+    if (config.verbosity >= 1 && parallelism < config.maxParallelOptimizations) {
+      this.log(
+        `tierjit: maxParallelOptimizations ${config.maxParallelOptimizations} capped at ${parallelism} (cores)`,
+      );
+    }
+  }
+
+  static async create(
+    config: TieredConfig = TieredConfig.default(),
+    options: BackendOptions = {},
+  ): Promise<TieredBackend> {
+    return new TieredBackend(config, options);
+  }
+
+  private get maxTier(): TierNumber {
+    return this.config.pinnedTier ?? MAX_BUILT_TIER;
+  }
+
+  /** Verifies `module` and compiles every function at the starting tier; runs its start function. */
+  compileModule(module: Module): void {
+    this.checkOpen();
+    if (this.module !== null) throw new Error("this backend already holds a module; create another backend");
+    verifyOrThrow(module);
+    const count = module.functions.length;
+    const startTier = this.config.pinnedTier ?? 0;
+    this.tiers = new Uint8Array(count).fill(startTier);
+    this.calls = new Float64Array(count);
+    this.loopIterations = new Float64Array(count);
+    this.failed = new Uint8Array(count);
+    this.grantedEntry = new Float64Array(count).fill(this.config.profile.sampleRate);
+    this.grantedLoop = new Float64Array(count).fill(this.config.profile.sampleRate);
+    this.generation = new Uint32Array(count);
+    this.deadline =
+      this.config.timeoutMs === null ? Number.POSITIVE_INFINITY : performance.now() + this.config.timeoutMs;
+    const started = performance.now();
+    let runtime: WasmRuntime | null = null;
+    const imports = withStandardHost(
+      this.options.output ?? processOutput,
+      () => runtime?.memoryBytes() ?? new Uint8Array(0),
+      this.options.imports,
+    );
+    this.module = module;
+    try {
+      runtime = WasmRuntime.instantiate(module, {
+        imports,
+        safepoint: (funcId, kind) => this.safepoint(funcId, kind),
+        baseInstrument: this.instrumentFor(startTier),
+        initialBudget: this.config.profile.sampleRate,
+        ...(this.config.memoryLimitBytes === null
+          ? {}
+          : { maxMemoryPages: Math.floor(this.config.memoryLimitBytes / PAGE_SIZE) }),
+      });
+    } catch (error) {
+      this.module = null;
+      throw error;
+    }
+    this.runtime = runtime;
+    runtime.onReplace = (funcId) => this.settleInFlight(funcId);
+    const compile = this.stats.compiles[startTier]!;
+    compile.functions += count;
+    compile.jobs += 1;
+    compile.timeMs += performance.now() - started;
+  }
+
+  /** What profiling code a tier's code carries in this configuration. */
+  private instrumentFor(tier: TierNumber): Instrument {
+    const needsDeadline = this.config.timeoutMs !== null;
+    if (tier === 0 || needsDeadline) return Instrument.EntryAndLoops;
+    // Tier 1 counts calls for Tier 2; the final tier carries nothing (Tier 2, when built)
+    return tier === 1 ? Instrument.Entry : Instrument.None;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error("the backend has been shut down");
+  }
+
+  private requireModule(): { module: Module; runtime: WasmRuntime } {
+    this.checkOpen();
+    if (this.module === null || this.runtime === null)
+      throw new Error("no module compiled yet: call compileModule first");
+    return { module: this.module, runtime: this.runtime };
+  }
+
+  private functionId(name: string): number {
+    const { module } = this.requireModule();
+    const id = module.functions.findIndex((fn) => fn.name === name);
+    if (id < 0) throw new Error(`no function named '${name}'`);
+    return id;
+  }
+
+  /** A JS callable for the named function: numbers for i32/f32/f64, bigints for i64. */
+  getFunction(name: string): (...args: unknown[]) => Scalar | undefined {
+    const id = this.functionId(name);
+    return (...args: unknown[]) => {
+      const { runtime } = this.requireModule();
+      return runtime.call(id, args);
+    };
+  }
+
+  getFunctionTier(id: number): TierNumber {
+    this.requireModule();
+    const tier = this.tiers[id];
+    if (tier === undefined) throw new Error(`no function #${id}`);
+    return tier as TierNumber;
+  }
+
+  /** Host-side counting, as in the seed: one call of function `id`, which may tier it up. */
+  recordCall(id: number): void {
+    const { module } = this.requireModule();
+    if (module.functions[id] === undefined) throw new Error(`no function #${id}`);
+    this.calls[id]! += 1;
+    this.stats.totalCalls += 1;
+    this.consider(id);
+  }
+
+  /**
+   * Called by generated code when a budget runs out; returns the next budget. A budget of
+   * n stands for n events (calls or loop iterations): one in `sampleRate` reaches the
+   * runtime and is counted as `sampleRate`.
+   */
+  private safepoint(funcId: number, kind: number): number {
+    this.stats.safepoints++;
+    if (performance.now() > this.deadline) throw new TrapError(TrapKind.Timeout, []);
+    const entry = kind === SafepointKind.Entry;
+    const granted = entry ? this.grantedEntry : this.grantedLoop;
+    // the whole granted budget has been used: report it, so nothing is left in flight
+    if (entry) {
+      this.calls[funcId]! += granted[funcId]!;
+      this.stats.totalCalls += granted[funcId]!;
+    } else {
+      this.loopIterations[funcId]! += granted[funcId]!;
+    }
+    granted[funcId] = 0;
+    const generation = this.generation[funcId];
+    this.consider(funcId);
+    const settled = this.tiers[funcId]! >= this.maxTier || this.failed[funcId] === 1;
+    // code that will not tier up again reaches the runtime rarely (for deadlines only)
+    let next = this.config.profile.sampleRate;
+    if (settled) next = this.deadline === Number.POSITIVE_INFINITY ? SETTLED_BUDGET : DEADLINE_BUDGET;
+    // if the code was replaced here, the returned budget lands in the old code's counter,
+    // and the new code's counters start from their own initial budget
+    if (this.generation[funcId] === generation) granted[funcId] = next;
+    return next;
+  }
+
+  /** Counts the events the old code's budgets had not reported yet, before the code is replaced. */
+  private settleInFlight(funcId: number): void {
+    const { calls, loops } = this.inFlight(funcId);
+    this.calls[funcId]! += calls;
+    this.stats.totalCalls += calls;
+    this.loopIterations[funcId]! += loops;
+    this.grantedEntry[funcId] = this.config.profile.sampleRate;
+    this.grantedLoop[funcId] = this.config.profile.sampleRate;
+    this.generation[funcId]!++;
+  }
+
+  /** Events counted down in budgets but not yet reported at a safepoint (for statistics). */
+  private inFlight(funcId: number): { calls: number; loops: number } {
+    const budgets = this.runtime?.budgets.get(funcId);
+    if (budgets === undefined) return { calls: 0, loops: 0 };
+    return {
+      calls: Math.max(0, this.grantedEntry[funcId]! - (budgets.entry.value as number)),
+      loops: Math.max(0, this.grantedLoop[funcId]! - (budgets.loop.value as number)),
+    };
+  }
+
+  /** Hotness counts calls and loop iterations alike (as V8's interrupt budget does). */
+  private hotness(id: number): number {
+    return this.calls[id]! + this.loopIterations[id]!;
+  }
+
+  private consider(id: number): void {
+    if (this.failed[id] === 1) return;
+    const profile = this.config.profile;
+    const hotness = this.hotness(id);
+    let target: TierNumber = hotness >= profile.hotThreshold ? 2 : hotness >= profile.warmThreshold ? 1 : 0;
+    if (target > this.maxTier) target = this.maxTier;
+    if (target <= this.tiers[id]!) return;
+    this.compileAt(id, target as TierNumber);
+  }
+
+  /** Compiles function `id` at `tier` and installs it (synchronously, in this build). */
+  private compileAt(id: number, tier: TierNumber): void {
+    const { module, runtime } = this.requireModule();
+    const name = module.functions[id]!.name;
+    if (this.config.verbosity >= 1) {
+      this.log(
+        `tierjit: ${name}: T${this.tiers[id]} -> T${tier} (${this.hotness(id)} calls and loop iterations)`,
+      );
+    }
+    const started = performance.now();
+    try {
+      const compiled = compileModule(module, {
+        moduleName: freshModuleName("tj"),
+        base: false,
+        functions: [id],
+        instrument: this.instrumentFor(tier),
+        initialBudget: this.config.profile.sampleRate,
+      });
+      runtime.install(compiled);
+    } catch (error) {
+      // a failed compile leaves the function at its tier, is counted, and is not retried
+      this.failed[id] = 1;
+      this.stats.failures++;
+      this.log(
+        `tierjit: compiling ${name} at T${tier} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return;
+    }
+    const elapsed = performance.now() - started;
+    const compile = this.stats.compiles[tier]!;
+    compile.functions += 1;
+    compile.jobs += 1;
+    compile.timeMs += elapsed;
+    this.stats.installs++;
+    this.tiers[id] = tier;
+    if (this.config.verbosity >= 2)
+      this.log(`tierjit: ${name}: T${tier} installed (${elapsed.toFixed(2)} ms)`);
+  }
+
+  getStatistics(): Statistics {
+    const stats = this.stats;
+    const snapshot = Object.assign(new Statistics(), stats, {
+      tierCounts: [0, 0, 0] as [number, number, number],
+      compiles: stats.compiles.map((c) => ({ ...c })) as Statistics["compiles"],
+    });
+    const profile = this.config.profile;
+    snapshot.functions = this.tiers.length;
+    snapshot.hot = 0;
+    snapshot.warm = 0;
+    snapshot.cold = 0;
+    for (let id = 0; id < this.tiers.length; id++) {
+      snapshot.tierCounts[this.tiers[id]!]!++;
+      const pending = this.inFlight(id);
+      snapshot.totalCalls += pending.calls;
+      const hotness = this.hotness(id) + pending.calls + pending.loops;
+      if (hotness >= profile.hotThreshold) snapshot.hot++;
+      else if (hotness >= profile.warmThreshold) snapshot.warm++;
+      else snapshot.cold++;
+    }
+    return snapshot;
+  }
+
+  /** The guest's linear memory (empty before compileModule). */
+  memory(): Uint8Array {
+    return this.runtime?.memoryBytes() ?? new Uint8Array(0);
+  }
+
+  /** Releases the engine; further calls are errors. */
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    this.runtime = null;
+  }
+}

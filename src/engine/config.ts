@@ -1,0 +1,108 @@
+/**
+ * Engine configuration, with the seed system's presets (architecture.md, "Configuration and
+ * API"). Every field is documented in docs/engine.md and honoured by the engine, or
+ * rejected where this build lacks the feature.
+ */
+
+import { availableParallelism } from "node:os";
+
+export class ProfileConfig {
+  /** Calls after which a function is warm (compiled at Tier 1). */
+  warmThreshold: number;
+  /** Calls after which a function is hot (compiled at Tier 2, when built; until then Tier 1). */
+  hotThreshold: number;
+  /**
+   * Profiling samples one event in `sampleRate` and scales: generated code enters the
+   * runtime once per `sampleRate` calls or loop iterations of a function and counts them
+   * all. 1 counts every event.
+   */
+  sampleRate: number;
+
+  constructor(warmThreshold: number, hotThreshold: number, sampleRate: number) {
+    if (!(Number.isInteger(warmThreshold) && warmThreshold >= 1))
+      throw new RangeError("warmThreshold must be an integer >= 1");
+    if (!(Number.isInteger(hotThreshold) && hotThreshold >= warmThreshold)) {
+      throw new RangeError("hotThreshold must be an integer >= warmThreshold");
+    }
+    if (!(Number.isInteger(sampleRate) && sampleRate >= 1))
+      throw new RangeError("sampleRate must be an integer >= 1");
+    this.warmThreshold = warmThreshold;
+    this.hotThreshold = hotThreshold;
+    this.sampleRate = sampleRate;
+  }
+
+  static development(): ProfileConfig {
+    return new ProfileConfig(10, 100, 1);
+  }
+
+  static production(): ProfileConfig {
+    return new ProfileConfig(1000, 10000, 10);
+  }
+
+  static default(): ProfileConfig {
+    return ProfileConfig.production();
+  }
+}
+
+export type TierNumber = 0 | 1 | 2;
+
+export class TieredConfig {
+  /** Compile in background worker threads (false: compile synchronously at the safepoint). */
+  enableBackgroundOptimization: boolean;
+  /** How often (ms) an idle engine checks for finished compile jobs. */
+  optimizationCheckIntervalMs: number;
+  /** Compile jobs running at once (capped at the machine's cores). */
+  maxParallelOptimizations: number;
+  /** 0 quiet, 1 tier decisions, 2 also compiles and installs; on stderr. */
+  verbosity: 0 | 1 | 2;
+  profile: ProfileConfig;
+  /** Pin every function to one tier, no tier changes (the benchmark comparison points). */
+  pinnedTier: TierNumber | null = null;
+  /** Stop a running program after this many ms (even inside one long loop); null for none. */
+  timeoutMs: number | null = null;
+  /** Guest memory limit in bytes; null for the 4 GiB that wasm32 allows. */
+  memoryLimitBytes: number | null = null;
+
+  constructor(options: {
+    enableBackgroundOptimization: boolean;
+    optimizationCheckIntervalMs: number;
+    maxParallelOptimizations: number;
+    verbosity: 0 | 1 | 2;
+    profile: ProfileConfig;
+  }) {
+    this.enableBackgroundOptimization = options.enableBackgroundOptimization;
+    this.optimizationCheckIntervalMs = options.optimizationCheckIntervalMs;
+    this.maxParallelOptimizations = options.maxParallelOptimizations;
+    this.verbosity = options.verbosity;
+    this.profile = options.profile;
+  }
+
+  static development(): TieredConfig {
+    return new TieredConfig({
+      enableBackgroundOptimization: true,
+      optimizationCheckIntervalMs: 50,
+      maxParallelOptimizations: 2,
+      verbosity: 2,
+      profile: ProfileConfig.development(),
+    });
+  }
+
+  static production(): TieredConfig {
+    return new TieredConfig({
+      enableBackgroundOptimization: true,
+      optimizationCheckIntervalMs: 1000,
+      maxParallelOptimizations: 8,
+      verbosity: 0,
+      profile: ProfileConfig.production(),
+    });
+  }
+
+  static default(): TieredConfig {
+    return TieredConfig.production();
+  }
+
+  /** The parallelism actually used: the configured value capped at the machine's cores. */
+  effectiveParallelism(): number {
+    return Math.max(1, Math.min(this.maxParallelOptimizations, availableParallelism()));
+  }
+}

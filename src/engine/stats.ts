@@ -1,0 +1,50 @@
+/**
+ * Engine statistics. `format()` prints the seed system's three lines exactly, then further
+ * lines that each start with a word and a colon.
+ */
+
+export interface TierCompileStats {
+  /** Functions compiled at this tier. */
+  functions: number;
+  /** Compile jobs (a module counts once). */
+  jobs: number;
+  /** Total compile time, ms. */
+  timeMs: number;
+}
+
+export class Statistics {
+  /** Functions currently at each tier. */
+  tierCounts: [number, number, number] = [0, 0, 0];
+  queueWaiting = 0;
+  queueOptimizing = 0;
+  functions = 0;
+  hot = 0;
+  warm = 0;
+  cold = 0;
+  totalCalls = 0;
+  compiles: [TierCompileStats, TierCompileStats, TierCompileStats] = [
+    { functions: 0, jobs: 0, timeMs: 0 },
+    { functions: 0, jobs: 0, timeMs: 0 },
+    { functions: 0, jobs: 0, timeMs: 0 },
+  ];
+  installs = 0;
+  failures = 0;
+  safepoints = 0;
+
+  format(): string {
+    const [t0, t1, t2] = this.tierCounts;
+    const compile = (tier: number): string => {
+      const c = this.compiles[tier]!;
+      return `T${tier} ${c.functions} functions in ${c.jobs} jobs, ${c.timeMs.toFixed(1)} ms`;
+    };
+    return [
+      `Tiered Compilation: ${t0} Baseline (T0), ${t1} Standard (T1), ${t2} Optimized (T2)`,
+      `Queue: ${this.queueWaiting} waiting, ${this.queueOptimizing} optimizing`,
+      `Profile: ${this.functions} functions (${this.hot} hot, ${this.warm} warm, ${this.cold} cold), ${this.totalCalls} total calls`,
+      `Compiles: ${compile(0)}; ${compile(1)}; ${compile(2)}`,
+      `Installs: ${this.installs}`,
+      `Failures: ${this.failures}`,
+      `Safepoints: ${this.safepoints}`,
+    ].join("\n");
+  }
+}

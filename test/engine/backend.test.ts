@@ -1,0 +1,187 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { TieredBackend } from "../../src/engine/backend.js";
+import { ProfileConfig, TieredConfig } from "../../src/engine/config.js";
+import { BufferSink } from "../../src/engine/host.js";
+import type { Module } from "../../src/ir/ir.js";
+import { parseModule } from "../../src/ir/parser.js";
+import { TrapError } from "../../src/ir/trap.js";
+import { VerifierFailure } from "../../src/ir/verifier.js";
+import { compileTj } from "../../src/lang/compile.js";
+
+function tj(source: string): Module {
+  const compiled = compileTj(source, "test.tj");
+  assert.ok(compiled.ok, "compiles");
+  return compiled.module;
+}
+
+function quiet(config: TieredConfig): TieredConfig {
+  config.verbosity = 0;
+  return config;
+}
+
+test("the presets have exactly the seed's numbers", () => {
+  assert.deepEqual(
+    { ...ProfileConfig.development() },
+    { warmThreshold: 10, hotThreshold: 100, sampleRate: 1 },
+  );
+  assert.deepEqual(
+    { ...ProfileConfig.production() },
+    { warmThreshold: 1000, hotThreshold: 10000, sampleRate: 10 },
+  );
+  const dev = TieredConfig.development();
+  assert.equal(dev.enableBackgroundOptimization, true);
+  assert.equal(dev.optimizationCheckIntervalMs, 50);
+  assert.equal(dev.maxParallelOptimizations, 2);
+  assert.equal(dev.verbosity, 2);
+  const prod = TieredConfig.production();
+  assert.equal(prod.enableBackgroundOptimization, true);
+  assert.equal(prod.optimizationCheckIntervalMs, 1000);
+  assert.equal(prod.maxParallelOptimizations, 8);
+  assert.equal(prod.verbosity, 0);
+  assert.deepEqual(TieredConfig.default(), TieredConfig.production());
+  assert.ok(prod.effectiveParallelism() >= 1 && prod.effectiveParallelism() <= 8);
+  assert.throws(() => new ProfileConfig(10, 5, 1), /hotThreshold/);
+  assert.throws(() => new ProfileConfig(10, 100, 0), /sampleRate/);
+});
+
+const FIB = `
+function fib(n: i32): i32 { if (n < 2) return n; return fib(n - 1) + fib(n - 2); }
+export function main(n: i32): i32 { return fib(n); }
+`;
+
+test("the seed's API: compile, call, tiers, statistics, shutdown", async () => {
+  const backend = await TieredBackend.create(quiet(TieredConfig.development()));
+  backend.compileModule(tj(FIB));
+  const main = backend.getFunction("main");
+  const fibId = 0;
+  assert.equal(backend.getFunctionTier(fibId), 0);
+  assert.equal(main(20), 6765);
+  assert.equal(backend.getFunctionTier(fibId), 1, "fib is hot after 21891 calls");
+  const stats = backend.getStatistics();
+  const lines = stats.format().split("\n");
+  assert.equal(lines[0], "Tiered Compilation: 1 Baseline (T0), 1 Standard (T1), 0 Optimized (T2)");
+  assert.equal(lines[1], "Queue: 0 waiting, 0 optimizing");
+  assert.equal(lines[2], "Profile: 2 functions (1 hot, 0 warm, 1 cold), 21892 total calls");
+  for (const line of lines.slice(3)) assert.match(line, /^[A-Z][a-z]+: /);
+  assert.equal(stats.installs, 1);
+  await backend.shutdown();
+  assert.throws(() => main(1), /shut down/);
+  assert.throws(() => backend.getStatistics().format() && backend.getFunction("main"), /shut down/);
+});
+
+test("recordCall counts on the host side and tiers up at the thresholds", async () => {
+  const backend = await TieredBackend.create(quiet(TieredConfig.development()));
+  backend.compileModule(tj(FIB));
+  for (let i = 0; i < 9; i++) backend.recordCall(0);
+  assert.equal(backend.getFunctionTier(0), 0);
+  backend.recordCall(0);
+  assert.equal(backend.getFunctionTier(0), 1, "warm at 10 calls");
+  assert.equal(backend.getStatistics().totalCalls, 10);
+  assert.throws(() => backend.recordCall(99), /no function #99/);
+  await backend.shutdown();
+});
+
+test("a function is replaced while one long call into the guest is still running", async () => {
+  const tiersSeen: number[] = [];
+  let backend: TieredBackend | undefined;
+  backend = await TieredBackend.create(quiet(TieredConfig.development()), {
+    imports: {
+      env: {
+        probe: () => {
+          tiersSeen.push(backend!.getFunctionTier(0));
+        },
+      },
+    },
+  });
+  backend.compileModule(
+    tj(`extern function probe(): void;
+function step(x: i64): i64 { return x * 3 + 1; }
+export function main(n: i32): i64 {
+  let acc: i64 = 0;
+  probe();
+  for (let i = 0; i < n; i += 1) acc = step(acc) % 1000003;
+  probe();
+  return acc;
+}`),
+  );
+  const result = backend.getFunction("main")(5000);
+  assert.deepEqual(tiersSeen, [0, 1], "step was at T0 when main began and at T1 before main returned");
+  let expected = 0n;
+  for (let i = 0; i < 5000; i++) expected = (expected * 3n + 1n) % 1000003n;
+  assert.equal(result, expected);
+  assert.ok(backend.getStatistics().installs >= 1);
+  await backend.shutdown();
+});
+
+test("frames already running old code finish in it, and recursion stays exact across the switch", async () => {
+  const backend = await TieredBackend.create(quiet(TieredConfig.development()));
+  backend.compileModule(tj(FIB));
+  // the first call runs deep T0 frames when fib's T1 code is installed
+  assert.equal(backend.getFunction("main")(25), 75025);
+  assert.equal(backend.getFunction("fib")(24), 46368);
+  await backend.shutdown();
+});
+
+test("bad input gets a clear error and changes nothing; the backend stays usable", async () => {
+  const backend = await TieredBackend.create(quiet(TieredConfig.development()));
+  const bad = parseModule("export func @main() -> i32 {\nblock0:\n  v0:i64 = const 1\n  return v0\n}\n");
+  assert.throws(() => backend.compileModule(bad), VerifierFailure);
+  assert.throws(() => backend.getFunction("main"), /no module compiled yet/);
+  backend.compileModule(tj(FIB));
+  assert.throws(() => backend.getFunction("nope"), /no function named 'nope'/);
+  assert.throws(() => backend.compileModule(tj(FIB)), /already holds a module/);
+  assert.equal(backend.getFunction("main")(10), 55);
+  await backend.shutdown();
+});
+
+test("traps propagate as TrapErrors with the guest stack, and the engine stays usable", async () => {
+  const out = new BufferSink();
+  const backend = await TieredBackend.create(quiet(TieredConfig.development()), { output: out });
+  backend.compileModule(
+    tj(
+      `function get(a: i32[], i: i32): i32 {\n  return a[i];\n}\nexport function main(i: i32): i32 {\n  let a = new i32[4];\n  print(i);\n  return get(a, i);\n}\n`,
+    ),
+  );
+  const main = backend.getFunction("main");
+  for (let i = 0; i < 30; i++) assert.equal(main(i % 4), 0);
+  assert.throws(
+    () => main(7),
+    (error: unknown) => {
+      assert.ok(error instanceof TrapError);
+      assert.equal(error.message, "index out of bounds");
+      assert.deepEqual(
+        error.guestStack.map((f) => `${f.functionName}:${f.line}`),
+        ["get:2", "main:7"],
+      );
+      return true;
+    },
+  );
+  assert.equal(backend.getFunctionTier(0), 1, "get is at T1: the trap came from T1 code");
+  assert.equal(main(3), 0);
+  assert.match(out.text(), /^0\n1\n2\n3\n/);
+  await backend.shutdown();
+});
+
+test("a timeout interrupts a single long loop, at every tier", async () => {
+  for (const pinned of [0, 1, null] as const) {
+    const config = quiet(TieredConfig.development());
+    config.pinnedTier = pinned;
+    config.timeoutMs = 150;
+    const backend = await TieredBackend.create(config);
+    backend.compileModule(tj("export function main(): i32 {\n  let x = 0;\n  while (true) { x += 1; }\n}\n"));
+    const started = Date.now();
+    assert.throws(
+      () => backend.getFunction("main")(),
+      (error: unknown) => error instanceof TrapError && error.message === "timeout",
+    );
+    assert.ok(Date.now() - started < 5000);
+    await backend.shutdown();
+  }
+});
+
+test("pinned Tier 2 is refused while it is not built", async () => {
+  const config = TieredConfig.production();
+  config.pinnedTier = 2;
+  await assert.rejects(TieredBackend.create(config), /Tier 2 is not built yet/);
+});
