@@ -5,6 +5,7 @@
 
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
+import type { FaultKind } from "../engine/jobs.js";
 import { printFunction, printModule } from "../ir/printer.js";
 import { compileModule } from "../wasm/compile-module.js";
 import { disassemble } from "../wasm/disassemble.js";
@@ -88,6 +89,7 @@ function buildProgram(setStatus: (status: number) => void): Command {
         ...(flags.tier === undefined ? {} : { tier: flags.tier }),
         ...(flags.memoryLimit === undefined ? {} : { memoryLimitBytes: parseSize(flags.memoryLimit) }),
         ...(flags.timeout === undefined ? {} : { timeoutMs: parseDuration(flags.timeout) }),
+        ...(flags.fault === undefined ? {} : { fault: flags.fault as FaultKind }),
       };
       setStatus(await runProgram(loaded, entryPoint(loaded), args, options));
     });

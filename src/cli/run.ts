@@ -9,6 +9,7 @@ import { performance } from "node:perf_hooks";
 import { TieredBackend } from "../engine/backend.js";
 import { TieredConfig, type TierNumber } from "../engine/config.js";
 import { withStandardHost } from "../engine/host.js";
+import type { FaultKind } from "../engine/jobs.js";
 import { type HostImports, Interpreter, LinkError } from "../ir/interpreter.js";
 import { PAGE_SIZE } from "../ir/ir.js";
 import type { Scalar } from "../ir/numeric.js";
@@ -27,6 +28,7 @@ export interface RunOptions {
   verbosity: number;
   memoryLimitBytes?: number;
   timeoutMs?: number;
+  fault?: FaultKind;
 }
 
 /** Host functions the command line provides to every program (`extern function now(): f64`). */
@@ -43,6 +45,7 @@ function engineConfig(options: RunOptions): TieredConfig {
   config.pinnedTier = options.tier === undefined ? null : (Number(options.tier) as TierNumber);
   config.timeoutMs = options.timeoutMs ?? null;
   config.memoryLimitBytes = options.memoryLimitBytes ?? null;
+  config.fault = options.fault ?? null;
   return config;
 }
 

@@ -26,10 +26,13 @@ import { type Module, PAGE_SIZE } from "../ir/ir.js";
 import type { Scalar } from "../ir/numeric.js";
 import { TrapError, TrapKind } from "../ir/trap.js";
 import { verifyOrThrow } from "../ir/verifier.js";
+import { toWire } from "../ir/wire.js";
 import { Instrument, SafepointKind } from "../wasm/codegen.js";
-import { compileModule } from "../wasm/compile-module.js";
+import type { CompiledModule } from "../wasm/compile-module.js";
 import { TieredConfig, type TierNumber } from "./config.js";
 import { type OutputSink, withStandardHost } from "./host.js";
+import { type CompileJob, InjectedFault, type JobResult, runCompileJob } from "./jobs.js";
+import { WorkerPool } from "./pool.js";
 import { freshModuleName, WasmRuntime } from "./runtime.js";
 import { Statistics } from "./stats.js";
 
@@ -47,6 +50,8 @@ export const MAX_BUILT_TIER: TierNumber = 1;
 
 /** Budget given to code that will not tier up any more (enough to make safepoints rare). */
 const SETTLED_BUDGET = 1 << 30;
+/** Budget of a function whose compile job is queued or running. */
+const PENDING_BUDGET = 1000;
 /** Budget between safepoints when a deadline must be checked even in settled code. */
 const DEADLINE_BUDGET = 10_000;
 
@@ -70,6 +75,11 @@ export class TieredBackend {
   private deadline = Number.POSITIVE_INFINITY;
   private closed = false;
   private readonly log: (line: string) => void;
+  private pool: WorkerPool | null = null;
+  private idleTimer: ReturnType<typeof setInterval> | null = null;
+  /** 1 while a function has a job queued or running (it is not queued again). */
+  private pending = new Uint8Array(0);
+  private nextJobId = 1;
 
   private constructor(config: TieredConfig, options: BackendOptions) {
     this.config = config;
@@ -90,7 +100,17 @@ export class TieredBackend {
     config: TieredConfig = TieredConfig.default(),
     options: BackendOptions = {},
   ): Promise<TieredBackend> {
-    return new TieredBackend(config, options);
+    const backend = new TieredBackend(config, options);
+    if (config.enableBackgroundOptimization && config.pinnedTier === null) {
+      // started now, so that workers have loaded the compiler before the first job
+      backend.pool = new WorkerPool(config.effectiveParallelism(), config.compileJobTimeoutMs, {
+        result: (result, job) => backend.finishJob(result, job),
+        lost: (job, reason) => backend.failJob(job.funcId, job.tier, reason),
+      });
+      backend.idleTimer = setInterval(() => backend.pool?.poll(), config.optimizationCheckIntervalMs);
+      backend.idleTimer.unref();
+    }
+    return backend;
   }
 
   private get maxTier(): TierNumber {
@@ -111,6 +131,7 @@ export class TieredBackend {
     this.grantedEntry = new Float64Array(count).fill(this.config.profile.sampleRate);
     this.grantedLoop = new Float64Array(count).fill(this.config.profile.sampleRate);
     this.generation = new Uint32Array(count);
+    this.pending = new Uint8Array(count);
     this.deadline =
       this.config.timeoutMs === null ? Number.POSITIVE_INFINITY : performance.now() + this.config.timeoutMs;
     const started = performance.now();
@@ -213,11 +234,14 @@ export class TieredBackend {
     }
     granted[funcId] = 0;
     const generation = this.generation[funcId];
+    if (this.pool?.busy === true) this.pool.poll();
     this.consider(funcId);
     const settled = this.tiers[funcId]! >= this.maxTier || this.failed[funcId] === 1;
     // code that will not tier up again reaches the runtime rarely (for deadlines only)
     let next = this.config.profile.sampleRate;
     if (settled) next = this.deadline === Number.POSITIVE_INFINITY ? SETTLED_BUDGET : DEADLINE_BUDGET;
+    // while its job compiles there is nothing to decide for this function: check back less often
+    else if (this.pending[funcId] === 1) next = Math.max(next, PENDING_BUDGET);
     // if the code was replaced here, the returned budget lands in the old code's counter,
     // and the new code's counters start from their own initial budget
     if (this.generation[funcId] === generation) granted[funcId] = next;
@@ -256,47 +280,107 @@ export class TieredBackend {
     const hotness = this.hotness(id);
     let target: TierNumber = hotness >= profile.hotThreshold ? 2 : hotness >= profile.warmThreshold ? 1 : 0;
     if (target > this.maxTier) target = this.maxTier;
-    if (target <= this.tiers[id]!) return;
-    this.compileAt(id, target as TierNumber);
+    if (target <= this.tiers[id]! || this.pending[id] === 1) return;
+    if (this.pool !== null) this.submit(id, target as TierNumber, hotness);
+    else this.compileAt(id, target as TierNumber);
+  }
+
+  /** Queues a background compile of function `id` at `tier`. */
+  private submit(id: number, tier: TierNumber, priority: number): void {
+    const { module } = this.requireModule();
+    if (this.config.verbosity >= 1) {
+      this.log(
+        `tierjit: ${module.functions[id]!.name}: T${this.tiers[id]} -> T${tier} queued (${priority} calls and loop iterations)`,
+      );
+    }
+    this.pending[id] = 1;
+    this.pool!.submit(this.job(id, tier), priority);
+  }
+
+  /** A background job finished: install its code, or count its failure. */
+  private finishJob(result: JobResult, job: CompileJob): void {
+    if (this.closed || this.runtime === null) return;
+    if (!result.ok) {
+      this.failJob(job.funcId, job.tier, result.message);
+      return;
+    }
+    this.pending[job.funcId] = 0;
+    const started = performance.now();
+    try {
+      this.runtime.install(result.compiled, result.wasm ?? undefined);
+    } catch (error) {
+      this.failJob(
+        job.funcId,
+        job.tier,
+        `install failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return;
+    }
+    this.recordInstall(job.funcId, job.tier as TierNumber, result.compileMs, performance.now() - started);
+  }
+
+  /** A compile failed: the function stays at its tier, the failure is counted, and it is not retried. */
+  private failJob(id: number, tier: number, reason: string): void {
+    this.pending[id] = 0;
+    this.failed[id] = 1;
+    this.stats.failures++;
+    const name = this.module?.functions[id]?.name ?? `#${id}`;
+    this.log(`tierjit: compiling ${name} at T${tier} failed: ${reason}`);
   }
 
   /** Compiles function `id` at `tier` and installs it (synchronously, in this build). */
   private compileAt(id: number, tier: TierNumber): void {
     const { module, runtime } = this.requireModule();
-    const name = module.functions[id]!.name;
     if (this.config.verbosity >= 1) {
       this.log(
-        `tierjit: ${name}: T${this.tiers[id]} -> T${tier} (${this.hotness(id)} calls and loop iterations)`,
+        `tierjit: ${module.functions[id]!.name}: T${this.tiers[id]} -> T${tier} (${this.hotness(id)} calls and loop iterations)`,
       );
     }
     const started = performance.now();
+    let compiled: CompiledModule;
     try {
-      const compiled = compileModule(module, {
-        moduleName: freshModuleName("tj"),
-        base: false,
-        functions: [id],
-        instrument: this.instrumentFor(tier),
-        initialBudget: this.config.profile.sampleRate,
-      });
-      runtime.install(compiled);
+      if (this.config.fault === "worker-crash" || this.config.fault === "compile-hang") {
+        // there is no worker to crash or hang when compiling on this thread
+        throw new InjectedFault(`injected ${this.config.fault} (a synchronous compile fails instead)`);
+      }
+      compiled = runCompileJob(this.job(id, tier), false).compiled;
     } catch (error) {
-      // a failed compile leaves the function at its tier, is counted, and is not retried
-      this.failed[id] = 1;
-      this.stats.failures++;
-      this.log(
-        `tierjit: compiling ${name} at T${tier} failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      this.failJob(id, tier, error instanceof Error ? error.message : String(error));
       return;
     }
-    const elapsed = performance.now() - started;
+    const compileMs = performance.now() - started;
+    runtime.install(compiled);
+    this.recordInstall(id, tier, compileMs, performance.now() - started - compileMs);
+  }
+
+  /** The compile job for function `id` at `tier` (pure: everything it needs is in it). */
+  private job(id: number, tier: TierNumber): CompileJob {
+    const { module } = this.requireModule();
+    return {
+      jobId: this.nextJobId++,
+      unit: toWire(module, [id]),
+      funcId: id,
+      tier,
+      instrument: this.instrumentFor(tier),
+      initialBudget: this.config.profile.sampleRate,
+      moduleName: freshModuleName("tj"),
+      fault: this.config.fault,
+    };
+  }
+
+  private recordInstall(id: number, tier: TierNumber, compileMs: number, installMs: number): void {
     const compile = this.stats.compiles[tier]!;
     compile.functions += 1;
     compile.jobs += 1;
-    compile.timeMs += elapsed;
+    compile.timeMs += compileMs;
     this.stats.installs++;
     this.tiers[id] = tier;
-    if (this.config.verbosity >= 2)
-      this.log(`tierjit: ${name}: T${tier} installed (${elapsed.toFixed(2)} ms)`);
+    if (this.config.verbosity >= 2) {
+      const name = this.module?.functions[id]?.name ?? `#${id}`;
+      this.log(
+        `tierjit: ${name}: T${tier} installed (compiled in ${compileMs.toFixed(2)} ms, installed in ${installMs.toFixed(2)} ms)`,
+      );
+    }
   }
 
   getStatistics(): Statistics {
@@ -307,6 +391,10 @@ export class TieredBackend {
     });
     const profile = this.config.profile;
     snapshot.functions = this.tiers.length;
+    snapshot.queueWaiting = this.pool?.waiting ?? 0;
+    snapshot.queueOptimizing = this.pool?.running ?? 0;
+    snapshot.workers = this.pool?.size ?? 0;
+    snapshot.workersStarted = this.pool?.workersStarted ?? 0;
     snapshot.hot = 0;
     snapshot.warm = 0;
     snapshot.cold = 0;
@@ -331,5 +419,10 @@ export class TieredBackend {
   async shutdown(): Promise<void> {
     this.closed = true;
     this.runtime = null;
+    if (this.idleTimer !== null) clearInterval(this.idleTimer);
+    this.idleTimer = null;
+    const pool = this.pool;
+    this.pool = null;
+    await pool?.shutdown();
   }
 }

@@ -5,6 +5,7 @@
  */
 
 import { availableParallelism } from "node:os";
+import type { FaultKind } from "./jobs.js";
 
 export class ProfileConfig {
   /** Calls after which a function is warm (compiled at Tier 1). */
@@ -62,6 +63,10 @@ export class TieredConfig {
   timeoutMs: number | null = null;
   /** Guest memory limit in bytes; null for the 4 GiB that wasm32 allows. */
   memoryLimitBytes: number | null = null;
+  /** A background compile job still running after this long is abandoned (its worker replaced). */
+  compileJobTimeoutMs = 10_000;
+  /** Make every compile job fail this way (`--fault`), to check that nothing changes; null: none. */
+  fault: FaultKind | null = null;
 
   constructor(options: {
     enableBackgroundOptimization: boolean;

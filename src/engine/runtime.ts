@@ -147,8 +147,11 @@ export class WasmRuntime {
   }
 
   /** Instantiates a compiled module against this runtime's state; returns its exports. */
-  private instantiateCompiled(compiled: CompiledModule): WebAssembly.Exports {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(compiled.bytes), this.importObject());
+  private instantiateCompiled(compiled: CompiledModule, wasm?: WebAssembly.Module): WebAssembly.Exports {
+    const instance = new WebAssembly.Instance(
+      wasm ?? new WebAssembly.Module(compiled.bytes),
+      this.importObject(),
+    );
     this.compiled.set(compiled.moduleName, compiled);
     return instance.exports;
   }
@@ -163,9 +166,12 @@ export class WasmRuntime {
     }
   }
 
-  /** Installs the functions of a separately compiled (non-base) module into their slots. */
-  install(compiled: CompiledModule): void {
-    const exports = this.instantiateCompiled(compiled);
+  /**
+   * Installs the functions of a separately compiled (non-base) module into their slots;
+   * `wasm` is the module already compiled by V8 (in a worker), if there is one.
+   */
+  install(compiled: CompiledModule, wasm?: WebAssembly.Module): void {
+    const exports = this.instantiateCompiled(compiled, wasm);
     for (const funcId of compiled.exportOf.keys()) this.onReplace?.(funcId);
     this.recordBudgets(compiled, exports);
     for (const [funcId, name] of compiled.exportOf) {

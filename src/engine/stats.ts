@@ -30,6 +30,9 @@ export class Statistics {
   installs = 0;
   failures = 0;
   safepoints = 0;
+  /** Compile workers running, and started over the engine's life (replacements included). */
+  workers = 0;
+  workersStarted = 0;
 
   format(): string {
     const [t0, t1, t2] = this.tierCounts;
@@ -45,6 +48,7 @@ export class Statistics {
       `Installs: ${this.installs}`,
       `Failures: ${this.failures}`,
       `Safepoints: ${this.safepoints}`,
+      `Workers: ${this.workers} (${this.workersStarted} started)`,
     ].join("\n");
   }
 }

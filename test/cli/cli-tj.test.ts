@@ -150,3 +150,24 @@ test("ir and wasm refuse tiers that are not built, naming them", () => {
     runCli(["ir", "examples/fib.tj"]).stdout,
   );
 });
+
+test("--fault: compile jobs fail on purpose and the program's output does not change", () => {
+  const expected = readFileSync(`${REPO_ROOT}examples/dispatch.out`, "utf8");
+  for (const fault of ["compile-error", "worker-crash", "compile-hang"]) {
+    const result = runCli([
+      "run",
+      "--profile",
+      "dev",
+      "--fault",
+      fault,
+      "--stats",
+      "examples/dispatch.tj",
+      "10",
+    ]);
+    assert.equal(result.status, 0, fault);
+    assert.equal(result.stdout, expected, fault);
+    // no job can succeed; the failures themselves are counted when they arrive, which in a
+    // program this short may be after it has ended (test/engine/background.test.ts counts them)
+    assert.match(result.stderr, /^Installs: 0$/m, fault);
+  }
+});

@@ -15,8 +15,10 @@ function tj(source: string): Module {
   return compiled.module;
 }
 
+/** Quiet, and compiling synchronously at safepoints, so that tier changes are deterministic. */
 function quiet(config: TieredConfig): TieredConfig {
   config.verbosity = 0;
+  config.enableBackgroundOptimization = false;
   return config;
 }
 

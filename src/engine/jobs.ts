@@ -1,0 +1,50 @@
+/**
+ * Compile jobs: their serializable form, and the pure function that runs one. A job is a
+ * pure function of its inputs — the IR unit, the function, the tier's options — with no
+ * clock, globals or engine state, so it can run on the main thread, in a worker, or
+ * (later) in another process, and its output could be cached by content.
+ */
+
+import type { FuncId } from "../ir/ir.js";
+import { fromWire, type WireUnit } from "../ir/wire.js";
+import type { Instrument } from "../wasm/codegen.js";
+import { type CompiledModule, compileModule } from "../wasm/compile-module.js";
+
+/** Ways to make a job fail on purpose (`--fault`), to check that nothing changes when one does. */
+export type FaultKind = "worker-crash" | "compile-error" | "compile-hang";
+
+export interface CompileJob {
+  jobId: number;
+  unit: WireUnit;
+  funcId: FuncId;
+  tier: number;
+  instrument: Instrument;
+  initialBudget: number;
+  moduleName: string;
+  fault: FaultKind | null;
+}
+
+export type JobResult =
+  | { jobId: number; ok: true; compiled: CompiledModule; wasm: WebAssembly.Module | null; compileMs: number }
+  | { jobId: number; ok: false; message: string };
+
+/** Thrown by a job asked to fail with `compile-error`. */
+export class InjectedFault extends Error {}
+
+/** Runs a job: IR unit → Wasm bytes (and, where `compileWasm` is set, a compiled WebAssembly.Module). */
+export function runCompileJob(
+  job: CompileJob,
+  compileWasm: boolean,
+): { compiled: CompiledModule; wasm: WebAssembly.Module | null } {
+  if (job.fault === "compile-error")
+    throw new InjectedFault("injected compile error (--fault compile-error)");
+  const unit = fromWire(job.unit);
+  const compiled = compileModule(unit.module, {
+    moduleName: job.moduleName,
+    base: false,
+    functions: [job.funcId],
+    instrument: job.instrument,
+    initialBudget: job.initialBudget,
+  });
+  return { compiled, wasm: compileWasm ? new WebAssembly.Module(compiled.bytes) : null };
+}

@@ -1,0 +1,30 @@
+/**
+ * The compile worker's entry point (run by `worker_threads` from dist/). It receives jobs
+ * on its parent port and answers on the port it was given, from which the main thread can
+ * read results synchronously at a safepoint (`receiveMessageOnPort`). V8 compiles the
+ * module here, off the main thread; the main thread only instantiates it.
+ */
+
+import { type MessagePort, parentPort, workerData } from "node:worker_threads";
+import { type CompileJob, type JobResult, runCompileJob } from "./jobs.js";
+
+const results = (workerData as { results: MessagePort }).results;
+
+parentPort!.on("message", (job: CompileJob) => {
+  if (job.fault === "worker-crash") process.exit(70);
+  if (job.fault === "compile-hang") {
+    // spin until the engine's job deadline terminates this worker
+    for (;;) {
+      // nothing: a compile that never finishes
+    }
+  }
+  const started = performance.now();
+  let result: JobResult;
+  try {
+    const { compiled, wasm } = runCompileJob(job, true);
+    result = { jobId: job.jobId, ok: true, compiled, wasm, compileMs: performance.now() - started };
+  } catch (error) {
+    result = { jobId: job.jobId, ok: false, message: error instanceof Error ? error.message : String(error) };
+  }
+  results.postMessage(result);
+});

@@ -1,0 +1,108 @@
+/** The tiered engine with background compile workers: hot swap during a call, idle installs, faults. */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { TieredBackend } from "../../src/engine/backend.js";
+import { TieredConfig } from "../../src/engine/config.js";
+import { BufferSink } from "../../src/engine/host.js";
+import type { FaultKind } from "../../src/engine/jobs.js";
+import type { Module } from "../../src/ir/ir.js";
+import { compileTj } from "../../src/lang/compile.js";
+
+function tj(source: string): Module {
+  const compiled = compileTj(source, "test.tj");
+  assert.ok(compiled.ok, "compiles");
+  return compiled.module;
+}
+
+function background(fault: FaultKind | null = null): TieredConfig {
+  const config = TieredConfig.development();
+  config.verbosity = 0;
+  config.fault = fault;
+  config.compileJobTimeoutMs = 300;
+  return config;
+}
+
+// main runs one long loop until the probe sees `step` at Tier 1 (or gives up after many iterations)
+const LONG_CALL = `extern function tier_of_step(): i32;
+function step(x: i64): i64 { return (x * 3 + 1) % 1000003; }
+export function main(limit: i32): i32 {
+  let acc: i64 = 0;
+  let i = 0;
+  while (i < limit && tier_of_step() == 0) {
+    for (let k = 0; k < 1000; k += 1) acc = step(acc);
+    i += 1;
+  }
+  return i;
+}
+`;
+
+test("a background compile is installed while one long call is still running", async () => {
+  let backend: TieredBackend | undefined;
+  backend = await TieredBackend.create(background(), {
+    imports: { env: { tier_of_step: () => backend!.getFunctionTier(0) } },
+  });
+  backend.compileModule(tj(LONG_CALL));
+  const rounds = backend.getFunction("main")(1_000_000) as number;
+  assert.ok(rounds < 1_000_000, "the loop saw step's new tier before running out");
+  assert.equal(backend.getFunctionTier(0), 1);
+  const stats = backend.getStatistics();
+  assert.ok(stats.installs >= 1);
+  assert.equal(stats.failures, 0);
+  assert.equal(stats.workers, 2);
+  await backend.shutdown();
+});
+
+test("when the program is idle, finished jobs are installed from the event loop", async () => {
+  const backend = await TieredBackend.create(background());
+  backend.compileModule(
+    tj(
+      "function f(x: i32): i32 { return x + 1; }\nexport function main(): i32 { let s = 0; for (let i = 0; i < 20; i += 1) s = f(s); return s; }\n",
+    ),
+  );
+  assert.equal(backend.getFunction("main")(), 20);
+  for (let waited = 0; backend.getFunctionTier(0) === 0 && waited < 5000; waited += 25) await sleep(25);
+  assert.equal(backend.getFunctionTier(0), 1, "installed without any further guest call");
+  await backend.shutdown();
+});
+
+for (const fault of ["compile-error", "worker-crash", "compile-hang"] as const) {
+  test(`--fault ${fault}: jobs fail, nothing changes, failures are counted, no retries`, async () => {
+    const out = new BufferSink();
+    const log: string[] = [];
+    const backend = await TieredBackend.create(background(fault), {
+      output: out,
+      log: (line) => log.push(line),
+    });
+    backend.compileModule(
+      tj(
+        "function f(x: i32): i32 { return x * 2 + 1; }\nexport function main(n: i32): i32 {\n  let s = 0;\n  for (let i = 0; i < n; i += 1) s = (s + f(i)) % 1000;\n  print(s);\n  return s;\n}\n",
+      ),
+    );
+    const main = backend.getFunction("main");
+    let expected = 0;
+    for (let i = 0; i < 200000; i++) expected = (expected + i * 2 + 1) % 1000;
+    // keep running until every queued job has finished or failed (a hang takes its deadline)
+    for (let round = 0; round < 200; round++) {
+      assert.equal(main(200000), expected);
+      const stats = backend.getStatistics();
+      if (stats.queueWaiting === 0 && stats.queueOptimizing === 0 && stats.failures >= 2) break;
+      await sleep(20);
+    }
+    const stats = backend.getStatistics();
+    assert.equal(stats.failures, 2, "f and main each failed once, and were not retried");
+    assert.equal(stats.installs, 0);
+    assert.equal(stats.tierCounts[0], 2, "both stayed at Tier 0");
+    if (fault !== "compile-error") assert.ok(stats.workersStarted >= 4, "the lost workers were replaced");
+    assert.equal(log.filter((line) => /failed/.test(line)).length, 2, "each failure is logged once");
+    assert.equal(
+      out
+        .text()
+        .split("\n")
+        .filter((l) => l !== "")
+        .every((l) => l === String(expected)),
+      true,
+    );
+    await backend.shutdown();
+  });
+}
