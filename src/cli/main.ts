@@ -90,6 +90,7 @@ function buildProgram(setStatus: (status: number) => void): Command {
         ...(flags.memoryLimit === undefined ? {} : { memoryLimitBytes: parseSize(flags.memoryLimit) }),
         ...(flags.timeout === undefined ? {} : { timeoutMs: parseDuration(flags.timeout) }),
         ...(flags.fault === undefined ? {} : { fault: flags.fault as FaultKind }),
+        ...(flags.trace === undefined ? {} : { traceFile: flags.trace }),
       };
       setStatus(await runProgram(loaded, entryPoint(loaded), args, options));
     });

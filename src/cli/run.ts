@@ -5,6 +5,7 @@
  * tier with `--tier`); modes not built yet are a usage error that says so.
  */
 
+import { writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { TieredBackend } from "../engine/backend.js";
 import { TieredConfig, type TierNumber } from "../engine/config.js";
@@ -29,6 +30,8 @@ export interface RunOptions {
   memoryLimitBytes?: number;
   timeoutMs?: number;
   fault?: FaultKind;
+  /** Write a Chrome Trace Event file here when the program ends. */
+  traceFile?: string;
 }
 
 /** Host functions the command line provides to every program (`extern function now(): f64`). */
@@ -46,6 +49,7 @@ function engineConfig(options: RunOptions): TieredConfig {
   config.timeoutMs = options.timeoutMs ?? null;
   config.memoryLimitBytes = options.memoryLimitBytes ?? null;
   config.fault = options.fault ?? null;
+  config.trace = options.traceFile !== undefined;
   return config;
 }
 
@@ -100,8 +104,19 @@ export async function runProgram(
   } finally {
     stdoutSink.flush();
     if (options.stats && backend !== null) stderrSink.write(`${backend.getStatistics().format()}\n`);
+    if (options.traceFile !== undefined && backend !== null) writeTrace(options.traceFile, backend);
     if (backend !== null) await backend.shutdown();
     stderrSink.flush();
+  }
+}
+
+function writeTrace(file: string, backend: TieredBackend): void {
+  try {
+    writeFileSync(file, `${JSON.stringify(backend.getTrace())}\n`);
+  } catch (error) {
+    stderrSink.write(
+      `tierjit: cannot write the trace to '${file}': ${(error as NodeJS.ErrnoException).code ?? String(error)}\n`,
+    );
   }
 }
 

@@ -35,6 +35,7 @@ import { type CompileJob, InjectedFault, type JobResult, runCompileJob } from ".
 import { WorkerPool } from "./pool.js";
 import { freshModuleName, WasmRuntime } from "./runtime.js";
 import { Statistics } from "./stats.js";
+import { absoluteNow, MAIN_TRACK, TraceRecorder } from "./trace.js";
 
 export interface BackendOptions {
   /** Host functions by import module and field (externs; may override the standard host). */
@@ -76,6 +77,7 @@ export class TieredBackend {
   private closed = false;
   private readonly log: (line: string) => void;
   private pool: WorkerPool | null = null;
+  private readonly trace: TraceRecorder | null;
   private idleTimer: ReturnType<typeof setInterval> | null = null;
   /** 1 while a function has a job queued or running (it is not queued again). */
   private pending = new Uint8Array(0);
@@ -85,6 +87,7 @@ export class TieredBackend {
     this.config = config;
     this.options = options;
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.trace = config.trace ? new TraceRecorder() : null;
     if (config.pinnedTier !== null && config.pinnedTier > MAX_BUILT_TIER) {
       throw new Error(`Tier ${config.pinnedTier} is not built yet in this version`);
     }
@@ -104,7 +107,7 @@ export class TieredBackend {
     if (config.enableBackgroundOptimization && config.pinnedTier === null) {
       // started now, so that workers have loaded the compiler before the first job
       backend.pool = new WorkerPool(config.effectiveParallelism(), config.compileJobTimeoutMs, {
-        result: (result, job) => backend.finishJob(result, job),
+        result: (result, job, track) => backend.finishJob(result, job, track),
         lost: (job, reason) => backend.failJob(job.funcId, job.tier, reason),
       });
       backend.idleTimer = setInterval(() => backend.pool?.poll(), config.optimizationCheckIntervalMs);
@@ -157,6 +160,17 @@ export class TieredBackend {
       throw error;
     }
     this.runtime = runtime;
+    this.trace?.slice(
+      `compile module T${startTier}`,
+      "compile",
+      MAIN_TRACK,
+      performance.timeOrigin + started,
+      performance.now() - started,
+      {
+        functions: count,
+      },
+    );
+    this.traceTierCounts();
     runtime.onReplace = (funcId) => this.settleInFlight(funcId);
     const compile = this.stats.compiles[startTier]!;
     compile.functions += count;
@@ -298,7 +312,7 @@ export class TieredBackend {
   }
 
   /** A background job finished: install its code, or count its failure. */
-  private finishJob(result: JobResult, job: CompileJob): void {
+  private finishJob(result: JobResult, job: CompileJob, track: number): void {
     if (this.closed || this.runtime === null) return;
     if (!result.ok) {
       this.failJob(job.funcId, job.tier, result.message);
@@ -316,6 +330,7 @@ export class TieredBackend {
       );
       return;
     }
+    this.traceCompile(job.funcId, job.tier, track, result.startedAt, result.compileMs);
     this.recordInstall(job.funcId, job.tier as TierNumber, result.compileMs, performance.now() - started);
   }
 
@@ -336,6 +351,7 @@ export class TieredBackend {
         `tierjit: ${module.functions[id]!.name}: T${this.tiers[id]} -> T${tier} (${this.hotness(id)} calls and loop iterations)`,
       );
     }
+    const startedAt = absoluteNow();
     const started = performance.now();
     let compiled: CompiledModule;
     try {
@@ -349,6 +365,7 @@ export class TieredBackend {
       return;
     }
     const compileMs = performance.now() - started;
+    this.traceCompile(id, tier, MAIN_TRACK, startedAt, compileMs);
     runtime.install(compiled);
     this.recordInstall(id, tier, compileMs, performance.now() - started - compileMs);
   }
@@ -368,13 +385,31 @@ export class TieredBackend {
     };
   }
 
+  private traceCompile(id: number, tier: number, track: number, startedAt: number, compileMs: number): void {
+    const name = this.module?.functions[id]?.name ?? `#${id}`;
+    this.trace?.slice(`compile ${name} T${tier}`, "compile", track, startedAt, compileMs, {
+      function: name,
+      tier,
+    });
+  }
+
   private recordInstall(id: number, tier: TierNumber, compileMs: number, installMs: number): void {
     const compile = this.stats.compiles[tier]!;
     compile.functions += 1;
     compile.jobs += 1;
     compile.timeMs += compileMs;
     this.stats.installs++;
+    const from = this.tiers[id]!;
     this.tiers[id] = tier;
+    if (this.trace !== null) {
+      const name = this.module?.functions[id]?.name ?? `#${id}`;
+      this.trace.instant(`install ${name} T${tier}`, "install", {
+        function: name,
+        from: `T${from}`,
+        to: `T${tier}`,
+      });
+      this.traceTierCounts();
+    }
     if (this.config.verbosity >= 2) {
       const name = this.module?.functions[id]?.name ?? `#${id}`;
       this.log(
@@ -408,6 +443,17 @@ export class TieredBackend {
       else snapshot.cold++;
     }
     return snapshot;
+  }
+
+  private traceTierCounts(): void {
+    const counts = [0, 0, 0];
+    for (const tier of this.tiers) counts[tier]!++;
+    this.trace?.counter("functions per tier", { T0: counts[0]!, T1: counts[1]!, T2: counts[2]! });
+  }
+
+  /** The trace recorded so far (Chrome Trace Event format), or null when `config.trace` is off. */
+  getTrace(): ReturnType<TraceRecorder["toJSON"]> | null {
+    return this.trace?.toJSON() ?? null;
   }
 
   /** The guest's linear memory (empty before compileModule). */

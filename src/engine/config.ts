@@ -67,6 +67,8 @@ export class TieredConfig {
   compileJobTimeoutMs = 10_000;
   /** Make every compile job fail this way (`--fault`), to check that nothing changes; null: none. */
   fault: FaultKind | null = null;
+  /** Record a Chrome Trace Event trace (`TieredBackend.getTrace()`, `--trace FILE`). */
+  trace = false;
 
   constructor(options: {
     enableBackgroundOptimization: boolean;

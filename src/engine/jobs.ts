@@ -25,7 +25,15 @@ export interface CompileJob {
 }
 
 export type JobResult =
-  | { jobId: number; ok: true; compiled: CompiledModule; wasm: WebAssembly.Module | null; compileMs: number }
+  | {
+      jobId: number;
+      ok: true;
+      compiled: CompiledModule;
+      wasm: WebAssembly.Module | null;
+      /** When the job started (absolute ms, the clock shared by all threads), and how long it took. */
+      startedAt: number;
+      compileMs: number;
+    }
   | { jobId: number; ok: false; message: string };
 
 /** Thrown by a job asked to fail with `compile-error`. */

@@ -21,8 +21,8 @@ interface Slot {
 }
 
 export interface PoolEvents {
-  /** A job finished (successfully or with a compile error reported by the worker). */
-  result(result: JobResult, job: CompileJob): void;
+  /** A job finished (successfully or with a compile error reported by the worker `track`, from 1). */
+  result(result: JobResult, job: CompileJob, track: number): void;
   /** A job was lost: its worker crashed or it passed its deadline. */
   lost(job: CompileJob, reason: string): void;
 }
@@ -118,7 +118,7 @@ export class WorkerPool {
     const job = slot.job;
     if (job === null || job.jobId !== result.jobId) return;
     slot.job = null;
-    this.events.result(result, job);
+    this.events.result(result, job, this.slots.indexOf(slot) + 1);
     this.dispatch();
   }
 

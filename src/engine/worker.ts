@@ -7,6 +7,7 @@
 
 import { type MessagePort, parentPort, workerData } from "node:worker_threads";
 import { type CompileJob, type JobResult, runCompileJob } from "./jobs.js";
+import { absoluteNow } from "./trace.js";
 
 const results = (workerData as { results: MessagePort }).results;
 
@@ -18,11 +19,19 @@ parentPort!.on("message", (job: CompileJob) => {
       // nothing: a compile that never finishes
     }
   }
+  const startedAt = absoluteNow();
   const started = performance.now();
   let result: JobResult;
   try {
     const { compiled, wasm } = runCompileJob(job, true);
-    result = { jobId: job.jobId, ok: true, compiled, wasm, compileMs: performance.now() - started };
+    result = {
+      jobId: job.jobId,
+      ok: true,
+      compiled,
+      wasm,
+      startedAt,
+      compileMs: performance.now() - started,
+    };
   } catch (error) {
     result = { jobId: job.jobId, ok: false, message: error instanceof Error ? error.message : String(error) };
   }

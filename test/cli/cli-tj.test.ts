@@ -171,3 +171,12 @@ test("--fault: compile jobs fail on purpose and the program's output does not ch
     assert.match(result.stderr, /^Installs: 0$/m, fault);
   }
 });
+
+test("--trace writes a Chrome Trace Event file", () => {
+  const file = join(scratch, "trace.json");
+  const result = runCli(["run", "--tier", "0", "--trace", file, "examples/fib.tj", "10"]);
+  assert.equal(result.status, 0);
+  const trace = JSON.parse(readFileSync(file, "utf8")) as { traceEvents: { name: string; ph: string }[] };
+  assert.ok(trace.traceEvents.some((e) => e.ph === "X" && e.name === "compile module T0"));
+  assert.ok(trace.traceEvents.some((e) => e.ph === "C"));
+});

@@ -106,3 +106,35 @@ for (const fault of ["compile-error", "worker-crash", "compile-hang"] as const) 
     await backend.shutdown();
   });
 }
+
+test("the trace shows compile jobs on worker tracks, installs and tier counts", async () => {
+  const config = background();
+  config.trace = true;
+  let backend: TieredBackend | undefined;
+  backend = await TieredBackend.create(config, {
+    imports: { env: { tier_of_step: () => backend!.getFunctionTier(0) } },
+  });
+  backend.compileModule(tj(LONG_CALL));
+  backend.getFunction("main")(1_000_000);
+  const trace = backend.getTrace()!;
+  const events = trace.traceEvents;
+  const compiles = events.filter((e) => e.ph === "X" && e.name === "compile step T1");
+  assert.equal(compiles.length, 1);
+  assert.ok(compiles[0]!.tid >= 1, "on a worker's track");
+  assert.ok(
+    events.some(
+      (e) =>
+        e.ph === "M" &&
+        e.tid === compiles[0]!.tid &&
+        (e.args as { name: string }).name.startsWith("compile worker"),
+    ),
+  );
+  const install = events.find((e) => e.ph === "i" && e.name === "install step T1");
+  assert.ok(install !== undefined && install.tid === 0);
+  assert.ok(install.ts >= compiles[0]!.ts + compiles[0]!.dur!, "installed after it was compiled");
+  const counters = events.filter((e) => e.ph === "C");
+  assert.deepEqual(counters[0]!.args, { T0: 2, T1: 0, T2: 0 });
+  assert.ok(counters.some((c) => (c.args as { T1: number }).T1 >= 1));
+  assert.equal(JSON.parse(JSON.stringify(trace)).displayTimeUnit, "ms");
+  await backend.shutdown();
+});
