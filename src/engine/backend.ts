@@ -81,6 +81,8 @@ export class TieredBackend {
   private idleTimer: ReturnType<typeof setInterval> | null = null;
   /** 1 while a function has a job queued or running (it is not queued again). */
   private pending = new Uint8Array(0);
+  /** When each function's tier-up was decided (performance.now()), for latency statistics. */
+  private decidedAt = new Float64Array(0);
   private nextJobId = 1;
 
   private constructor(config: TieredConfig, options: BackendOptions) {
@@ -135,6 +137,7 @@ export class TieredBackend {
     this.grantedLoop = new Float64Array(count).fill(this.config.profile.sampleRate);
     this.generation = new Uint32Array(count);
     this.pending = new Uint8Array(count);
+    this.decidedAt = new Float64Array(count);
     this.deadline =
       this.config.timeoutMs === null ? Number.POSITIVE_INFINITY : performance.now() + this.config.timeoutMs;
     const started = performance.now();
@@ -295,6 +298,7 @@ export class TieredBackend {
     let target: TierNumber = hotness >= profile.hotThreshold ? 2 : hotness >= profile.warmThreshold ? 1 : 0;
     if (target > this.maxTier) target = this.maxTier;
     if (target <= this.tiers[id]! || this.pending[id] === 1) return;
+    this.decidedAt[id] = performance.now();
     if (this.pool !== null) this.submit(id, target as TierNumber, hotness);
     else this.compileAt(id, target as TierNumber);
   }
@@ -399,6 +403,7 @@ export class TieredBackend {
     compile.jobs += 1;
     compile.timeMs += compileMs;
     this.stats.installs++;
+    this.stats.tierUpLatencies.push(performance.now() - this.decidedAt[id]!);
     const from = this.tiers[id]!;
     this.tiers[id] = tier;
     if (this.trace !== null) {
@@ -423,6 +428,7 @@ export class TieredBackend {
     const snapshot = Object.assign(new Statistics(), stats, {
       tierCounts: [0, 0, 0] as [number, number, number],
       compiles: stats.compiles.map((c) => ({ ...c })) as Statistics["compiles"],
+      tierUpLatencies: [...stats.tierUpLatencies],
     });
     const profile = this.config.profile;
     snapshot.functions = this.tiers.length;

@@ -30,6 +30,8 @@ export class Statistics {
   installs = 0;
   failures = 0;
   safepoints = 0;
+  /** Tier-up latencies (ms): from the safepoint that decided a tier-up to the install. */
+  tierUpLatencies: number[] = [];
   /** Compile workers running, and started over the engine's life (replacements included). */
   workers = 0;
   workersStarted = 0;
@@ -49,6 +51,14 @@ export class Statistics {
       `Failures: ${this.failures}`,
       `Safepoints: ${this.safepoints}`,
       `Workers: ${this.workers} (${this.workersStarted} started)`,
+      `Latency: tier-up median ${percentile(this.tierUpLatencies, 0.5).toFixed(1)} ms, p95 ${percentile(this.tierUpLatencies, 0.95).toFixed(1)} ms (${this.tierUpLatencies.length} tier-ups)`,
     ].join("\n");
   }
+}
+
+/** The q-quantile (nearest rank) of `values`; 0 when there are none. */
+export function percentile(values: readonly number[], q: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
