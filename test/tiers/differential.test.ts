@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
+import { TieredBackend } from "../../src/engine/backend.js";
+import { TieredConfig } from "../../src/engine/config.js";
 import { WasmRuntime } from "../../src/engine/runtime.js";
 import { Interpreter } from "../../src/ir/interpreter.js";
 import type { Module } from "../../src/ir/ir.js";
@@ -86,4 +88,74 @@ test("Tier 0 agrees with the interpreter on 400 generated modules", () => {
   }
   // the generator must exercise both paths
   assert.ok(traps > 20 && traps < 380, `traps in ${traps} of 400`);
+});
+
+/** Through the engine: `main` called 12 times, so that functions tier up between and during calls. */
+let installs = 0;
+
+async function onEngine(module: Module, pinnedTier: 0 | 1 | null): Promise<Outcome[]> {
+  const config = TieredConfig.development();
+  config.verbosity = 0;
+  config.enableBackgroundOptimization = false;
+  config.pinnedTier = pinnedTier;
+  const log: string[] = [];
+  const backend = await TieredBackend.create(config, { imports: randomHost(module, log) });
+  try {
+    backend.compileModule(module);
+  } catch (error) {
+    if (!(error instanceof TrapError)) throw error;
+    await backend.shutdown();
+    return [{ result: `trap: ${error.message}`, log, globals: [], memory: "" }];
+  }
+  const outcomes: Outcome[] = [];
+  for (let call = 0; call < 12; call++) {
+    let result: string;
+    try {
+      result = formatScalar(backend.getFunction(module.functions[0]!.name)(...argsFor(module)));
+    } catch (error) {
+      if (!(error instanceof TrapError)) throw error;
+      result = `trap: ${error.message}`;
+    }
+    outcomes.push({ result, log: [...log], globals: [], memory: digest(backend.memory()) });
+  }
+  installs += backend.getStatistics().installs;
+  await backend.shutdown();
+  return outcomes;
+}
+
+/** The interpreter's outcomes for the same 12 calls (state carries over between calls). */
+function onInterpreterRepeated(module: Module): Outcome[] {
+  const log: string[] = [];
+  let interp: Interpreter;
+  try {
+    interp = new Interpreter(module, { imports: randomHost(module, log) });
+  } catch (error) {
+    if (!(error instanceof TrapError)) throw error;
+    return [{ result: `trap: ${error.message}`, log, globals: [], memory: "" }];
+  }
+  const outcomes: Outcome[] = [];
+  for (let call = 0; call < 12; call++) {
+    let result: string;
+    try {
+      result = formatScalar(interp.call(0, argsFor(module)));
+    } catch (error) {
+      if (!(error instanceof TrapError)) throw error;
+      result = `trap: ${error.message}`;
+    }
+    outcomes.push({ result, log: [...log], globals: [], memory: digest(interp.memory) });
+  }
+  return outcomes;
+}
+
+test("the engine (pinned T0, pinned T1, tiered) agrees with the interpreter over 12 calls of 150 generated modules", async () => {
+  for (let seed = 1; seed <= 150; seed++) {
+    const module = randomModule(seed);
+    const expected = onInterpreterRepeated(module);
+    for (const pinned of [0, 1, null] as const) {
+      const actual = await onEngine(module, pinned);
+      assert.deepEqual(actual, expected, `seed ${seed}, pinned tier ${pinned}\n${printModule(module)}`);
+    }
+  }
+  // tiered runs must really have switched code between and during calls
+  assert.ok(installs > 150, `only ${installs} installs`);
 });
