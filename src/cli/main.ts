@@ -142,9 +142,9 @@ function buildProgram(setStatus: (status: number) => void): Command {
   return program;
 }
 
-/** Tier 0 (the IR as is, compiled by the baseline code generator) is the only tier built. */
+/** `ir` and `wasm` show Tier 0 only so far (Tier 2's code is produced by Binaryen in the engine). */
 function requireBuiltTier(tier: string): void {
-  if (tier !== "0") throw new CliError(`error: tier ${tier} is not built yet in this version`);
+  if (tier !== "0") throw new CliError(`error: showing tier ${tier} is not built yet in this version`);
 }
 
 /** Runs the command line; resolves to the exit status. */

@@ -41,7 +41,6 @@ export function cliHost(): HostImports {
 
 function engineConfig(options: RunOptions): TieredConfig {
   if (options.stress) throw new CliError("error: --stress is not built yet in this version");
-  if (options.tier === "2") throw new CliError("error: --tier 2 is not built yet in this version");
   const config = options.profile === "dev" ? TieredConfig.development() : TieredConfig.production();
   // the command line logs only when asked (-v), whatever the preset's verbosity
   config.verbosity = Math.min(2, options.verbosity) as 0 | 1 | 2;

@@ -29,6 +29,7 @@ import { verifyOrThrow } from "../ir/verifier.js";
 import { toWire } from "../ir/wire.js";
 import { Instrument, SafepointKind } from "../wasm/codegen.js";
 import type { CompiledModule } from "../wasm/compile-module.js";
+import { type Binaryen, loadBinaryen } from "../wasm/tier2.js";
 import { TieredConfig, type TierNumber } from "./config.js";
 import { type OutputSink, withStandardHost } from "./host.js";
 import { type CompileJob, InjectedFault, type JobResult, runCompileJob } from "./jobs.js";
@@ -47,7 +48,7 @@ export interface BackendOptions {
 }
 
 /** The highest tier this build can compile. */
-export const MAX_BUILT_TIER: TierNumber = 1;
+export const MAX_BUILT_TIER: TierNumber = 2;
 
 /** Budget given to code that will not tier up any more (enough to make safepoints rare). */
 const SETTLED_BUDGET = 1 << 30;
@@ -77,6 +78,7 @@ export class TieredBackend {
   private closed = false;
   private readonly log: (line: string) => void;
   private pool: WorkerPool | null = null;
+  private binaryen: Binaryen | null = null;
   private readonly trace: TraceRecorder | null;
   private idleTimer: ReturnType<typeof setInterval> | null = null;
   /** 1 while a function has a job queued or running (it is not queued again). */
@@ -106,6 +108,10 @@ export class TieredBackend {
     options: BackendOptions = {},
   ): Promise<TieredBackend> {
     const backend = new TieredBackend(config, options);
+    // Tier 2 compiles on this thread when there are no workers, or ahead of time
+    const tier2Here =
+      config.pinnedTier === 2 || (!config.enableBackgroundOptimization && config.pinnedTier === null);
+    if (tier2Here && backend.maxTier === 2) backend.binaryen = await loadBinaryen();
     if (config.enableBackgroundOptimization && config.pinnedTier === null) {
       // started now, so that workers have loaded the compiler before the first job
       backend.pool = new WorkerPool(config.effectiveParallelism(), config.compileJobTimeoutMs, {
@@ -118,8 +124,9 @@ export class TieredBackend {
     return backend;
   }
 
+  /** Tier 2 code has no safepoints, so with a deadline to check, tiering stops at Tier 1. */
   private get maxTier(): TierNumber {
-    return this.config.pinnedTier ?? MAX_BUILT_TIER;
+    return this.config.pinnedTier ?? (this.config.timeoutMs !== null ? 1 : MAX_BUILT_TIER);
   }
 
   /** Verifies `module` and compiles every function at the starting tier; runs its start function. */
@@ -175,10 +182,17 @@ export class TieredBackend {
     );
     this.traceTierCounts();
     runtime.onReplace = (funcId) => this.settleInFlight(funcId);
-    const compile = this.stats.compiles[startTier]!;
+    // the base module is the baseline code generator's work, whatever the starting tier
+    const baseTier = startTier === 2 ? 0 : startTier;
+    const compile = this.stats.compiles[baseTier]!;
     compile.functions += count;
     compile.jobs += 1;
     compile.timeMs += performance.now() - started;
+    if (startTier === 2) {
+      // ahead of time at the top tier: every function compiled by Tier 2 before anything runs
+      this.tiers.fill(0);
+      for (let id = 0; id < count; id++) this.compileAt(id, 2);
+    }
   }
 
   /** What profiling code a tier's code carries in this configuration. */
@@ -363,7 +377,7 @@ export class TieredBackend {
         // there is no worker to crash or hang when compiling on this thread
         throw new InjectedFault(`injected ${this.config.fault} (a synchronous compile fails instead)`);
       }
-      compiled = runCompileJob(this.job(id, tier), false).compiled;
+      compiled = runCompileJob(this.job(id, tier), false, this.binaryen).compiled;
     } catch (error) {
       this.failJob(id, tier, error instanceof Error ? error.message : String(error));
       return;
@@ -403,7 +417,8 @@ export class TieredBackend {
     compile.jobs += 1;
     compile.timeMs += compileMs;
     this.stats.installs++;
-    this.stats.tierUpLatencies.push(performance.now() - this.decidedAt[id]!);
+    // ahead-of-time compiles were not decided at a safepoint: no tier-up latency
+    if (this.decidedAt[id]! > 0) this.stats.tierUpLatencies.push(performance.now() - this.decidedAt[id]!);
     const from = this.tiers[id]!;
     this.tiers[id] = tier;
     if (this.trace !== null) {

@@ -9,6 +9,7 @@ import type { FuncId } from "../ir/ir.js";
 import { fromWire, type WireUnit } from "../ir/wire.js";
 import type { Instrument } from "../wasm/codegen.js";
 import { type CompiledModule, compileModule } from "../wasm/compile-module.js";
+import { type Binaryen, compileTier2 } from "../wasm/tier2.js";
 
 /** Ways to make a job fail on purpose (`--fault`), to check that nothing changes when one does. */
 export type FaultKind = "worker-crash" | "compile-error" | "compile-hang";
@@ -39,20 +40,30 @@ export type JobResult =
 /** Thrown by a job asked to fail with `compile-error`. */
 export class InjectedFault extends Error {}
 
-/** Runs a job: IR unit → Wasm bytes (and, where `compileWasm` is set, a compiled WebAssembly.Module). */
+/**
+ * Runs a job: IR unit → Wasm bytes (and, where `compileWasm` is set, a compiled
+ * WebAssembly.Module). Tier 2 jobs need Binaryen, loaded by the caller.
+ */
 export function runCompileJob(
   job: CompileJob,
   compileWasm: boolean,
+  binaryen: Binaryen | null,
 ): { compiled: CompiledModule; wasm: WebAssembly.Module | null } {
   if (job.fault === "compile-error")
     throw new InjectedFault("injected compile error (--fault compile-error)");
   const unit = fromWire(job.unit);
-  const compiled = compileModule(unit.module, {
-    moduleName: job.moduleName,
-    base: false,
-    functions: [job.funcId],
-    instrument: job.instrument,
-    initialBudget: job.initialBudget,
-  });
+  let compiled: CompiledModule;
+  if (job.tier === 2) {
+    if (binaryen === null) throw new Error("a Tier 2 job needs Binaryen, which is not loaded here");
+    compiled = compileTier2(binaryen, unit.module, job.funcId, job.moduleName);
+  } else {
+    compiled = compileModule(unit.module, {
+      moduleName: job.moduleName,
+      base: false,
+      functions: [job.funcId],
+      instrument: job.instrument,
+      initialBudget: job.initialBudget,
+    });
+  }
   return { compiled, wasm: compileWasm ? new WebAssembly.Module(compiled.bytes) : null };
 }

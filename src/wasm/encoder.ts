@@ -407,3 +407,10 @@ function encodeNames(out: ByteBuffer, names: NameSection): void {
   }
   section(out, 0, content);
 }
+
+/** A complete `name` custom section (id, size, contents), to append to a module. */
+export function encodeNameSection(names: NameSection): Uint8Array {
+  const out = new ByteBuffer(64);
+  encodeNames(out, names);
+  return out.toBytes();
+}

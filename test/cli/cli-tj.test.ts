@@ -142,7 +142,7 @@ test("ir and wasm refuse tiers that are not built, naming them", () => {
     assert.deepEqual(result, {
       status: 2,
       stdout: "",
-      stderr: "error: tier 1 is not built yet in this version\n",
+      stderr: "error: showing tier 1 is not built yet in this version\n",
     });
   }
   assert.equal(

@@ -16,7 +16,14 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 import { REPO_ROOT, runCli } from "../support/cli.js";
 
-const MODES: string[][] = [["--interp"], ["--tier", "0"], ["--tier", "1"], ["--profile", "dev"], []];
+const MODES: string[][] = [
+  ["--interp"],
+  ["--tier", "0"],
+  ["--tier", "1"],
+  ["--tier", "2"],
+  ["--profile", "dev"],
+  [],
+];
 const DIRECTORIES = ["examples", "test/programs/tj", "test/programs/ir"];
 
 interface Program {

@@ -93,7 +93,7 @@ test("Tier 0 agrees with the interpreter on 400 generated modules", () => {
 /** Through the engine: `main` called 12 times, so that functions tier up between and during calls. */
 let installs = 0;
 
-async function onEngine(module: Module, pinnedTier: 0 | 1 | null): Promise<Outcome[]> {
+async function onEngine(module: Module, pinnedTier: 0 | 1 | 2 | null): Promise<Outcome[]> {
   const config = TieredConfig.development();
   config.verbosity = 0;
   config.enableBackgroundOptimization = false;
@@ -147,11 +147,11 @@ function onInterpreterRepeated(module: Module): Outcome[] {
   return outcomes;
 }
 
-test("the engine (pinned T0, pinned T1, tiered) agrees with the interpreter over 12 calls of 150 generated modules", async () => {
+test("the engine (pinned T0, T1, T2, and tiered) agrees with the interpreter over 12 calls of 150 generated modules", async () => {
   for (let seed = 1; seed <= 150; seed++) {
     const module = randomModule(seed);
     const expected = onInterpreterRepeated(module);
-    for (const pinned of [0, 1, null] as const) {
+    for (const pinned of [0, 1, 2, null] as const) {
       const actual = await onEngine(module, pinned);
       assert.deepEqual(actual, expected, `seed ${seed}, pinned tier ${pinned}\n${printModule(module)}`);
     }

@@ -1,0 +1,425 @@
+/**
+ * Tier 2: IR → Binaryen IR → `-O3` → WebAssembly, for one function.
+ *
+ * The function is built with Binaryen's API (not read back from Tier 0's bytes) so that
+ * every expression that came from an IR instruction carries its source position as a
+ * Binaryen debug location; Binaryen keeps those through optimization and emits a source
+ * map, which becomes the module's offset → line table. Traps in Tier 2 code therefore
+ * report the same TJ lines as every other tier.
+ *
+ * Control flow goes through Binaryen's Relooper; block arguments are copied through fresh
+ * temporaries on each edge (parallel-copy safe; Binaryen's local coalescing removes them).
+ * Calls to the function itself are direct; other calls go through the dispatch table, as
+ * in every tier, so the module keeps the shared import interface (compile-module.ts).
+ * The code carries no profiling counters.
+ */
+
+import type binaryenModule from "binaryen";
+import type { FuncId, Inst, IrFunction, Module } from "../ir/ir.js";
+import { locCol, locLine, valueTypes } from "../ir/ir.js";
+import { Op, OpKind, opInfo, TermOp } from "../ir/ops.js";
+import { TrapKind } from "../ir/trap.js";
+import { Type, typeName } from "../ir/types.js";
+import type { CompiledModule, SourceMap } from "./compile-module.js";
+import { RUNTIME_MODULE } from "./compile-module.js";
+import { ByteBuffer, encodeNameSection } from "./encoder.js";
+
+export type Binaryen = typeof binaryenModule;
+type Expr = number;
+type Fn = (...args: unknown[]) => Expr;
+
+/** Loads Binaryen (0.3–0.5 s): done once per thread, ahead of the first Tier 2 job. */
+export async function loadBinaryen(): Promise<Binaryen> {
+  return (await import("binaryen")).default;
+}
+
+/** An op builder such as `module.i32.add`, by type and name. */
+function builder(m: binaryenModule.Module, path: string[]): Fn {
+  let target: unknown = m;
+  for (const part of path) target = (target as Record<string, unknown>)[part];
+  if (typeof target !== "function") throw new Error(`tier 2: Binaryen has no ${path.join(".")}`);
+  return (target as Fn).bind(path.length > 1 ? (m as unknown as Record<string, unknown>)[path[0]!] : m);
+}
+
+export function compileTier2(
+  b: Binaryen,
+  module: Module,
+  funcId: FuncId,
+  moduleName: string,
+): CompiledModule {
+  const fn = module.functions[funcId]!;
+  const m = new b.Module();
+  try {
+    m.setFeatures(
+      b.Features.MVP |
+        b.Features.MutableGlobals |
+        b.Features.NontrappingFPToInt |
+        b.Features.SignExt |
+        b.Features.ReferenceTypes |
+        b.Features.BulkMemory |
+        b.Features.Multivalue,
+    );
+    const fileIndex = m.addDebugInfoFileName(module.sourceFile === "" ? "<ir>" : module.sourceFile);
+    const bt = (t: Type): number => [b.i32, b.i64, b.f32, b.f64][t]!;
+    const sig = (types: Type[]): number => (types.length === 0 ? b.none : b.createType(types.map(bt)));
+    m.addFunctionImport("rt.trap", RUNTIME_MODULE, "trap", b.createType([b.i32]), b.none);
+    module.imports.forEach((imp, i) => {
+      m.addFunctionImport(`h${i}`, imp.module, imp.field, sig(imp.params), sig(imp.results));
+    });
+    if (module.memory !== null) {
+      m.setMemory(module.memory.minPages, -1, null);
+      m.addMemoryImport("0", RUNTIME_MODULE, "memory");
+    }
+    m.addTableImport("dispatch", RUNTIME_MODULE, "dispatch");
+    const guests = new Set<number>();
+    for (const block of fn.blocks)
+      for (const inst of block.insts) if (inst.op === Op.CallIndirect) guests.add(inst.imm);
+    for (const t of guests) m.addTableImport(`guest${t}`, RUNTIME_MODULE, `guest${t}`);
+    module.globals.forEach((g, i) => {
+      m.addGlobalImport(`g${i}`, RUNTIME_MODULE, `g${i}`, bt(g.type), true);
+    });
+
+    const types = valueTypes(fn);
+    const localOf = new Int32Array(types.length).fill(-1);
+    const vars: number[] = [];
+    fn.blocks[0]!.params.forEach((v, i) => {
+      localOf[v] = i;
+    });
+    const newLocal = (type: Type): number => {
+      vars.push(bt(type));
+      return fn.params.length + vars.length - 1;
+    };
+    for (let v = 0; v < types.length; v++)
+      if (localOf[v] === -1 && types[v] !== 255) localOf[v] = newLocal(types[v] as Type);
+    const get = (v: number): Expr => m.local.get(localOf[v]!, bt(types[v] as Type));
+    const located: [Expr, number][] = [];
+    const at = (expr: Expr, loc: number): Expr => {
+      if (loc >= 0) located.push([expr, loc]);
+      return expr;
+    };
+    const trap = (kind: number, loc: number): Expr =>
+      m.block(null, [at(m.call("rt.trap", [m.i32.const(kind)], b.none), loc), m.unreachable()]);
+    const name = `t2_${fn.name}`;
+
+    const relooper = new b.Relooper(m);
+    const rblocks: number[] = [];
+    fn.blocks.forEach((block) => {
+      const statements = block.insts.map((inst) => instruction(inst));
+      const term = block.term;
+      if (term.op === TermOp.Return)
+        statements.push(at(m.return(term.args.length > 0 ? get(term.args[0]!) : undefined), term.loc));
+      else if (term.op === TermOp.Trap) statements.push(trap(term.imm, term.loc));
+      else if (term.op === TermOp.Unreachable) statements.push(at(m.unreachable(), term.loc));
+      const code = m.block(null, statements.length > 0 ? statements : [m.nop()]);
+      rblocks.push(
+        term.op === TermOp.BrTable
+          ? relooper.addBlockWithSwitch(code, get(term.args[0]!))
+          : relooper.addBlock(code),
+      );
+    });
+    const copies = (target: number, args: number[]): Expr => {
+      if (args.length === 0) return 0;
+      const params = fn.blocks[target]!.params;
+      const temps = args.map((a) => newLocal(types[a] as Type));
+      const sets = args.map((a, i) => m.local.set(temps[i]!, get(a)));
+      params.forEach((p, i) => {
+        sets.push(m.local.set(localOf[p]!, m.local.get(temps[i]!, bt(types[p] as Type))));
+      });
+      return m.block(null, sets);
+    };
+    /** A branch through its own small block, where two edges of one block share a target. */
+    const via = (target: number, args: number[]): number => {
+      const hop = relooper.addBlock(m.nop());
+      relooper.addBranch(hop, rblocks[target]!, 0, copies(target, args));
+      return hop;
+    };
+    fn.blocks.forEach((block, i) => {
+      const term = block.term;
+      const from = rblocks[i]!;
+      if (term.op === TermOp.Jump) {
+        const edge = term.targets[0]!;
+        relooper.addBranch(from, rblocks[edge.block]!, 0, copies(edge.block, edge.args));
+      } else if (term.op === TermOp.BrIf) {
+        const [yes, no] = term.targets as [(typeof term.targets)[0], (typeof term.targets)[0]];
+        const condition = at(get(term.args[0]!), term.loc);
+        if (yes.block === no.block) {
+          relooper.addBranch(from, via(yes.block, yes.args), condition, 0);
+          relooper.addBranch(from, via(no.block, no.args), 0, 0);
+        } else {
+          relooper.addBranch(from, rblocks[yes.block]!, condition, copies(yes.block, yes.args));
+          relooper.addBranch(from, rblocks[no.block]!, 0, copies(no.block, no.args));
+        }
+      } else if (term.op === TermOp.BrTable) {
+        const cases = term.targets.length - 1;
+        term.targets.forEach((edge, k) => {
+          // every edge through its own hop: cases may share targets with different arguments
+          const indexes = k === cases ? [] : [k];
+          relooper.addBranchForSwitch(from, via(edge.block, edge.args), indexes, 0);
+        });
+      }
+    });
+    const labelHelper = newLocal(Type.I32);
+    const body = relooper.renderAndDispose(rblocks[0]!, labelHelper);
+    const func = m.addFunction(name, sig(fn.params), sig(fn.results), vars, body);
+    for (const [expr, loc] of located) m.setDebugLocation(func, expr, fileIndex, locLine(loc), locCol(loc));
+    m.addFunctionExport(name, `f${funcId}`);
+    if (!m.validate()) throw new Error(`tier 2: Binaryen rejected the module for ${fn.name}`);
+    b.setOptimizeLevel(3);
+    b.setShrinkLevel(0);
+    b.setDebugInfo(true);
+    m.optimize();
+    const out = m.emitBinary("tier2.map");
+    return finish(out.binary, out.sourceMap, funcId, fn, moduleName);
+
+    function instruction(inst: Inst): Expr {
+      const expr = value(inst);
+      return inst.result >= 0 ? m.local.set(localOf[inst.result]!, expr) : expr;
+    }
+
+    function value(inst: Inst): Expr {
+      const info = opInfo(inst.op);
+      const args = inst.args.map(get);
+      const operand = inst.args.length > 0 ? (types[inst.args[0]!] as Type) : inst.type;
+      switch (info.kind) {
+        case OpKind.Const:
+          if (inst.type === Type.I64) return (m.i64.const as unknown as (value: bigint) => Expr)(inst.big);
+          return builder(m, [typeName(inst.type), "const"])(inst.imm);
+        case OpKind.Binary:
+        case OpKind.Compare:
+        case OpKind.Unary:
+          return at(builder(m, [typeName(operand), info.name])(...args), inst.loc);
+        case OpKind.Convert:
+          return at(convert(inst, operand, args[0]!), inst.loc);
+        case OpKind.Select:
+          return m.select(args[0]!, args[1]!, args[2]!);
+        case OpKind.Load: {
+          const bytes = info.accessBytes || (inst.type === Type.I64 || inst.type === Type.F64 ? 8 : 4);
+          return at(builder(m, [typeName(inst.type), info.name])(inst.imm, bytes, args[0]), inst.loc);
+        }
+        case OpKind.Store: {
+          const valueType = types[inst.args[1]!] as Type;
+          const bytes = info.accessBytes || (valueType === Type.I64 || valueType === Type.F64 ? 8 : 4);
+          return at(
+            builder(m, [typeName(valueType), info.name])(inst.imm, bytes, args[0], args[1]),
+            inst.loc,
+          );
+        }
+        case OpKind.MemorySize:
+          return m.memory.size();
+        case OpKind.MemoryGrow:
+          return m.memory.grow(args[0]!);
+        case OpKind.GlobalGet:
+          return m.global.get(`g${inst.imm}`, bt(inst.type));
+        case OpKind.GlobalSet:
+          return m.global.set(`g${inst.imm}`, args[0]!);
+        case OpKind.Call: {
+          const callee = module.functions[inst.imm]!;
+          const result = sig(callee.results);
+          if (inst.imm === funcId) return at(m.call(name, args, result), inst.loc);
+          return at(
+            m.call_indirect("dispatch", m.i32.const(inst.imm), args, sig(callee.params), result),
+            inst.loc,
+          );
+        }
+        case OpKind.CallHost:
+          return at(m.call(`h${inst.imm}`, args, sig(module.imports[inst.imm]!.results)), inst.loc);
+        case OpKind.CallIndirect: {
+          const target = module.types[inst.imm]!;
+          return at(
+            m.call_indirect(
+              `guest${inst.imm}`,
+              args[0]!,
+              args.slice(1),
+              sig(target.params),
+              sig(target.results),
+            ),
+            inst.loc,
+          );
+        }
+        case OpKind.TrapIf:
+          return m.if(args[0]!, trap(inst.imm, inst.loc));
+        default:
+          throw new Error(`tier 2: unexpected op ${info.name}`);
+      }
+    }
+
+    function convert(inst: Inst, from: Type, x: Expr): Expr {
+      const to = typeName(inst.type);
+      const src = typeName(from);
+      switch (inst.op) {
+        case Op.Wrap:
+          return m.i32.wrap(x);
+        case Op.ExtendS:
+          return m.i64.extend_s(x);
+        case Op.ExtendU:
+          return m.i64.extend_u(x);
+        case Op.TruncS:
+        case Op.TruncU: {
+          // the IR tells NaN (invalid conversion) from overflow; V8's trap does not
+          const local = localOf[inst.args[0]!]!;
+          const ne = builder(m, [src, "ne"])(m.local.get(local, bt(from)), m.local.get(local, bt(from)));
+          const trunc = builder(m, [to, inst.op === Op.TruncS ? "trunc_s" : "trunc_u", src])(x);
+          return m.block(
+            null,
+            [m.if(ne, trap(TrapKind.InvalidConversion, inst.loc)), at(trunc, inst.loc)],
+            bt(inst.type),
+          );
+        }
+        case Op.TruncSatS:
+          return builder(m, [to, "trunc_s_sat", src])(x);
+        case Op.TruncSatU:
+          return builder(m, [to, "trunc_u_sat", src])(x);
+        case Op.ConvertS:
+          return builder(m, [to, "convert_s", src])(x);
+        case Op.ConvertU:
+          return builder(m, [to, "convert_u", src])(x);
+        case Op.Demote:
+          return m.f32.demote(x);
+        case Op.Promote:
+          return m.f64.promote(x);
+        default:
+          return builder(m, [to, "reinterpret"])(x);
+      }
+    }
+  } finally {
+    m.dispose();
+  }
+}
+
+/** Replaces Binaryen's name section with ours (module name first) and maps the source map. */
+function finish(
+  binary: Uint8Array,
+  sourceMapJson: string | null,
+  funcId: FuncId,
+  fn: IrFunction,
+  moduleName: string,
+): CompiledModule {
+  const sections = splitSections(binary);
+  const importedFunctions = countImportedFunctions(sections);
+  const out = new ByteBuffer(binary.length + 64);
+  out.bytes(binary.subarray(0, 8));
+  for (const section of sections)
+    if (!(section.id === 0 && section.name === "name")) out.bytes(section.bytes);
+  const names = encodeNameSection({ module: moduleName, functions: [[importedFunctions, fn.name]] });
+  out.bytes(names);
+  const irFunctionOf = new Int32Array(importedFunctions + 1).fill(-1);
+  irFunctionOf[importedFunctions] = funcId;
+  const sourceMaps = new Map<number, SourceMap>();
+  sourceMaps.set(importedFunctions, decodeSourceMap(sourceMapJson));
+  return {
+    moduleName,
+    bytes: out.toBytes(),
+    irFunctionOf,
+    exportOf: new Map([[funcId, `f${funcId}`]]),
+    sourceMaps,
+    guestTypes: [],
+  };
+}
+
+interface Section {
+  id: number;
+  name: string;
+  bytes: Uint8Array;
+  contentStart: number;
+}
+
+function readU32(bytes: Uint8Array, pos: { at: number }): number {
+  let result = 0;
+  let shift = 0;
+  for (;;) {
+    const byte = bytes[pos.at++]!;
+    result += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+    if ((byte & 0x80) === 0) return result;
+  }
+}
+
+function splitSections(binary: Uint8Array): Section[] {
+  const sections: Section[] = [];
+  const pos = { at: 8 };
+  while (pos.at < binary.length) {
+    const start = pos.at;
+    const id = binary[pos.at++]!;
+    const size = readU32(binary, pos);
+    const contentStart = pos.at;
+    let name = "";
+    if (id === 0) {
+      const p = { at: contentStart };
+      const length = readU32(binary, p);
+      name = new TextDecoder().decode(binary.subarray(p.at, p.at + length));
+    }
+    pos.at = contentStart + size;
+    sections.push({ id, name, bytes: binary.subarray(start, pos.at), contentStart });
+  }
+  return sections;
+}
+
+function countImportedFunctions(sections: Section[]): number {
+  const imports = sections.find((s) => s.id === 2);
+  if (imports === undefined) return 0;
+  const bytes = imports.bytes;
+  const pos = { at: 1 };
+  readU32(bytes, pos); // section size
+  let functions = 0;
+  for (let n = readU32(bytes, pos); n > 0; n--) {
+    for (let k = 0; k < 2; k++) {
+      const length = readU32(bytes, pos); // module name, then field name
+      pos.at += length;
+    }
+    const kind = bytes[pos.at++]!;
+    if (kind === 0) {
+      functions++;
+      readU32(bytes, pos);
+    } else if (kind === 1) {
+      pos.at++;
+      const flags = bytes[pos.at++]!;
+      readU32(bytes, pos);
+      if (flags & 1) readU32(bytes, pos);
+    } else if (kind === 2) {
+      const flags = bytes[pos.at++]!;
+      readU32(bytes, pos);
+      if (flags & 1) readU32(bytes, pos);
+    } else {
+      pos.at += 2;
+    }
+  }
+  return functions;
+}
+
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/** Source map v3 "mappings" (base64 VLQ) → offsets and packed locations; wasm maps use the column as the byte offset. */
+export function decodeSourceMap(json: string | null): SourceMap {
+  const offsets: number[] = [];
+  const locs: number[] = [];
+  if (json === null) return { offsets, locs };
+  const mappings = (JSON.parse(json) as { mappings: string }).mappings;
+  let offset = 0;
+  let line = 0;
+  let col = 0;
+  for (const segment of mappings.split(",")) {
+    if (segment === "") continue;
+    const fields: number[] = [];
+    let value = 0;
+    let shift = 0;
+    for (const ch of segment) {
+      const digit = BASE64.indexOf(ch);
+      value += (digit & 31) * 2 ** shift;
+      if (digit & 32) {
+        shift += 5;
+        continue;
+      }
+      fields.push(value & 1 ? -Math.floor(value / 2) : Math.floor(value / 2));
+      value = 0;
+      shift = 0;
+    }
+    offset += fields[0] ?? 0;
+    if (fields.length < 4) continue;
+    line += fields[2]!;
+    col += fields[3]!;
+    offsets.push(offset);
+    // lines are 0-based in source maps; Binaryen passes our columns through as given
+    locs.push((line + 1) * 65536 + Math.min(col, 65535));
+  }
+  return { offsets, locs };
+}
