@@ -33,6 +33,7 @@ import { type Binaryen, loadBinaryen } from "../wasm/tier2.js";
 import { TieredConfig, type TierNumber } from "./config.js";
 import { type OutputSink, withStandardHost } from "./host.js";
 import { type CompileJob, InjectedFault, type JobResult, runCompileJob } from "./jobs.js";
+import { PIPELINES } from "./pipelines.js";
 import { WorkerPool } from "./pool.js";
 import { freshModuleName, WasmRuntime } from "./runtime.js";
 import { Statistics } from "./stats.js";
@@ -198,9 +199,9 @@ export class TieredBackend {
   /** What profiling code a tier's code carries in this configuration. */
   private instrumentFor(tier: TierNumber): Instrument {
     const needsDeadline = this.config.timeoutMs !== null;
-    if (tier === 0 || needsDeadline) return Instrument.EntryAndLoops;
-    // Tier 1 counts calls for Tier 2; the final tier carries nothing (Tier 2, when built)
-    return tier === 1 ? Instrument.Entry : Instrument.None;
+    // with a deadline every tier keeps its loop safepoints (and Tier 2 is not used)
+    if (needsDeadline) return Instrument.EntryAndLoops;
+    return PIPELINES[tier].instrument;
   }
 
   private checkOpen(): void {

@@ -10,6 +10,7 @@ import { fromWire, type WireUnit } from "../ir/wire.js";
 import type { Instrument } from "../wasm/codegen.js";
 import { type CompiledModule, compileModule } from "../wasm/compile-module.js";
 import { type Binaryen, compileTier2 } from "../wasm/tier2.js";
+import { PIPELINES } from "./pipelines.js";
 
 /** Ways to make a job fail on purpose (`--fault`), to check that nothing changes when one does. */
 export type FaultKind = "worker-crash" | "compile-error" | "compile-hang";
@@ -52,8 +53,12 @@ export function runCompileJob(
   if (job.fault === "compile-error")
     throw new InjectedFault("injected compile error (--fault compile-error)");
   const unit = fromWire(job.unit);
+  const pipeline = PIPELINES[job.tier as 0 | 1 | 2];
+  if (pipeline === undefined) throw new Error(`no pipeline for tier ${job.tier}`);
+  const fn = unit.module.functions[job.funcId]!;
+  for (const pass of pipeline.passes) pass.run(fn, unit.module);
   let compiled: CompiledModule;
-  if (job.tier === 2) {
+  if (pipeline.emitter === "binaryen-O3") {
     if (binaryen === null) throw new Error("a Tier 2 job needs Binaryen, which is not loaded here");
     compiled = compileTier2(binaryen, unit.module, job.funcId, job.moduleName);
   } else {
