@@ -21,6 +21,7 @@ const PROGRAMS: [file: string, arg: string][] = [
 const MODES: [label: string, args: string[]][] = [
   ["T0 pinned", ["--tier", "0"]],
   ["T1 pinned", ["--tier", "1"]],
+  ["T2 pinned (ahead of time)", ["--tier", "2"]],
   ["tiered (prod)", []],
   ["tiered (dev)", ["--profile", "dev"]],
 ];

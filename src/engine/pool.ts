@@ -46,7 +46,12 @@ export class WorkerPool {
 
   private startWorker(): Slot {
     const { port1, port2 } = new MessageChannel();
-    const worker = new Worker(WORKER_URL, { workerData: { results: port2 }, transferList: [port2] });
+    // the first worker pre-loads Binaryen (Tier 2); the others load it when first needed
+    const preloadBinaryen = this.slots.length === 0;
+    const worker = new Worker(WORKER_URL, {
+      workerData: { results: port2, preloadBinaryen },
+      transferList: [port2],
+    });
     this.workersStarted++;
     const slot: Slot = { worker, results: port1, job: null, startedAt: 0, dead: false };
     // results also arrive through the event loop when the main thread is idle

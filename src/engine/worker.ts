@@ -10,10 +10,16 @@ import { loadBinaryen } from "../wasm/tier2.js";
 import { type CompileJob, type JobResult, runCompileJob } from "./jobs.js";
 import { absoluteNow } from "./trace.js";
 
-const results = (workerData as { results: MessagePort }).results;
-// Binaryen takes 0.3–0.5 s to load: start now, so that the first Tier 2 job does not wait
-const binaryenReady = loadBinaryen();
-binaryenReady.catch(() => {});
+const { results, preloadBinaryen } = workerData as { results: MessagePort; preloadBinaryen: boolean };
+// Binaryen takes 0.3–0.5 s of CPU to load. One worker loads it at once, so that the first
+// Tier 2 job does not wait; the others only when a Tier 2 job reaches them, so that on a
+// small machine they do not all compete with the program at start-up.
+let binaryenReady: ReturnType<typeof loadBinaryen> | null = null;
+function binaryen(): ReturnType<typeof loadBinaryen> {
+  binaryenReady ??= loadBinaryen();
+  return binaryenReady;
+}
+if (preloadBinaryen) binaryen().catch(() => {});
 
 parentPort!.on("message", async (job: CompileJob) => {
   if (job.fault === "worker-crash") process.exit(70);
@@ -25,10 +31,10 @@ parentPort!.on("message", async (job: CompileJob) => {
   }
   let result: JobResult;
   try {
-    const binaryen = job.tier === 2 ? await binaryenReady : null;
+    const loaded = job.tier === 2 ? await binaryen() : null;
     const startedAt = absoluteNow();
     const started = performance.now();
-    const { compiled, wasm } = runCompileJob(job, true, binaryen);
+    const { compiled, wasm } = runCompileJob(job, true, loaded);
     result = {
       jobId: job.jobId,
       ok: true,
