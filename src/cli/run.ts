@@ -49,6 +49,11 @@ function engineConfig(options: RunOptions): TieredConfig {
   config.memoryLimitBytes = options.memoryLimitBytes ?? null;
   config.fault = options.fault ?? null;
   config.trace = options.traceFile !== undefined;
+  if (config.pinnedTier === 2 && config.timeoutMs !== null) {
+    throw new CliError(
+      "error: --timeout cannot stop Tier 2 code (it has no safepoints): use --tier 0 or 1, or run tiered",
+    );
+  }
   return config;
 }
 

@@ -96,6 +96,9 @@ export class TieredBackend {
     if (config.pinnedTier !== null && config.pinnedTier > MAX_BUILT_TIER) {
       throw new Error(`Tier ${config.pinnedTier} is not built yet in this version`);
     }
+    if (config.pinnedTier === 2 && config.timeoutMs !== null) {
+      throw new Error("a timeout needs safepoints, and Tier 2 code has none: pin Tier 0 or 1, or run tiered");
+    }
     const parallelism = config.effectiveParallelism();
     if (config.verbosity >= 1 && parallelism < config.maxParallelOptimizations) {
       this.log(
@@ -115,10 +118,15 @@ export class TieredBackend {
     if (tier2Here && backend.maxTier === 2) backend.binaryen = await loadBinaryen();
     if (config.enableBackgroundOptimization && config.pinnedTier === null) {
       // started now, so that workers have loaded the compiler before the first job
-      backend.pool = new WorkerPool(config.effectiveParallelism(), config.compileJobTimeoutMs, {
-        result: (result, job, track) => backend.finishJob(result, job, track),
-        lost: (job, reason) => backend.failJob(job.funcId, job.tier, reason),
-      });
+      backend.pool = new WorkerPool(
+        config.effectiveParallelism(),
+        config.compileJobTimeoutMs,
+        backend.maxTier === 2,
+        {
+          result: (result, job, track) => backend.finishJob(result, job, track),
+          lost: (job, reason) => backend.failJob(job.funcId, job.tier, reason),
+        },
+      );
       backend.idleTimer = setInterval(() => backend.pool?.poll(), config.optimizationCheckIntervalMs);
       backend.idleTimer.unref();
     }

@@ -39,6 +39,8 @@ export class WorkerPool {
   constructor(
     size: number,
     private readonly jobDeadlineMs: number,
+    /** Whether Tier 2 jobs can come (then the first worker loads Binaryen at once). */
+    private readonly tier2: boolean,
     private readonly events: PoolEvents,
   ) {
     for (let i = 0; i < size; i++) this.slots.push(this.startWorker());
@@ -47,7 +49,7 @@ export class WorkerPool {
   private startWorker(): Slot {
     const { port1, port2 } = new MessageChannel();
     // the first worker pre-loads Binaryen (Tier 2); the others load it when first needed
-    const preloadBinaryen = this.slots.length === 0;
+    const preloadBinaryen = this.tier2 && this.slots.length === 0;
     const worker = new Worker(WORKER_URL, {
       workerData: { results: port2, preloadBinaryen },
       transferList: [port2],

@@ -219,3 +219,10 @@ test("with a timeout, tiering stops at Tier 1 (Tier 2 code has no safepoints)", 
   assert.equal(backend.getFunctionTier(0), 1);
   await backend.shutdown();
 });
+
+test("pinned Tier 2 with a timeout is refused: its code could not be interrupted", async () => {
+  const config = quiet(TieredConfig.production());
+  config.pinnedTier = 2;
+  config.timeoutMs = 1000;
+  await assert.rejects(TieredBackend.create(config), /Tier 2 code has none/);
+});
