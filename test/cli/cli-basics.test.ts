@@ -45,7 +45,10 @@ test("usage errors exit 2 with a message naming the problem", () => {
 });
 
 test("modes that are not built yet say so instead of running something else", () => {
-  for (const [args, message] of [[["--stress"], /--stress is not built yet/]] as const) {
+  for (const [args, message] of [
+    [["--stress"], /--stress is not built yet/],
+    [["--tier", "2", "--timeout", "1s"], /--timeout cannot stop Tier 2 code/],
+  ] as const) {
     const result = runCli(["run", ...args, "test/programs/ir/fib.tir", "5"]);
     assert.equal(result.status, 2, args.join(" "));
     assert.match(result.stderr, message);
