@@ -9,7 +9,8 @@ import type { FaultKind } from "../engine/jobs.js";
 import { printFunction, printModule } from "../ir/printer.js";
 import { compileModule } from "../wasm/compile-module.js";
 import { disassemble } from "../wasm/disassemble.js";
-import { CliError, EXIT_OK, EXIT_USAGE } from "./errors.js";
+import { CliError, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE } from "./errors.js";
+import { FUZZ_MODES, type FuzzMode, fuzz } from "./fuzz/run.js";
 import { stderrSink, stdoutSink } from "./output.js";
 import { entryPoint, loadProgram } from "./program.js";
 import { runProgram } from "./run.js";
@@ -138,6 +139,36 @@ function buildProgram(setStatus: (status: number) => void): Command {
       if (text === "") throw new CliError(`error: no function '${flags.function}' in ${file}`);
       stdoutSink.write(text);
       setStatus(EXIT_OK);
+    });
+  program
+    .command("fuzz")
+    .description("differential fuzzing of generated programs against the interpreter")
+    .option("--count <n>", "programs to generate", "100")
+    .option("--seed <s>", "seed of the first program", "1")
+    .option("--modes <list>", `engine modes to compare (${FUZZ_MODES.join(",")})`, FUZZ_MODES.join(","))
+    .option("--out <dir>", "where mismatching programs are written", "fuzz-out")
+    .action(async (flags: { count: string; seed: string; modes: string; out: string }) => {
+      const count = Number(flags.count);
+      const seed = Number(flags.seed);
+      if (!Number.isInteger(count) || count < 0)
+        throw new CliError(`error: --count must be a whole number, got '${flags.count}'`);
+      if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31)
+        throw new CliError(`error: --seed must be a whole number, got '${flags.seed}'`);
+      const modes = flags.modes.split(",").map((m) => m.trim());
+      for (const mode of modes) {
+        if (!(FUZZ_MODES as readonly string[]).includes(mode)) {
+          throw new CliError(`error: unknown mode '${mode}' (modes: ${FUZZ_MODES.join(", ")})`);
+        }
+      }
+      const summary = await fuzz({
+        count,
+        seed,
+        modes: modes as FuzzMode[],
+        outDir: flags.out,
+        report: (line) => stdoutSink.write(`${line}\n`),
+      });
+      stdoutSink.write(`${summary.programs} programs, ${summary.mismatches} mismatches\n`);
+      setStatus(summary.mismatches === 0 ? EXIT_OK : EXIT_RUNTIME);
     });
   return program;
 }

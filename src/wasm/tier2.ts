@@ -159,7 +159,13 @@ export function compileTier2(
       }
     });
     const labelHelper = newLocal(Type.I32);
-    const body = relooper.renderAndDispose(rblocks[0]!, labelHelper);
+    // every path returns or traps, but the rendered code's type need not say so: end it
+    // with `unreachable` so that the body has the function's result type
+    const body = m.block(
+      null,
+      [relooper.renderAndDispose(rblocks[0]!, labelHelper), m.unreachable()],
+      sig(fn.results),
+    );
     const func = m.addFunction(name, sig(fn.params), sig(fn.results), vars, body);
     for (const [expr, loc] of located) m.setDebugLocation(func, expr, fileIndex, locLine(loc), locCol(loc));
     m.addFunctionExport(name, `f${funcId}`);

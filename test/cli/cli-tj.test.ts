@@ -180,3 +180,10 @@ test("--trace writes a Chrome Trace Event file", () => {
   assert.ok(trace.traceEvents.some((e) => e.ph === "X" && e.name === "compile module T0"));
   assert.ok(trace.traceEvents.some((e) => e.ph === "C"));
 });
+
+test("fuzz: generated programs in every mode agree with the interpreter; the last line counts them", () => {
+  const result = runCli(["fuzz", "--count", "40", "--seed", "500", "--out", join(scratch, "fuzz")]);
+  assert.equal(result.status, 0, result.stdout + result.stderr);
+  assert.match(result.stdout, /^40 programs, 0 mismatches\n$/m);
+  assert.equal(runCli(["fuzz", "--count", "1", "--modes", "tier9"]).status, 2);
+});

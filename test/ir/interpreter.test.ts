@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { randomHost, randomModule } from "../../src/cli/fuzz/generate.js";
 import { Interpreter, LinkError } from "../../src/ir/interpreter.js";
 import { parseModule } from "../../src/ir/parser.js";
 import { TrapError, TrapKind } from "../../src/ir/trap.js";
 import { verify } from "../../src/ir/verifier.js";
-import { randomHost, randomModule } from "../support/random-ir.js";
 
 function load(text: string, options: ConstructorParameters<typeof Interpreter>[1] = {}): Interpreter {
   const module = parseModule(text, "t.tir");

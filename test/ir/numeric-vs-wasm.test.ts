@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { Random } from "../../src/cli/fuzz/generate.js";
 import {
   evalBinary,
   evalCompare,
@@ -18,7 +19,6 @@ import { TrapKind } from "../../src/ir/trap.js";
 import { Type, typeName } from "../../src/ir/types.js";
 import { encodeModule, type FunctionBody } from "../../src/wasm/encoder.js";
 import { arithmeticOpcode, conversionOpcode, VALTYPE } from "../../src/wasm/opcodes.js";
-import { Random } from "../support/random-ir.js";
 
 const rng = new Random(20261126);
 const I32S = [0, 1, -1, 2, 7, -7, 31, 32, 33, 0x80, 0xff, -0x80, 12345, 0x55555555, -2147483648, 2147483647];

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
+import { randomModule } from "../../src/cli/fuzz/generate.js";
 import { parseModule } from "../../src/ir/parser.js";
 import { printModule } from "../../src/ir/printer.js";
 import { formatVerifierError, verify } from "../../src/ir/verifier.js";
-import { randomModule } from "../support/random-ir.js";
 
 test("random well-formed modules verify and round-trip through text exactly", () => {
   fc.assert(

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
+import { randomModule } from "../../src/cli/fuzz/generate.js";
 import { parseModule } from "../../src/ir/parser.js";
 import { printFunction } from "../../src/ir/printer.js";
 import { fromWire, toWire, WIRE_VERSION } from "../../src/ir/wire.js";
-import { randomModule } from "../support/random-ir.js";
 
 test("a module survives structured clone exactly (i64 bigints, data bytes, -0, NaN)", () => {
   for (let seed = 1; seed <= 50; seed++) {

@@ -5,12 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { Random } from "../../src/cli/fuzz/generate.js";
 import { BufferSink, withStandardHost } from "../../src/engine/host.js";
 import { Interpreter } from "../../src/ir/interpreter.js";
 import type { Scalar } from "../../src/ir/numeric.js";
 import { TrapError } from "../../src/ir/trap.js";
 import { compileTj } from "../../src/lang/compile.js";
-import { Random } from "../support/random-ir.js";
 
 type Ref = (a: Scalar, b: Scalar) => Scalar | string;
 

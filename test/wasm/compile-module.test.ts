@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { randomModule } from "../../src/cli/fuzz/generate.js";
 import { parseModule } from "../../src/ir/parser.js";
 import { compilationHintsPayload, compileModule } from "../../src/wasm/compile-module.js";
-import { randomModule } from "../support/random-ir.js";
 
 test("every Tier 0 module of 300 generated IR modules validates", () => {
   for (let seed = 1; seed <= 300; seed++) {

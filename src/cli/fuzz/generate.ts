@@ -9,11 +9,11 @@
  * arithmetic NaN (unspecified in WebAssembly), so every tier must agree on them exactly.
  */
 
-import { type FunctionBuilder, ModuleBuilder } from "../../src/ir/builder.js";
-import type { Module } from "../../src/ir/ir.js";
-import { Op } from "../../src/ir/ops.js";
-import { TrapKind } from "../../src/ir/trap.js";
-import { Type } from "../../src/ir/types.js";
+import { type FunctionBuilder, ModuleBuilder } from "../../ir/builder.js";
+import type { Module } from "../../ir/ir.js";
+import { Op } from "../../ir/ops.js";
+import { TrapKind } from "../../ir/trap.js";
+import { Type } from "../../ir/types.js";
 
 export class Random {
   private state: number;
@@ -493,6 +493,18 @@ export function randomHost(
     };
   }
   return { env };
+}
+
+/** Start of the memory region where generated programs keep floats (see genMemory). */
+export const FLOAT_REGION_START = 0x8000;
+
+/**
+ * The part of memory whose bytes every tier must agree on: the integer region. The float
+ * region holds NaNs whose bits WebAssembly leaves unspecified (a compile-time-folded
+ * `inf - inf` and a hardware one differ), so it is compared only through deterministic uses.
+ */
+export function observableMemory(memory: Uint8Array): Uint8Array {
+  return memory.subarray(0, Math.min(memory.length, FLOAT_REGION_START));
 }
 
 export function formatScalar(value: unknown): string {
