@@ -6,7 +6,10 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import type { FaultKind } from "../engine/jobs.js";
+import { PIPELINES } from "../engine/pipelines.js";
+import type { Module } from "../ir/ir.js";
 import { printFunction, printModule } from "../ir/printer.js";
+import { runPasses } from "../opt/pass.js";
 import { compileModule } from "../wasm/compile-module.js";
 import { disassemble } from "../wasm/disassemble.js";
 import { CliError, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE } from "./errors.js";
@@ -114,8 +117,8 @@ function buildProgram(setStatus: (status: number) => void): Command {
     )
     .option("--function <name>", "print only this function")
     .action((file: string, flags: { function?: string; tier: string }) => {
-      requireBuiltTier(flags.tier);
-      const { module } = loadProgram(file);
+      const { module: input } = loadProgram(file);
+      const module = irForTier(input, Number(flags.tier) as 0 | 1 | 2);
       if (flags.function !== undefined) {
         const fn = module.functions.find((f) => f.name === flags.function);
         if (fn === undefined) throw new CliError(`error: no function '${flags.function}' in ${file}`);
@@ -173,7 +176,14 @@ function buildProgram(setStatus: (status: number) => void): Command {
   return program;
 }
 
-/** `ir` and `wasm` show Tier 0 only so far (Tier 2's code is produced by Binaryen in the engine). */
+/** The IR a tier compiles: the front end's output after that tier's passes (on a copy). */
+function irForTier(module: Module, tier: 0 | 1 | 2): Module {
+  const copy = structuredClone(module);
+  for (const fn of copy.functions) runPasses(fn, copy, PIPELINES[tier].passes, { verify: true });
+  return copy;
+}
+
+/** `wasm` shows Tier 0 only so far (Tier 2's code is produced by Binaryen in the engine). */
 function requireBuiltTier(tier: string): void {
   if (tier !== "0") throw new CliError(`error: showing tier ${tier} is not built yet in this version`);
 }

@@ -7,6 +7,7 @@
 
 import type { FuncId } from "../ir/ir.js";
 import { fromWire, type WireUnit } from "../ir/wire.js";
+import { runPasses } from "../opt/pass.js";
 import type { Instrument } from "../wasm/codegen.js";
 import { type CompiledModule, compileModule } from "../wasm/compile-module.js";
 import { type Binaryen, compileTier2 } from "../wasm/tier2.js";
@@ -24,6 +25,8 @@ export interface CompileJob {
   initialBudget: number;
   moduleName: string;
   fault: FaultKind | null;
+  /** Verify the IR after every pass (tests, debugging). */
+  verify?: boolean;
 }
 
 export type JobResult =
@@ -55,14 +58,20 @@ export function runCompileJob(
   const unit = fromWire(job.unit);
   const pipeline = PIPELINES[job.tier as 0 | 1 | 2];
   if (pipeline === undefined) throw new Error(`no pipeline for tier ${job.tier}`);
-  const fn = unit.module.functions[job.funcId]!;
-  for (const pass of pipeline.passes) pass.run(fn, unit.module);
+  // passes rewrite in place: work on a copy, so that the job stays a pure function of its
+  // inputs (on the main thread the unit shares the engine's IR)
+  const fn = structuredClone(unit.module.functions[job.funcId]!);
+  const module = {
+    ...unit.module,
+    functions: unit.module.functions.map((f, i) => (i === job.funcId ? fn : f)),
+  };
+  runPasses(fn, module, pipeline.passes, { verify: job.verify === true });
   let compiled: CompiledModule;
   if (pipeline.emitter === "binaryen-O3") {
     if (binaryen === null) throw new Error("a Tier 2 job needs Binaryen, which is not loaded here");
-    compiled = compileTier2(binaryen, unit.module, job.funcId, job.moduleName);
+    compiled = compileTier2(binaryen, module, job.funcId, job.moduleName);
   } else {
-    compiled = compileModule(unit.module, {
+    compiled = compileModule(module, {
       moduleName: job.moduleName,
       base: false,
       functions: [job.funcId],

@@ -136,19 +136,27 @@ test("wasm prints the Tier 0 WebAssembly text, whole or one function, with TJ na
   assert.equal(runCli(["wasm", "--function", "nope", "examples/fib.tj"]).status, 2);
 });
 
-test("ir and wasm refuse tiers that are not built, naming them", () => {
-  for (const command of ["ir", "wasm"]) {
-    const result = runCli([command, "--tier", "1", "examples/fib.tj"]);
-    assert.deepEqual(result, {
-      status: 2,
-      stdout: "",
-      stderr: "error: showing tier 1 is not built yet in this version\n",
-    });
-  }
+test("ir --tier 1|2 prints the optimized IR; wasm refuses tiers it cannot show", () => {
+  const result = runCli(["wasm", "--tier", "1", "examples/fib.tj"]);
+  assert.deepEqual(result, {
+    status: 2,
+    stdout: "",
+    stderr: "error: showing tier 1 is not built yet in this version\n",
+  });
   assert.equal(
     runCli(["ir", "--tier", "0", "examples/fib.tj"]).stdout,
     runCli(["ir", "examples/fib.tj"]).stdout,
   );
+  const path = program(
+    "fold.tj",
+    "export function main(n: i32): i32 {\n  let k = 3 * 4 + 1;\n  let unused = n * 7;\n  return n + k;\n}\n",
+  );
+  const optimized = runCli(["ir", "--tier", "1", path]);
+  assert.equal(optimized.status, 0);
+  assert.match(optimized.stdout, /const 13/);
+  assert.doesNotMatch(optimized.stdout, /mul/);
+  assert.equal(runCli(["ir", "--tier", "2", path]).stdout, optimized.stdout);
+  assert.match(runCli(["ir", "--tier", "0", path]).stdout, /mul/);
 });
 
 test("--fault: compile jobs fail on purpose and the program's output does not change", () => {

@@ -1,0 +1,101 @@
+/**
+ * const-fold: an arithmetic, comparison, unary or conversion instruction whose operands are
+ * all constants becomes a constant, computed with the interpreter's own semantics
+ * (ir/numeric.ts), so folding can never disagree with any tier. An operation that would
+ * trap is left alone (it must still trap at run time). Also folds `select` on a constant
+ * condition into a copy... of a constant only: copies of other values are left to later
+ * passes. Runs to a fixed point within each block order (one sweep in layout order sees
+ * definitions before uses in straight-line code; loops may need more sweeps).
+ *
+ * Leaves dead instructions to dce.
+ */
+
+import type { Inst, IrFunction, Module } from "../../ir/ir.js";
+import {
+  evalBinary,
+  evalCompare,
+  evalConvert,
+  evalUnary,
+  NumericTrap,
+  type Scalar,
+} from "../../ir/numeric.js";
+import { Op, OpKind, opInfo } from "../../ir/ops.js";
+import { Type } from "../../ir/types.js";
+import type { Pass } from "../pass.js";
+
+function constantsOf(fn: IrFunction): Map<number, { type: Type; value: Scalar }> {
+  const constants = new Map<number, { type: Type; value: Scalar }>();
+  for (const block of fn.blocks) {
+    for (const inst of block.insts) {
+      if (inst.op === Op.Const)
+        constants.set(inst.result, { type: inst.type, value: inst.type === Type.I64 ? inst.big : inst.imm });
+    }
+  }
+  return constants;
+}
+
+function becomeConstant(inst: Inst, value: Scalar): void {
+  inst.op = Op.Const;
+  inst.args = [];
+  if (inst.type === Type.I64) {
+    inst.big = value as bigint;
+    inst.imm = 0;
+  } else {
+    inst.imm = value as number;
+    inst.big = 0n;
+  }
+}
+
+function fold(inst: Inst, constants: Map<number, { type: Type; value: Scalar }>): Scalar | undefined {
+  const info = opInfo(inst.op);
+  const operands = inst.args.map((v) => constants.get(v));
+  if (operands.some((c) => c === undefined)) return undefined;
+  const [a, b] = operands as { type: Type; value: Scalar }[];
+  try {
+    switch (info.kind) {
+      case OpKind.Binary:
+        return evalBinary(inst.op, inst.type, a!.value, b!.value);
+      case OpKind.Compare:
+        return evalCompare(inst.op, a!.type, a!.value, b!.value);
+      case OpKind.Unary:
+        return evalUnary(inst.op, a!.type, a!.value);
+      case OpKind.Convert:
+        // reinterpret would expose NaN bits that the interpreter does not model
+        if (inst.op === Op.Reinterpret) return undefined;
+        return evalConvert(inst.op, a!.type, inst.type, a!.value);
+      case OpKind.Select:
+        return a!.value !== 0 ? operands[1]!.value : operands[2]!.value;
+      default:
+        return undefined;
+    }
+  } catch (error) {
+    if (error instanceof NumericTrap) return undefined;
+    throw error;
+  }
+}
+
+export const constFold: Pass = {
+  name: "const-fold",
+  required: false,
+  doc: "fold operations on constants with the interpreter's exact semantics (never a trapping one)",
+  run(fn: IrFunction, _module: Module): boolean {
+    let changed = false;
+    for (let sweep = 0; sweep < 8; sweep++) {
+      const constants = constantsOf(fn);
+      let progress = false;
+      for (const block of fn.blocks) {
+        for (const inst of block.insts) {
+          if (inst.op === Op.Const || inst.result < 0) continue;
+          const value = fold(inst, constants);
+          if (value === undefined) continue;
+          becomeConstant(inst, value);
+          constants.set(inst.result, { type: inst.type, value });
+          progress = true;
+        }
+      }
+      if (!progress) break;
+      changed = true;
+    }
+    return changed;
+  },
+};

@@ -1,0 +1,39 @@
+/**
+ * Filetests: each `test/filetests/NAME.tir` starts with `; passes: a, b, ...`; its functions
+ * go through those passes (verifying after each) and the printed result must equal
+ * `NAME.expected.tir`. `TIERJIT_BLESS=1 npm test` rewrites the expected files: review the diff.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { test } from "node:test";
+import { parseModule } from "../../src/ir/parser.js";
+import { printModule } from "../../src/ir/printer.js";
+import { runPasses } from "../../src/opt/pass.js";
+import { passByName } from "../../src/opt/pipelines.js";
+import { REPO_ROOT } from "../support/cli.js";
+
+const DIR = `${REPO_ROOT}test/filetests/`;
+const files = readdirSync(DIR).filter((f) => f.endsWith(".tir") && !f.endsWith(".expected.tir"));
+
+test("there are filetests", () => {
+  assert.ok(files.length >= 2);
+});
+
+for (const file of files) {
+  test(`filetest ${file}`, () => {
+    const source = readFileSync(DIR + file, "utf8");
+    const header = /^; passes: (.*)$/m.exec(source);
+    assert.ok(header !== null, "a '; passes:' line");
+    const passes = header[1]!.split(",").map((name) => {
+      const pass = passByName(name.trim());
+      assert.ok(pass !== undefined, `unknown pass '${name.trim()}'`);
+      return pass;
+    });
+    const module = parseModule(source, file);
+    for (const fn of module.functions) runPasses(fn, module, passes, { verify: true });
+    const actual = printModule(module);
+    const expectedFile = DIR + file.replace(/\.tir$/, ".expected.tir");
+    if (process.env.TIERJIT_BLESS === "1" || !existsSync(expectedFile)) writeFileSync(expectedFile, actual);
+    assert.equal(actual, readFileSync(expectedFile, "utf8"));
+  });
+}

@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { randomModule } from "../../src/cli/fuzz/generate.js";
+import { interpreterOutcomes } from "../../src/cli/fuzz/run.js";
+import { PIPELINES } from "../../src/engine/pipelines.js";
+import { runPasses } from "../../src/opt/pass.js";
+import { ALL_PASSES, PASS_ORDER, STANDARD_PASSES } from "../../src/opt/pipelines.js";
+
+test("every pipeline respects PASS_ORDER, and every pass is named and documented", () => {
+  for (const pass of ALL_PASSES) {
+    assert.match(pass.name, /^[a-z]+(-[a-z]+)*$/);
+    assert.ok(pass.doc.length > 10);
+  }
+  for (const passes of [STANDARD_PASSES, ...PIPELINES.map((p) => p.passes)]) {
+    const names = passes.map((p) => p.name);
+    for (const [before, after, why] of PASS_ORDER) {
+      const i = names.indexOf(before);
+      const j = names.indexOf(after);
+      if (i >= 0 && j >= 0) assert.ok(i < j, `${before} must run before ${after}: ${why}`);
+    }
+  }
+});
+
+test("the standard passes keep the IR valid and preserve the interpreter's results on 300 generated modules", () => {
+  let changed = 0;
+  for (let seed = 1; seed <= 300; seed++) {
+    const module = randomModule(seed);
+    const expected = interpreterOutcomes(module, 3);
+    const optimized = structuredClone(module);
+    for (const fn of optimized.functions) {
+      if (runPasses(fn, optimized, STANDARD_PASSES, { verify: true }).length > 0) changed++;
+    }
+    assert.deepEqual(interpreterOutcomes(optimized, 3), expected, `seed ${seed}`);
+  }
+  assert.ok(changed > 100, `the passes changed only ${changed} functions`);
+});
