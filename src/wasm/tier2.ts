@@ -23,6 +23,7 @@ import { Type, typeName } from "../ir/types.js";
 import type { CompiledModule, SourceMap } from "./compile-module.js";
 import { RUNTIME_MODULE } from "./compile-module.js";
 import { ByteBuffer, encodeNameSection } from "./encoder.js";
+import { Reader } from "./reader.js";
 
 export type Binaryen = typeof binaryenModule;
 type Expr = number;
@@ -329,33 +330,19 @@ interface Section {
   contentStart: number;
 }
 
-function readU32(bytes: Uint8Array, pos: { at: number }): number {
-  let result = 0;
-  let shift = 0;
-  for (;;) {
-    const byte = bytes[pos.at++]!;
-    result += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-    if ((byte & 0x80) === 0) return result;
-  }
-}
-
 function splitSections(binary: Uint8Array): Section[] {
   const sections: Section[] = [];
-  const pos = { at: 8 };
-  while (pos.at < binary.length) {
-    const start = pos.at;
-    const id = binary[pos.at++]!;
-    const size = readU32(binary, pos);
-    const contentStart = pos.at;
+  const r = new Reader(binary);
+  r.pos = 8;
+  while (r.pos < binary.length) {
+    const start = r.pos;
+    const id = r.u8();
+    const size = r.u32();
+    const contentStart = r.pos;
     let name = "";
-    if (id === 0) {
-      const p = { at: contentStart };
-      const length = readU32(binary, p);
-      name = new TextDecoder().decode(binary.subarray(p.at, p.at + length));
-    }
-    pos.at = contentStart + size;
-    sections.push({ id, name, bytes: binary.subarray(start, pos.at), contentStart });
+    if (id === 0) name = r.name();
+    r.pos = contentStart + size;
+    sections.push({ id, name, bytes: binary.subarray(start, r.pos), contentStart });
   }
   return sections;
 }
@@ -363,30 +350,24 @@ function splitSections(binary: Uint8Array): Section[] {
 function countImportedFunctions(sections: Section[]): number {
   const imports = sections.find((s) => s.id === 2);
   if (imports === undefined) return 0;
-  const bytes = imports.bytes;
-  const pos = { at: 1 };
-  readU32(bytes, pos); // section size
+  const r = new Reader(imports.bytes);
+  r.pos = 1;
+  r.u32(); // section size
   let functions = 0;
-  for (let n = readU32(bytes, pos); n > 0; n--) {
-    for (let k = 0; k < 2; k++) {
-      const length = readU32(bytes, pos); // module name, then field name
-      pos.at += length;
-    }
-    const kind = bytes[pos.at++]!;
+  for (let n = r.u32(); n > 0; n--) {
+    r.name(); // module
+    r.name(); // field
+    const kind = r.u8();
     if (kind === 0) {
       functions++;
-      readU32(bytes, pos);
-    } else if (kind === 1) {
-      pos.at++;
-      const flags = bytes[pos.at++]!;
-      readU32(bytes, pos);
-      if (flags & 1) readU32(bytes, pos);
-    } else if (kind === 2) {
-      const flags = bytes[pos.at++]!;
-      readU32(bytes, pos);
-      if (flags & 1) readU32(bytes, pos);
+      r.u32();
+    } else if (kind === 1 || kind === 2) {
+      if (kind === 1) r.u8(); // element type
+      const flags = r.u8();
+      r.u32();
+      if (flags & 1) r.u32();
     } else {
-      pos.at += 2;
+      r.pos += 2; // global: value type, mutability
     }
   }
   return functions;
