@@ -78,11 +78,16 @@ export class WorkerPool {
   }
 
   get running(): number {
-    return this.slots.filter((s) => s.job !== null).length;
+    let running = 0;
+    for (const slot of this.slots) if (slot.job !== null) running++;
+    return running;
   }
 
+  /** Checked at every safepoint: no allocation. */
   get busy(): boolean {
-    return this.queue.length > 0 || this.running > 0;
+    if (this.queue.length > 0) return true;
+    for (const slot of this.slots) if (slot.job !== null) return true;
+    return false;
   }
 
   submit(job: CompileJob, priority: number): void {
