@@ -13,6 +13,7 @@
  * stack trace through each compiled module's name and source map.
  */
 
+import { convertArguments } from "../ir/arguments.js";
 import type { HostImports } from "../ir/interpreter.js";
 import { LinkError } from "../ir/interpreter.js";
 import { locLine, type Module } from "../ir/ir.js";
@@ -191,12 +192,7 @@ export class WasmRuntime {
   call(funcId: number, args: readonly unknown[]): Scalar | undefined {
     const fn = this.module.functions[funcId];
     if (fn === undefined) throw new Error(`no function #${funcId}`);
-    if (args.length !== fn.params.length)
-      throw new Error(`@${fn.name} takes ${fn.params.length} arguments, got ${args.length}`);
-    return this.invoke(
-      funcId,
-      args.map((a, i) => coerce(fn.params[i]!, a)),
-    );
+    return this.invoke(funcId, convertArguments(fn, args));
   }
 
   private invoke(funcId: number, args: Scalar[]): Scalar | undefined {

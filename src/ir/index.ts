@@ -1,4 +1,5 @@
 /** The IR: data structures, builder, verifier, text format, interpreter, worker form. */
+export * from "./arguments.js";
 export * from "./builder.js";
 export * from "./dominance.js";
 export * from "./interpreter.js";

@@ -11,6 +11,7 @@
  * Clarity wins over speed here; the Wasm tiers are the fast path.
  */
 
+import { convertArguments } from "./arguments.js";
 import { type Inst, type IrFunction, locLine, type Module, PAGE_SIZE, valueTypes } from "./ir.js";
 import {
   coerce,
@@ -112,13 +113,7 @@ export class Interpreter {
       typeof nameOrId === "number" ? nameOrId : this.module.functions.findIndex((f) => f.name === nameOrId);
     const fn = this.module.functions[id];
     if (fn === undefined) throw new Error(`no function ${String(nameOrId)}`);
-    if (args.length !== fn.params.length) {
-      throw new Error(`@${fn.name} takes ${fn.params.length} arguments, got ${args.length}`);
-    }
-    return this.invoke(
-      id,
-      args.map((arg, i) => coerce(fn.params[i]!, arg)),
-    );
+    return this.invoke(id, convertArguments(fn, args));
   }
 
   private newFrame(fn: IrFunction, id: number, args: Scalar[]): Frame {

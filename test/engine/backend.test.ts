@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { TieredBackend } from "../../src/engine/backend.js";
 import { ProfileConfig, TieredConfig } from "../../src/engine/config.js";
 import { BufferSink } from "../../src/engine/host.js";
+import { Interpreter } from "../../src/ir/interpreter.js";
 import type { Module } from "../../src/ir/ir.js";
 import { parseModule } from "../../src/ir/parser.js";
 import { TrapError } from "../../src/ir/trap.js";
@@ -225,4 +226,34 @@ test("pinned Tier 2 with a timeout is refused: its code could not be interrupted
   config.pinnedTier = 2;
   config.timeoutMs = 1000;
   await assert.rejects(TieredBackend.create(config), /Tier 2 code has none/);
+});
+
+test("wrong arguments from the host are clear TypeErrors at every tier, and change nothing", async () => {
+  const source = "export function main(a: i32, b: i64, c: f64): f64 { return c + (a as f64) + (b as f64); }";
+  const module = tj(source);
+  const interp = new Interpreter(module);
+  const backend = await TieredBackend.create(quiet(TieredConfig.development()));
+  backend.compileModule(tj(source));
+  const callers: [string, (...args: unknown[]) => unknown][] = [
+    ["interpreter", (...args) => interp.call("main", args)],
+    ["engine", backend.getFunction("main")],
+  ];
+  for (const [where, call] of callers) {
+    const bad: [unknown[], RegExp][] = [
+      [["abc", 1n, 1], /@main argument 1 \(i32\): expected an integer number, got string "abc"/],
+      [[1.5, 1n, 1], /argument 1 \(i32\): expected an integer number, got number 1.5/],
+      [[1, 1.5, 1], /argument 2 \(i64\): expected a bigint, got number 1.5/],
+      [[1, 1n, null], /argument 3 \(f64\): expected a number, got null/],
+      [[1], /@main takes 3 argument\(s\), got 1/],
+    ];
+    for (const [args, message] of bad)
+      assert.throws(
+        () => call(...args),
+        (e: Error) => e instanceof TypeError && message.test(e.message),
+        where,
+      );
+    // hex-style i32 bit patterns wrap; a safe-integer number is accepted for i64
+    assert.equal(call(0xffffffff, 5, 0.5), 4.5, where);
+  }
+  await backend.shutdown();
 });
