@@ -40,8 +40,12 @@ export function cliHost(): HostImports {
 }
 
 function engineConfig(options: RunOptions): TieredConfig {
-  if (options.stress) throw new CliError("error: --stress is not built yet in this version");
-  const config = options.profile === "dev" ? TieredConfig.development() : TieredConfig.production();
+  let config = options.profile === "dev" ? TieredConfig.development() : TieredConfig.production();
+  if (options.stress) {
+    if (options.tier !== undefined)
+      throw new CliError("error: --stress and --tier cannot be combined (stress changes tiers)");
+    config = TieredConfig.stress();
+  }
   // the command line logs only when asked (-v), whatever the preset's verbosity
   config.verbosity = Math.min(2, options.verbosity) as 0 | 1 | 2;
   config.pinnedTier = options.tier === undefined ? null : (Number(options.tier) as TierNumber);

@@ -108,6 +108,18 @@ export class TieredConfig {
     return TieredConfig.production();
   }
 
+  /**
+   * Stress mode: every function tiers up at its first call, compiling synchronously, so
+   * that every program exercises tier changes from the start. (Random deoptimization, the
+   * third part of stress mode, waits for speculation to exist.)
+   */
+  static stress(): TieredConfig {
+    const config = TieredConfig.development();
+    config.profile = new ProfileConfig(1, 1, 1);
+    config.enableBackgroundOptimization = false;
+    return config;
+  }
+
   /** The parallelism actually used: the configured value capped at the machine's cores. */
   effectiveParallelism(): number {
     return Math.max(1, Math.min(this.maxParallelOptimizations, availableParallelism()));

@@ -44,9 +44,9 @@ test("usage errors exit 2 with a message naming the problem", () => {
   }
 });
 
-test("modes that are not built yet say so instead of running something else", () => {
+test("combinations that cannot work are usage errors that say why", () => {
   for (const [args, message] of [
-    [["--stress"], /--stress is not built yet/],
+    [["--stress", "--tier", "1"], /--stress and --tier cannot be combined/],
     [["--tier", "2", "--timeout", "1s"], /--timeout cannot stop Tier 2 code/],
   ] as const) {
     const result = runCli(["run", ...args, "test/programs/ir/fib.tir", "5"]);

@@ -76,7 +76,7 @@ test("Tier 0 agrees with the interpreter on 400 generated modules (result, host 
   assert.ok(traps > 20 && traps < 380, `traps in ${traps} of 400`);
 });
 
-test("every engine mode (pinned T0, T1, T2; tiered dev, prod) agrees with the interpreter over 12 calls of 150 modules", async () => {
+test("every engine mode (pinned T0, T1, T2; tiered dev, prod; stress) agrees with the interpreter over 12 calls of 150 modules", async () => {
   let installs = 0;
   for (let seed = 1; seed <= 150; seed++) {
     const module = randomModule(seed);

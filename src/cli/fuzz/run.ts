@@ -21,7 +21,7 @@ import { TrapError } from "../../ir/trap.js";
 import { Type } from "../../ir/types.js";
 import { formatScalar, observableMemory, randomHost, randomModule } from "./generate.js";
 
-export const FUZZ_MODES = ["tier0", "tier1", "tier2", "tiered-dev", "tiered-prod"] as const;
+export const FUZZ_MODES = ["tier0", "tier1", "tier2", "tiered-dev", "tiered-prod", "stress"] as const;
 export type FuzzMode = (typeof FUZZ_MODES)[number];
 
 /** What one call of `main` did: its result or trap, the host calls so far, memory after it. */
@@ -71,7 +71,12 @@ export function interpreterOutcomes(module: Module, calls = CALLS_PER_PROGRAM): 
 }
 
 function configFor(mode: FuzzMode): TieredConfig {
-  const config = mode === "tiered-prod" ? TieredConfig.production() : TieredConfig.development();
+  const config =
+    mode === "stress"
+      ? TieredConfig.stress()
+      : mode === "tiered-prod"
+        ? TieredConfig.production()
+        : TieredConfig.development();
   config.verbosity = 0;
   config.enableBackgroundOptimization = false;
   config.pinnedTier = mode === "tier0" ? 0 : mode === "tier1" ? 1 : mode === "tier2" ? 2 : null;
