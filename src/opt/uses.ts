@@ -1,4 +1,4 @@
-/** Use counts of every value of a function (instruction operands, branch arguments, terminator operands). */
+/** Use counts and use rewriting over a function's instruction operands, branch arguments and terminator operands. */
 
 import type { IrFunction } from "../ir/ir.js";
 import { valueCount } from "../ir/ir.js";
@@ -11,4 +11,19 @@ export function useCounts(fn: IrFunction): Int32Array {
     for (const target of block.term.targets) for (const v of target.args) uses[v]!++;
   }
   return uses;
+}
+
+/** Rewrites every use of a value in `replacement` to its replacement (chains are followed). */
+export function replaceUses(fn: IrFunction, replacement: ReadonlyMap<number, number>): void {
+  const resolve = (v: number): number => {
+    let seen = 0;
+    let r = v;
+    while (replacement.has(r) && seen++ < replacement.size) r = replacement.get(r)!;
+    return r;
+  };
+  for (const block of fn.blocks) {
+    for (const inst of block.insts) inst.args = inst.args.map(resolve);
+    block.term.args = block.term.args.map(resolve);
+    for (const target of block.term.targets) target.args = target.args.map(resolve);
+  }
 }
