@@ -116,9 +116,17 @@ function buildProgram(setStatus: (status: number) => void): Command {
       new Option("--tier <n>", "the tier whose input to print").choices(["0", "1", "2"]).default("0"),
     )
     .option("--function <name>", "print only this function")
-    .action((file: string, flags: { function?: string; tier: string }) => {
+    .option("--passes", "print the function before and after each pass of the tier (needs --function)")
+    .action((file: string, flags: { function?: string; tier: string; passes?: boolean }) => {
       const { module: input } = loadProgram(file);
-      const module = irForTier(input, Number(flags.tier) as 0 | 1 | 2);
+      const tier = Number(flags.tier) as 0 | 1 | 2;
+      if (flags.passes === true) {
+        if (flags.function === undefined) throw new CliError("error: --passes needs --function NAME");
+        stdoutSink.write(passByPass(input, tier, flags.function, file));
+        setStatus(EXIT_OK);
+        return;
+      }
+      const module = irForTier(input, tier);
       if (flags.function !== undefined) {
         const fn = module.functions.find((f) => f.name === flags.function);
         if (fn === undefined) throw new CliError(`error: no function '${flags.function}' in ${file}`);
@@ -174,6 +182,19 @@ function buildProgram(setStatus: (status: number) => void): Command {
       setStatus(summary.mismatches === 0 ? EXIT_OK : EXIT_RUNTIME);
     });
   return program;
+}
+
+/** `ir --passes`: the function as the tier receives it, then after each of its passes. */
+function passByPass(input: Module, tier: 0 | 1 | 2, name: string, file: string): string {
+  const module = structuredClone(input);
+  const fn = module.functions.find((f) => f.name === name);
+  if (fn === undefined) throw new CliError(`error: no function '${name}' in ${file}`);
+  const parts = [`; input of tier ${tier}\n${printFunction(module, fn)}\n`];
+  for (const pass of PIPELINES[tier].passes) {
+    const changed = runPasses(fn, module, [pass], { verify: true }).length > 0;
+    parts.push(`; after ${pass.name}${changed ? "" : " (no change)"}\n${printFunction(module, fn)}\n`);
+  }
+  return parts.join("\n");
 }
 
 /** The IR a tier compiles: the front end's output after that tier's passes (on a copy). */

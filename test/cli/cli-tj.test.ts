@@ -195,3 +195,25 @@ test("fuzz: generated programs in every mode agree with the interpreter; the las
   assert.match(result.stdout, /^40 programs, 0 mismatches\n$/m);
   assert.equal(runCli(["fuzz", "--count", "1", "--modes", "tier9"]).status, 2);
 });
+
+test("ir --passes shows a function before and after each pass of the tier", () => {
+  const path = program(
+    "passes.tj",
+    "export function main(n: i32): i32 {\n  let k = 3 * 4;\n  return n + k;\n}\n",
+  );
+  const result = runCli(["ir", "--tier", "1", "--passes", "--function", "main", path]);
+  assert.equal(result.status, 0);
+  const headers = result.stdout.split("\n").filter((line) => line.startsWith("; "));
+  assert.deepEqual(headers, [
+    "; input of tier 1",
+    "; after const-fold",
+    "; after local-cse (no change)",
+    "; after simplify-branches (no change)",
+    "; after dce",
+  ]);
+  assert.match(
+    result.stdout,
+    /; after dce\nexport func @main\(i32\) -> i32 !1:1 \{\nblock0\(v0: i32\):\n {2}v3:i32 = const 12/,
+  );
+  assert.equal(runCli(["ir", "--passes", path]).status, 2, "--passes needs --function");
+});
