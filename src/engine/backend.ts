@@ -22,7 +22,7 @@
 
 import { performance } from "node:perf_hooks";
 import type { HostImports } from "../ir/interpreter.js";
-import { type Module, PAGE_SIZE } from "../ir/ir.js";
+import { findFunction, type Module, PAGE_SIZE } from "../ir/ir.js";
 import type { Scalar } from "../ir/numeric.js";
 import { TrapError, TrapKind } from "../ir/trap.js";
 import { verifyOrThrow } from "../ir/verifier.js";
@@ -225,7 +225,7 @@ export class TieredBackend {
 
   private functionId(name: string): number {
     const { module } = this.requireModule();
-    const id = module.functions.findIndex((fn) => fn.name === name);
+    const id = findFunction(module, name);
     if (id < 0) throw new Error(`no function named '${name}'`);
     return id;
   }

@@ -27,7 +27,3 @@ export const STANDARD_HOST: readonly HostAbiEntry[] = [
   /** f64 remainder with the sign of the dividend (C's fmod; JavaScript's `%`). */
   { field: "fmod", params: [Type.F64, Type.F64], results: [Type.F64] },
 ];
-
-export function standardHostEntry(field: string): HostAbiEntry | undefined {
-  return STANDARD_HOST.find((entry) => entry.field === field);
-}

@@ -12,7 +12,15 @@
  */
 
 import { convertArguments } from "./arguments.js";
-import { type Inst, type IrFunction, locLine, type Module, PAGE_SIZE, valueTypes } from "./ir.js";
+import {
+  findFunction,
+  type Inst,
+  type IrFunction,
+  locLine,
+  type Module,
+  PAGE_SIZE,
+  valueTypes,
+} from "./ir.js";
 import {
   coerce,
   evalBinary,
@@ -109,8 +117,7 @@ export class Interpreter {
 
   /** Calls a function by name or index with host values (numbers, or bigints for i64). */
   call(nameOrId: string | number, args: readonly unknown[] = []): Scalar | undefined {
-    const id =
-      typeof nameOrId === "number" ? nameOrId : this.module.functions.findIndex((f) => f.name === nameOrId);
+    const id = typeof nameOrId === "number" ? nameOrId : findFunction(this.module, nameOrId);
     const fn = this.module.functions[id];
     if (fn === undefined) throw new Error(`no function ${String(nameOrId)}`);
     return this.invoke(id, convertArguments(fn, args));

@@ -149,10 +149,6 @@ export function emptyModule(): Module {
   };
 }
 
-export function functionSignature(fn: IrFunction): Signature {
-  return { params: fn.params, results: fn.results };
-}
-
 /** One past the highest value id used in `fn` (the size a value-indexed side table needs). */
 export function valueCount(fn: IrFunction): number {
   let max = -1;

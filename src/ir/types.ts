@@ -12,8 +12,6 @@ export enum Type {
   None = 255,
 }
 
-export const VALUE_TYPES: readonly Type[] = [Type.I32, Type.I64, Type.F32, Type.F64];
-
 const TYPE_NAMES: Record<number, string> = {
   [Type.I32]: "i32",
   [Type.I64]: "i64",
@@ -51,11 +49,6 @@ export function isFloatType(type: Type): boolean {
 
 export function isValueType(type: Type): boolean {
   return type === Type.I32 || type === Type.I64 || type === Type.F32 || type === Type.F64;
-}
-
-/** Bit width of a value type (32 or 64). */
-export function typeBits(type: Type): 32 | 64 {
-  return type === Type.I64 || type === Type.F64 ? 64 : 32;
 }
 
 /** A function signature: at most one result (the IR, like TJ, has no multi-value returns). */
