@@ -158,7 +158,8 @@ function buildProgram(setStatus: (status: number) => void): Command {
     .option("--seed <s>", "seed of the first program", "1")
     .option("--modes <list>", `engine modes to compare (${FUZZ_MODES.join(",")})`, FUZZ_MODES.join(","))
     .option("--out <dir>", "where mismatching programs are written", "fuzz-out")
-    .action(async (flags: { count: string; seed: string; modes: string; out: string }) => {
+    .option("--no-shrink", "write mismatching programs as generated, without a shrunk copy")
+    .action(async (flags: { count: string; seed: string; modes: string; out: string; shrink: boolean }) => {
       const count = Number(flags.count);
       const seed = Number(flags.seed);
       if (!Number.isInteger(count) || count < 0)
@@ -176,6 +177,7 @@ function buildProgram(setStatus: (status: number) => void): Command {
         seed,
         modes: modes as FuzzMode[],
         outDir: flags.out,
+        shrink: flags.shrink,
         report: (line) => stdoutSink.write(`${line}\n`),
       });
       stdoutSink.write(`${summary.programs} programs, ${summary.mismatches} mismatches\n`);

@@ -76,6 +76,14 @@ export class TieredBackend {
   private generation = new Uint32Array(0);
   private readonly stats = new Statistics();
   private deadline = Number.POSITIVE_INFINITY;
+  /** Guest calls in progress (host functions may call back into the guest). */
+  private callDepth = 0;
+  /**
+   * Non-zero asks running guest code to stop (`interrupt()`); shared memory, so that another
+   * thread can set it with `Atomics.store` while this one runs guest code. Null unless
+   * `TieredConfig.interruptible`.
+   */
+  readonly interruptSignal: Int32Array | null = null;
   private closed = false;
   private readonly log: (line: string) => void;
   private pool: WorkerPool | null = null;
@@ -96,9 +104,12 @@ export class TieredBackend {
     if (config.pinnedTier !== null && config.pinnedTier > MAX_BUILT_TIER) {
       throw new Error(`Tier ${config.pinnedTier} is not built yet in this version`);
     }
-    if (config.pinnedTier === 2 && config.timeoutMs !== null) {
-      throw new Error("a timeout needs safepoints, and Tier 2 code has none: pin Tier 0 or 1, or run tiered");
+    if (config.pinnedTier === 2 && (config.timeoutMs !== null || config.interruptible)) {
+      throw new Error(
+        "a timeout or an interrupt needs safepoints, and Tier 2 code has none: pin Tier 0 or 1, or run tiered",
+      );
     }
+    if (config.interruptible) this.interruptSignal = new Int32Array(new SharedArrayBuffer(4));
     const parallelism = config.effectiveParallelism();
     if (config.verbosity >= 1 && parallelism < config.maxParallelOptimizations) {
       this.log(
@@ -133,9 +144,29 @@ export class TieredBackend {
     return backend;
   }
 
-  /** Tier 2 code has no safepoints, so with a deadline to check, tiering stops at Tier 1. */
+  /** Whether running code must poll (a deadline or interrupts), even once it has settled. */
+  private get polled(): boolean {
+    return this.config.timeoutMs !== null || this.config.interruptible;
+  }
+
+  /** Tier 2 code has no safepoints, so when code must poll, tiering stops at Tier 1. */
   private get maxTier(): TierNumber {
-    return this.config.pinnedTier ?? (this.config.timeoutMs !== null ? 1 : MAX_BUILT_TIER);
+    return this.config.pinnedTier ?? (this.polled ? 1 : MAX_BUILT_TIER);
+  }
+
+  /**
+   * Asks the running guest code to stop: it traps `interrupted` at its next safepoint (within
+   * 10 000 loop iterations or calls). Meant for host functions the guest calls; from
+   * another thread, store a non-zero value into `interruptSignal` with `Atomics.store`
+   * instead. A request made while no guest code runs is dropped when the next call starts.
+   * Needs `TieredConfig.interruptible`.
+   */
+  interrupt(): void {
+    this.checkOpen();
+    if (this.interruptSignal === null) {
+      throw new Error("interrupt() needs TieredConfig.interruptible = true (code keeps its safepoints)");
+    }
+    Atomics.store(this.interruptSignal, 0, 1);
   }
 
   /** Verifies `module` and compiles every function at the starting tier; runs its start function. */
@@ -206,9 +237,8 @@ export class TieredBackend {
 
   /** What profiling code a tier's code carries in this configuration. */
   private instrumentFor(tier: TierNumber): Instrument {
-    const needsDeadline = this.config.timeoutMs !== null;
-    // with a deadline every tier keeps its loop safepoints (and Tier 2 is not used)
-    if (needsDeadline) return Instrument.EntryAndLoops;
+    // with a deadline or interrupts every tier keeps its loop safepoints (and Tier 2 is not used)
+    if (this.polled) return Instrument.EntryAndLoops;
     return PIPELINES[tier].instrument;
   }
 
@@ -235,7 +265,13 @@ export class TieredBackend {
     const id = this.functionId(name);
     return (...args: unknown[]) => {
       const { runtime } = this.requireModule();
-      return runtime.call(id, args);
+      if (this.callDepth === 0 && this.interruptSignal !== null) Atomics.store(this.interruptSignal, 0, 0);
+      this.callDepth++;
+      try {
+        return runtime.call(id, args);
+      } finally {
+        this.callDepth--;
+      }
     };
   }
 
@@ -266,6 +302,9 @@ export class TieredBackend {
     if (this.deadline !== Number.POSITIVE_INFINITY && performance.now() > this.deadline) {
       throw new TrapError(TrapKind.Timeout, []);
     }
+    if (this.interruptSignal !== null && Atomics.exchange(this.interruptSignal, 0, 0) !== 0) {
+      throw new TrapError(TrapKind.Interrupted, []);
+    }
     const entry = kind === SafepointKind.Entry;
     const granted = entry ? this.grantedEntry : this.grantedLoop;
     // the whole granted budget has been used: report it, so nothing is left in flight
@@ -282,7 +321,7 @@ export class TieredBackend {
     const settled = this.tiers[funcId]! >= this.maxTier || this.failed[funcId] === 1;
     // code that will not tier up again reaches the runtime rarely (for deadlines only)
     let next = this.config.profile.sampleRate;
-    if (settled) next = this.deadline === Number.POSITIVE_INFINITY ? SETTLED_BUDGET : DEADLINE_BUDGET;
+    if (settled) next = this.polled ? DEADLINE_BUDGET : SETTLED_BUDGET;
     // while its job compiles there is nothing to decide for this function: check back less often
     else if (this.pending[funcId] === 1) next = Math.max(next, PENDING_BUDGET);
     // if the code was replaced here, the returned budget lands in the old code's counter,

@@ -61,6 +61,12 @@ export class TieredConfig {
   pinnedTier: TierNumber | null = null;
   /** Stop a running program after this many ms (even inside one long loop); null for none. */
   timeoutMs: number | null = null;
+  /**
+   * Allow `TieredBackend.interrupt()` (and its cross-thread `interruptSignal`): code keeps
+   * its loop safepoints and polls at least every few thousand iterations, and tiering stops
+   * at Tier 1, as with a timeout (Tier 2 code has no safepoints).
+   */
+  interruptible = false;
   /** Guest memory limit in bytes; null for the 4 GiB that wasm32 allows. */
   memoryLimitBytes: number | null = null;
   /** A background compile job still running after this long is abandoned (its worker replaced). */

@@ -20,6 +20,7 @@ export enum TrapKind {
   TableOutOfBounds = 10,
   StackOverflow = 11,
   Timeout = 12,
+  Interrupted = 13,
 }
 
 interface TrapInfo {
@@ -43,6 +44,7 @@ const TRAP_INFO: readonly TrapInfo[] = [
   { name: "table_out_of_bounds", message: "undefined table element" },
   { name: "stack_overflow", message: "stack overflow" },
   { name: "timeout", message: "timeout" },
+  { name: "interrupted", message: "interrupted" },
 ];
 
 export const TRAP_KIND_COUNT = TRAP_INFO.length;

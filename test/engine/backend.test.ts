@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { Worker } from "node:worker_threads";
 import { TieredBackend } from "../../src/engine/backend.js";
 import { ProfileConfig, TieredConfig } from "../../src/engine/config.js";
 import { BufferSink } from "../../src/engine/host.js";
@@ -185,6 +186,69 @@ test("a timeout interrupts a single long loop, at every tier", async () => {
     assert.ok(Date.now() - started < 5000);
     await backend.shutdown();
   }
+});
+
+const SPIN =
+  "extern function poke(i: i32): void;\nexport function main(): i32 {\n  let x = 0;\n  while (true) { x += 1; if (x % 1000 == 0) { poke(x); } }\n}\nexport function one(): i32 { return 1; }\n";
+
+test("interrupt() from a host function stops one long loop at every tier, and the engine stays usable", async () => {
+  for (const pinned of [0, 1, null] as const) {
+    const config = quiet(TieredConfig.development());
+    config.pinnedTier = pinned;
+    config.interruptible = true;
+    let backend: TieredBackend | null = null;
+    let pokes = 0;
+    backend = await TieredBackend.create(config, {
+      imports: { env: { poke: () => (++pokes === 50 ? backend!.interrupt() : undefined) } },
+    });
+    backend.compileModule(tj(SPIN));
+    assert.throws(
+      () => backend.getFunction("main")(),
+      (error: unknown) =>
+        error instanceof TrapError &&
+        error.message === "interrupted" &&
+        error.guestStack[0]?.functionName === "main",
+    );
+    assert.ok(
+      pokes >= 50 && pokes <= 60,
+      `stopped at the next safepoint (within 10 000 iterations), after ${pokes}`,
+    );
+    assert.equal(backend.getFunction("one")(), 1);
+    await backend.shutdown();
+  }
+});
+
+test("another thread interrupts through interruptSignal; a stale request is dropped at the next call", async () => {
+  const config = quiet(TieredConfig.production());
+  config.interruptible = true;
+  const backend = await TieredBackend.create(config, { imports: { env: { poke: () => undefined } } });
+  backend.compileModule(tj(SPIN));
+  const signal = backend.interruptSignal!;
+  backend.interrupt();
+  assert.equal(
+    backend.getFunction("one")(),
+    1,
+    "a request made while nothing ran does not hit the next call",
+  );
+  const watchdog = new Worker(
+    "const { workerData } = require('node:worker_threads'); setTimeout(() => Atomics.store(workerData, 0, 1), 100);",
+    { eval: true, workerData: signal },
+  );
+  const started = Date.now();
+  assert.throws(() => backend.getFunction("main")(), /interrupted/);
+  assert.ok(Date.now() - started < 5000);
+  await watchdog.terminate();
+  await backend.shutdown();
+});
+
+test("interrupt() needs an interruptible config, and pinned Tier 2 cannot be interruptible", async () => {
+  const backend = await TieredBackend.create(quiet(TieredConfig.development()));
+  assert.throws(() => backend.interrupt(), /TieredConfig.interruptible/);
+  await backend.shutdown();
+  const config = quiet(TieredConfig.production());
+  config.pinnedTier = 2;
+  config.interruptible = true;
+  await assert.rejects(TieredBackend.create(config), /Tier 2 code has none/);
 });
 
 test("pinned Tier 2 compiles every function ahead of time with Binaryen", async () => {

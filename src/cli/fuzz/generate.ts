@@ -3,7 +3,8 @@
  * seed. Control flow is built from structured regions (straight code, if/else diamonds,
  * switches, counted loops, early returns), so every CFG is reducible and every value use
  * is dominated by its definition. Functions call only functions with a higher index
- * (directly, or through constant table slots), so there is no recursion and every run
+ * (directly, or through table slots — some of which change after a few calls of `main`,
+ * counted in the global `epoch`), so there is no recursion and every run
  * ends — with a result or a trap (division by zero, bad conversions, memory bounds, null
  * or mismatched table entries, explicit traps). Programs never observe the bits of an
  * arithmetic NaN (unspecified in WebAssembly), so every tier must agree on them exactly.
@@ -13,7 +14,7 @@ import { type FunctionBuilder, ModuleBuilder } from "../../ir/builder.js";
 import type { Module } from "../../ir/ir.js";
 import { Op } from "../../ir/ops.js";
 import { TrapKind } from "../../ir/trap.js";
-import { Type } from "../../ir/types.js";
+import { signaturesEqual, Type } from "../../ir/types.js";
 
 export class Random {
   private state: number;
@@ -102,6 +103,8 @@ class Generator {
   private fb!: FunctionBuilder;
   private funcIndex = 0;
   private budget = 0;
+  private randomGlobals = 0;
+  private epochGlobal = -1;
 
   constructor(
     seed: number,
@@ -128,6 +131,9 @@ class Generator {
       const type = rng.pick(TYPES);
       mb.addGlobal(`g${g}`, type, this.constValue(type), rng.chance(0.8));
     }
+    this.randomGlobals = globalCount;
+    // counts calls of main, so that indirect call sites can change their targets over time
+    this.epochGlobal = mb.addGlobal("epoch", Type.I32, 0, true);
     const importCount = rng.int(3);
     for (let h = 0; h < importCount; h++) {
       const params = Array.from({ length: rng.int(3) }, () => rng.pick(TYPES));
@@ -168,6 +174,10 @@ class Generator {
     const fb = this.mb.define(f);
     this.fb = fb;
     const scope: Scope = { values: fb.entryParams.map((id, i) => ({ id, type: fb.fn.params[i]! })) };
+    if (f === 0) {
+      const epoch = fb.binary(Op.Add, fb.globalGet(this.epochGlobal), fb.const(Type.I32, 1));
+      fb.globalSet(this.epochGlobal, epoch);
+    }
     this.genRegion(scope, 0);
     this.genReturn(scope);
   }
@@ -331,8 +341,8 @@ class Generator {
     } else if (roll < 0.75 && m.memory !== null) {
       this.genMemory(scope, type);
       return;
-    } else if (roll < 0.82 && m.globals.length > 0) {
-      const g = rng.int(m.globals.length);
+    } else if (roll < 0.82 && this.randomGlobals > 0) {
+      const g = rng.int(this.randomGlobals);
       const global = m.globals[g]!;
       if (global.mutable && rng.chance(0.5)) {
         fb.globalSet(g, this.valueOf(scope, global.type));
@@ -454,7 +464,16 @@ class Generator {
       const { target, slot } = rng.pick(slots);
       let sig = target >= 0 ? m.functions[target]! : { params: [Type.I32], results: [Type.I32] };
       if (this.traps && rng.chance(0.1)) sig = { params: [Type.F64], results: [] };
-      const index = fb.const(Type.I32, slot);
+      let index = fb.const(Type.I32, slot);
+      // a call site that turns polymorphic (or starts trapping) after some calls of main
+      const others = slots.filter(
+        (e) => e.slot !== slot && (this.traps || signaturesEqual(m.functions[e.target]!, sig)),
+      );
+      if (others.length > 0 && rng.chance(0.4)) {
+        const later = fb.const(Type.I32, rng.pick(others).slot);
+        const turned = fb.binary(Op.GtS, fb.globalGet(this.epochGlobal), fb.const(Type.I32, rng.range(1, 8)));
+        index = fb.select(turned, later, index);
+      }
       const result = fb.callIndirect(
         { params: sig.params, results: sig.results },
         index,

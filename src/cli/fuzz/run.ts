@@ -1,9 +1,9 @@
 /**
  * Differential fuzzing: generated IR programs (generate.ts) run on the reference
  * interpreter and in each engine mode; every call's result or trap, the host calls made so
- * far, and a digest of memory (its integer region: see observableMemory) must be identical. A mismatch is written out as the IR text
- * of the program, and the report says how to replay it (`--seed N --count 1`). Programs are
- * not shrunk yet.
+ * far, and a digest of memory (its integer region: see observableMemory) must be identical.
+ * A mismatch is written out as the IR text of the program and of a shrunk version of it
+ * (shrink.ts), and the report says how to replay it (`--seed N --count 1`).
  *
  * Engine modes compile synchronously here, so that every run is deterministic.
  */
@@ -20,6 +20,7 @@ import { printModule } from "../../ir/printer.js";
 import { TrapError } from "../../ir/trap.js";
 import { Type } from "../../ir/types.js";
 import { formatScalar, observableMemory, randomHost, randomModule } from "./generate.js";
+import { shrink } from "./shrink.js";
 
 export const FUZZ_MODES = ["tier0", "tier1", "tier2", "tiered-dev", "tiered-prod", "stress"] as const;
 export type FuzzMode = (typeof FUZZ_MODES)[number];
@@ -44,27 +45,42 @@ function digest(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex").slice(0, 16);
 }
 
+/** A call's result or trap; any other error is an outcome too (a mismatch, not a crash of the fuzzer). */
 function attempt(call: () => Scalar | undefined): string {
   try {
     return formatScalar(call());
   } catch (error) {
-    if (!(error instanceof TrapError)) throw error;
-    return `trap: ${error.message}`;
+    if (error instanceof TrapError) return `trap: ${error.message}`;
+    return `error: ${error instanceof Error ? error.message : String(error)}`;
   }
 }
 
-export function interpreterOutcomes(module: Module, calls = CALLS_PER_PROGRAM): Outcome[] {
+/** Interpreter polls (one per 16 384 block ends) before a run counts as not terminating. */
+const INTERPRETER_FUEL = 1000;
+
+/**
+ * The interpreter's outcomes, or null when the program did not finish within its fuel
+ * (generated programs always do; shrunk variants may not, and are then discarded).
+ */
+export function interpreterOutcomes(module: Module, calls = CALLS_PER_PROGRAM): Outcome[] | null {
   const log: string[] = [];
   let interp: Interpreter;
+  let polls = 0;
+  let exhausted = false;
+  const interrupt = (): boolean => {
+    exhausted = ++polls > INTERPRETER_FUEL;
+    return exhausted;
+  };
   try {
-    interp = new Interpreter(module, { imports: randomHost(module, log) });
+    interp = new Interpreter(module, { imports: randomHost(module, log), interrupt });
   } catch (error) {
     if (!(error instanceof TrapError)) throw error;
-    return [{ result: `trap: ${error.message}`, log, memory: "" }];
+    return exhausted ? null : [{ result: `trap: ${error.message}`, log, memory: "" }];
   }
   const outcomes: Outcome[] = [];
   for (let i = 0; i < calls; i++) {
     const result = attempt(() => interp.call(0, argumentsFor(module)));
+    if (exhausted) return null;
     outcomes.push({ result, log: [...log], memory: digest(observableMemory(interp.memory)) });
   }
   return outcomes;
@@ -109,6 +125,22 @@ export async function engineOutcomes(
   }
 }
 
+/** Whether some mode still disagrees with the interpreter (which must finish) within `calls` calls. */
+async function stillMismatches(
+  module: Module,
+  calls: number,
+  modes: readonly FuzzMode[],
+  runMode: typeof engineOutcomes,
+): Promise<boolean> {
+  const expected = interpreterOutcomes(module, calls);
+  if (expected === null) return false;
+  const text = JSON.stringify(expected);
+  for (const mode of modes) {
+    if (JSON.stringify((await runMode(module, mode, calls)).outcomes) !== text) return true;
+  }
+  return false;
+}
+
 export interface FuzzOptions {
   count: number;
   seed: number;
@@ -117,6 +149,10 @@ export interface FuzzOptions {
   outDir: string;
   /** One line per mismatch, as found. */
   report: (line: string) => void;
+  /** Shrink mismatching programs (default true). */
+  shrink?: boolean;
+  /** Runs a program in an engine mode (default: engineOutcomes; tests substitute a faulty one). */
+  runMode?: typeof engineOutcomes;
 }
 
 export interface FuzzSummary {
@@ -129,13 +165,14 @@ export interface FuzzSummary {
 export async function fuzz(options: FuzzOptions): Promise<FuzzSummary> {
   let mismatches = 0;
   let installs = 0;
+  const runMode = options.runMode ?? engineOutcomes;
   for (let k = 0; k < options.count; k++) {
     const seed = options.seed + k;
     const module = randomModule(seed);
     const expected = JSON.stringify(interpreterOutcomes(module));
     const failing: FuzzMode[] = [];
     for (const mode of options.modes) {
-      const actual = await engineOutcomes(module, mode);
+      const actual = await runMode(module, mode);
       installs += actual.installs;
       if (JSON.stringify(actual.outcomes) !== expected) failing.push(mode);
     }
@@ -144,8 +181,18 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzSummary> {
       mkdirSync(options.outDir, { recursive: true });
       const file = join(options.outDir, `seed-${seed}.tir`);
       writeFileSync(file, printModule(module));
+      let shrunk = "";
+      if (options.shrink ?? true) {
+        const result = await shrink(module, CALLS_PER_PROGRAM, (candidate, calls) =>
+          stillMismatches(candidate, calls, failing, runMode),
+        );
+        const minFile = join(options.outDir, `seed-${seed}.min.tir`);
+        const header = `; seed ${seed}, shrunk (${result.kept} of ${result.attempts} reductions kept): differs from the interpreter in ${failing.join(", ")} within ${result.calls} call(s) of main\n`;
+        writeFileSync(minFile, header + printModule(result.module));
+        shrunk = `; shrunk: ${minFile}`;
+      }
       options.report(
-        `mismatch: seed ${seed} in ${failing.join(", ")}; IR in ${file}; replay: tierjit fuzz --seed ${seed} --count 1 --modes ${failing.join(",")}`,
+        `mismatch: seed ${seed} in ${failing.join(", ")}; IR in ${file}${shrunk}; replay: tierjit fuzz --seed ${seed} --count 1 --modes ${failing.join(",")}`,
       );
     }
   }

@@ -1,0 +1,198 @@
+/**
+ * Shrinking a failing program: greedy reduction, in the spirit of delta debugging and
+ * C-Reduce. Each candidate is a smaller variant of the module — a function body replaced
+ * by `return 0`, a conditional branch turned into a jump, an instruction replaced by a zero
+ * constant or deleted, data segments dropped — and it is kept when it still verifies and
+ * the caller's predicate says it still fails. After each step, blocks no longer reachable
+ * are removed and a block reached only by a jump is merged into its predecessor. Deleting
+ * unused pure instructions (the dce pass) is a reduction of its own, tried first. Fewer calls of `main` are tried first, since a mismatch that needs fewer
+ * calls is easier to read.
+ *
+ * The predicate decides what "still fails" means (the fuzzer: some engine mode still
+ * disagrees with the interpreter, which must itself finish within its fuel).
+ */
+
+import type { Block, Inst, IrFunction, Module } from "../../ir/ir.js";
+import { Op, TermOp } from "../../ir/ops.js";
+import type { Type } from "../../ir/types.js";
+import { verify } from "../../ir/verifier.js";
+import { dce } from "../../opt/passes/dce.js";
+import { replaceUses } from "../../opt/uses.js";
+
+export type StillFails = (module: Module, calls: number) => Promise<boolean>;
+
+export interface ShrinkResult {
+  module: Module;
+  /** Calls of `main` the mismatch needs. */
+  calls: number;
+  /** Candidates tried, and how many were kept. */
+  attempts: number;
+  kept: number;
+}
+
+/** A reduction of the module, applied in place to a copy; false when it does not apply. */
+type Reduction = (module: Module) => boolean;
+
+export async function shrink(
+  original: Module,
+  maxCalls: number,
+  stillFails: StillFails,
+  maxAttempts = 500,
+): Promise<ShrinkResult> {
+  let attempts = 0;
+  let kept = 0;
+  let calls = maxCalls;
+  for (let n = 1; n < maxCalls && attempts < maxAttempts; n++) {
+    attempts++;
+    if (await stillFails(original, n)) {
+      calls = n;
+      break;
+    }
+  }
+  let current = original;
+  let progress = true;
+  while (progress && attempts < maxAttempts) {
+    progress = false;
+    for (const reduce of reductions(current)) {
+      if (attempts >= maxAttempts) break;
+      const candidate = structuredClone(current);
+      if (!reduce(candidate)) continue;
+      for (const fn of candidate.functions) {
+        removeUnreachableBlocks(fn);
+        mergeStraightLines(fn);
+      }
+      if (verify(candidate).length > 0) continue;
+      attempts++;
+      if (await stillFails(candidate, calls)) {
+        current = candidate;
+        kept++;
+        progress = true;
+        break; // the list of reductions is stale: start over on the smaller module
+      }
+    }
+  }
+  return { module: current, calls, attempts, kept };
+}
+
+/** Every reduction that applies to `module`, coarsest first. */
+function reductions(module: Module): Reduction[] {
+  const list: Reduction[] = [(m) => m.functions.map((fn) => dce.run(fn, m)).some((changed) => changed)];
+  module.functions.forEach((fn, f) => {
+    if (fn.blocks.length > 1 || fn.blocks[0]!.insts.length > 1)
+      list.push((m) => replaceBody(m.functions[f]!));
+  });
+  if (module.data.length > 0) list.push(dropData);
+  module.functions.forEach((fn, f) => {
+    fn.blocks.forEach((block, b) => {
+      if (block.term.op !== TermOp.BrIf && block.term.op !== TermOp.BrTable) return;
+      for (let t = 0; t < block.term.targets.length; t++)
+        list.push((m) => branchToJump(m.functions[f]!.blocks[b]!, t));
+    });
+  });
+  module.functions.forEach((fn, f) => {
+    fn.blocks.forEach((block, b) => {
+      // later instructions first: removing a use before its definition leaves less to undo
+      for (let i = block.insts.length - 1; i >= 0; i--) {
+        if (!isZeroConst(block.insts[i]!)) list.push((m) => simplifyInst(m.functions[f]!.blocks[b]!, i));
+      }
+    });
+  });
+  return list;
+}
+
+function zeroConst(type: Type, result: number, loc: number): Inst {
+  return { op: Op.Const, type, result, args: [], imm: 0, big: 0n, loc };
+}
+
+function isZeroConst(inst: Inst): boolean {
+  return inst.op === Op.Const && inst.imm === 0 && inst.big === 0n && !Object.is(inst.imm, -0);
+}
+
+/** The body becomes one block that returns zero (or nothing). */
+function replaceBody(fn: IrFunction): boolean {
+  const entry = fn.blocks[0]!;
+  const insts: Inst[] = [];
+  const args: number[] = [];
+  const resultType = fn.results[0];
+  if (resultType !== undefined) {
+    const value = Math.max(-1, ...entry.params) + 1;
+    insts.push(zeroConst(resultType, value, -1));
+    args.push(value);
+  }
+  const term = { op: TermOp.Return, args, targets: [], imm: 0, loc: -1 };
+  fn.blocks = [{ params: entry.params, paramTypes: entry.paramTypes, insts, term }];
+  return true;
+}
+
+function dropData(module: Module): boolean {
+  module.data = [];
+  return true;
+}
+
+function branchToJump(block: Block, target: number): boolean {
+  const chosen = block.term.targets[target]!;
+  block.term = { op: TermOp.Jump, args: [], targets: [chosen], imm: 0, loc: block.term.loc };
+  return true;
+}
+
+/** An instruction with a result becomes a zero constant; one without is deleted. */
+function simplifyInst(block: Block, index: number): boolean {
+  const inst = block.insts[index]!;
+  if (inst.result < 0) {
+    block.insts.splice(index, 1);
+    return true;
+  }
+  block.insts[index] = zeroConst(inst.type, inst.result, inst.loc);
+  return true;
+}
+
+/** Removes blocks the entry cannot reach, renumbering the rest in order. */
+export function removeUnreachableBlocks(fn: IrFunction): void {
+  const reached = new Uint8Array(fn.blocks.length);
+  const work = [0];
+  reached[0] = 1;
+  while (work.length > 0) {
+    const b = work.pop()!;
+    for (const target of fn.blocks[b]!.term.targets) {
+      if (reached[target.block] === 0) {
+        reached[target.block] = 1;
+        work.push(target.block);
+      }
+    }
+  }
+  if (reached.every((r) => r === 1)) return;
+  const renumber = new Int32Array(fn.blocks.length).fill(-1);
+  const blocks: Block[] = [];
+  fn.blocks.forEach((block, b) => {
+    if (reached[b] === 1) {
+      renumber[b] = blocks.length;
+      blocks.push(block);
+    }
+  });
+  for (const block of blocks) for (const target of block.term.targets) target.block = renumber[target.block]!;
+  fn.blocks = blocks;
+}
+
+/** Merges each block whose only predecessor jumps to it into that predecessor. */
+export function mergeStraightLines(fn: IrFunction): void {
+  for (;;) {
+    const predecessors = new Int32Array(fn.blocks.length);
+    for (const block of fn.blocks) for (const target of block.term.targets) predecessors[target.block]!++;
+    const b = fn.blocks.findIndex((block) => {
+      if (block.term.op !== TermOp.Jump) return false;
+      const next = block.term.targets[0]!.block;
+      return next !== 0 && fn.blocks[next] !== block && predecessors[next] === 1;
+    });
+    if (b < 0) return;
+    const block = fn.blocks[b]!;
+    const jump = block.term.targets[0]!;
+    const next = fn.blocks[jump.block]!;
+    const passed = new Map(next.params.map((param, i) => [param, jump.args[i]!] as const));
+    block.insts.push(...next.insts);
+    block.term = next.term;
+    next.insts = [];
+    next.term = { op: TermOp.Unreachable, args: [], targets: [], imm: 0, loc: -1 };
+    replaceUses(fn, passed);
+    removeUnreachableBlocks(fn);
+  }
+}
