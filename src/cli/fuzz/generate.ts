@@ -4,7 +4,8 @@
  * switches, counted loops, early returns), so every CFG is reducible and every value use
  * is dominated by its definition. Functions call only functions with a higher index
  * (directly, or through table slots — some of which change after a few calls of `main`,
- * counted in the global `epoch`), so there is no recursion and every run
+ * counted in the global `epoch`), except for recursive calls (of any function but main),
+ * which are guarded by a global `fuel` that main resets; so every run
  * ends — with a result or a trap (division by zero, bad conversions, memory bounds, null
  * or mismatched table entries, explicit traps). Programs never observe the bits of an
  * arithmetic NaN (unspecified in WebAssembly), so every tier must agree on them exactly.
@@ -105,6 +106,7 @@ class Generator {
   private budget = 0;
   private randomGlobals = 0;
   private epochGlobal = -1;
+  private fuelGlobal = -1;
 
   constructor(
     seed: number,
@@ -134,6 +136,8 @@ class Generator {
     this.randomGlobals = globalCount;
     // counts calls of main, so that indirect call sites can change their targets over time
     this.epochGlobal = mb.addGlobal("epoch", Type.I32, 0, true);
+    // bounds the recursive calls in one call of main (which resets it), so every run ends
+    this.fuelGlobal = mb.addGlobal("fuel", Type.I32, 0, true);
     const importCount = rng.int(3);
     for (let h = 0; h < importCount; h++) {
       const params = Array.from({ length: rng.int(3) }, () => rng.pick(TYPES));
@@ -177,6 +181,7 @@ class Generator {
     if (f === 0) {
       const epoch = fb.binary(Op.Add, fb.globalGet(this.epochGlobal), fb.const(Type.I32, 1));
       fb.globalSet(this.epochGlobal, epoch);
+      fb.globalSet(this.fuelGlobal, fb.const(Type.I32, RECURSION_FUEL));
     }
     this.genRegion(scope, 0);
     this.genReturn(scope);
@@ -431,12 +436,37 @@ class Generator {
     }
   }
 
+  /**
+   * A call of this function or a lower one but main — recursion, possibly mutual — taken
+   * only while the global `fuel` lasts; otherwise the result is a fallback value.
+   */
+  private genRecursiveCall(scope: Scope): [number, Type] | null {
+    const fb = this.fb;
+    const callee = this.rng.range(1, this.funcIndex);
+    const sig = this.mb.module.functions[callee]!;
+    const args = sig.params.map((t) => this.valueOf(scope, t));
+    const resultType = sig.results[0];
+    const fallback = resultType === undefined ? [] : [this.valueOf(scope, resultType)];
+    const fuel = fb.globalGet(this.fuelGlobal);
+    const callBlock = fb.block().id;
+    const join = fb.block(resultType === undefined ? [] : [resultType]);
+    fb.brIf(fb.binary(Op.GtS, fuel, fb.const(Type.I32, 0)), callBlock, [], join.id, fallback);
+    fb.switchTo(callBlock);
+    fb.globalSet(this.fuelGlobal, fb.binary(Op.Sub, fuel, fb.const(Type.I32, 1)));
+    const result = fb.call(callee, args);
+    fb.jump(join.id, result < 0 ? [] : [result]);
+    fb.switchTo(join.id);
+    return resultType === undefined ? null : [join.params[0]!, resultType];
+  }
+
   private genCall(scope: Scope): [number, Type] | null {
     const rng = this.rng;
     const fb = this.fb;
     const m = this.mb.module;
     const f = this.funcIndex;
     const kind = rng.int(3);
+    if (kind === 0 && f > 0 && (f + 1 === m.functions.length || rng.chance(0.25)))
+      return this.genRecursiveCall(scope);
     if (kind === 0 && f + 1 < m.functions.length) {
       const callee = rng.range(f + 1, m.functions.length - 1);
       const sig = m.functions[callee]!;
@@ -484,6 +514,9 @@ class Generator {
     return null;
   }
 }
+
+/** Recursive calls one call of main may make (they are guarded by the global `fuel`). */
+const RECURSION_FUEL = 16;
 
 export function randomModule(seed: number, options: RandomModuleOptions = {}): Module {
   return new Generator(seed, options).build();
