@@ -69,7 +69,7 @@ export function runCompileJob(
   let compiled: CompiledModule;
   if (pipeline.emitter === "binaryen-O3") {
     if (binaryen === null) throw new Error("a Tier 2 job needs Binaryen, which is not loaded here");
-    compiled = compileTier2(binaryen, module, job.funcId, job.moduleName);
+    compiled = compileTier2(binaryen, module, job.funcId, job.moduleName, pipeline.compilationHint);
   } else {
     compiled = compileModule(module, {
       moduleName: job.moduleName,
@@ -77,6 +77,7 @@ export function runCompileJob(
       functions: [job.funcId],
       instrument: job.instrument,
       initialBudget: job.initialBudget,
+      ...(pipeline.compilationHint === null ? {} : { compilationHint: pipeline.compilationHint }),
     });
   }
   return { compiled, wasm: compileWasm ? new WebAssembly.Module(compiled.bytes) : null };

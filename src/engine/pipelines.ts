@@ -18,16 +18,40 @@ export interface TierPipeline {
   emitter: Emitter;
   /** Profiling code of a function compiled at this tier (with no timeout; see TieredBackend). */
   instrument: Instrument;
+  /**
+   * The V8 compilation hint the code carries (v8-flags.ts): 0x2A asks for eager TurboFan
+   * compilation, so that optimized tiers do not start in Liftoff; null for none (Tier 0
+   * wants V8's fastest start).
+   */
+  compilationHint: number | null;
 }
 
+/** Eager compilation, optimizing tier as baseline and top tier. */
+export const EAGER_OPTIMIZED = 0x2a;
+
 export const PIPELINES: readonly [TierPipeline, TierPipeline, TierPipeline] = [
-  { tier: 0, name: "Baseline", passes: [], emitter: "baseline", instrument: Instrument.EntryAndLoops },
-  { tier: 1, name: "Standard", passes: STANDARD_PASSES, emitter: "baseline", instrument: Instrument.Entry },
+  {
+    tier: 0,
+    name: "Baseline",
+    passes: [],
+    emitter: "baseline",
+    instrument: Instrument.EntryAndLoops,
+    compilationHint: null,
+  },
+  {
+    tier: 1,
+    name: "Standard",
+    passes: STANDARD_PASSES,
+    emitter: "baseline",
+    instrument: Instrument.Entry,
+    compilationHint: EAGER_OPTIMIZED,
+  },
   {
     tier: 2,
     name: "Optimized",
     passes: STANDARD_PASSES,
     emitter: "binaryen-O3",
     instrument: Instrument.None,
+    compilationHint: EAGER_OPTIMIZED,
   },
 ];

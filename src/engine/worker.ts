@@ -9,6 +9,9 @@ import { type MessagePort, parentPort, workerData } from "node:worker_threads";
 import { loadBinaryen } from "../wasm/tier2.js";
 import { type CompileJob, type JobResult, runCompileJob } from "./jobs.js";
 import { absoluteNow } from "./trace.js";
+import { applyV8Tuning } from "./v8-flags.js";
+
+applyV8Tuning();
 
 const { results, preloadBinaryen } = workerData as { results: MessagePort; preloadBinaryen: boolean };
 // Binaryen takes 0.3–0.5 s of CPU to load. One worker loads it at once, so that the first

@@ -408,6 +408,16 @@ function encodeNames(out: ByteBuffer, names: NameSection): void {
   section(out, 0, content);
 }
 
+/** A complete custom section (id 0, size, name, payload), to splice into a module. */
+export function customSection(name: string, payload: Uint8Array): Uint8Array {
+  const content = new ByteBuffer(name.length + payload.length + 8);
+  content.name(name);
+  content.bytes(payload);
+  const out = new ByteBuffer(content.length + 6);
+  section(out, 0, content);
+  return out.toBytes();
+}
+
 /** A complete `name` custom section (id, size, contents), to append to a module. */
 export function encodeNameSection(names: NameSection): Uint8Array {
   const out = new ByteBuffer(64);

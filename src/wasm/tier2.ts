@@ -21,8 +21,8 @@ import { Op, OpKind, opInfo, TermOp } from "../ir/ops.js";
 import { TrapKind } from "../ir/trap.js";
 import { Type, typeName } from "../ir/types.js";
 import type { CompiledModule, SourceMap } from "./compile-module.js";
-import { RUNTIME_MODULE } from "./compile-module.js";
-import { ByteBuffer, encodeNameSection } from "./encoder.js";
+import { compilationHintsPayload, RUNTIME_MODULE } from "./compile-module.js";
+import { ByteBuffer, customSection, encodeNameSection } from "./encoder.js";
 import { Reader } from "./reader.js";
 
 export type Binaryen = typeof binaryenModule;
@@ -47,6 +47,7 @@ export function compileTier2(
   module: Module,
   funcId: FuncId,
   moduleName: string,
+  compilationHint: number | null = null,
 ): CompiledModule {
   const fn = module.functions[funcId]!;
   const m = new b.Module();
@@ -176,7 +177,7 @@ export function compileTier2(
     b.setDebugInfo(true);
     m.optimize();
     const out = m.emitBinary("tier2.map");
-    return finish(out.binary, out.sourceMap, funcId, fn, moduleName);
+    return finish(out.binary, out.sourceMap, funcId, fn, moduleName, compilationHint);
 
     function instruction(inst: Inst): Expr {
       const expr = value(inst);
@@ -293,26 +294,43 @@ export function compileTier2(
   }
 }
 
-/** Replaces Binaryen's name section with ours (module name first) and maps the source map. */
+/**
+ * Replaces Binaryen's name section with ours (module name first), drops its source map URL,
+ * inserts the compilation hint before the code section, and maps the source map (whose
+ * offsets move with the bytes inserted before the code).
+ */
 function finish(
   binary: Uint8Array,
   sourceMapJson: string | null,
   funcId: FuncId,
   fn: IrFunction,
   moduleName: string,
+  compilationHint: number | null,
 ): CompiledModule {
   const sections = splitSections(binary);
   const importedFunctions = countImportedFunctions(sections);
   const out = new ByteBuffer(binary.length + 64);
   out.bytes(binary.subarray(0, 8));
-  for (const section of sections)
-    if (!(section.id === 0 && section.name === "name")) out.bytes(section.bytes);
+  let shift = 0;
+  for (const section of sections) {
+    if (section.id === 0 && (section.name === "name" || section.name === "sourceMappingURL")) {
+      shift -= section.bytes.length;
+      continue;
+    }
+    if (section.id === 10 && compilationHint !== null) {
+      const before = out.length;
+      out.bytes(customSection("compilationHints", compilationHintsPayload(1, compilationHint)));
+      shift += out.length - before;
+    }
+    out.bytes(section.bytes);
+  }
   const names = encodeNameSection({ module: moduleName, functions: [[importedFunctions, fn.name]] });
   out.bytes(names);
   const irFunctionOf = new Int32Array(importedFunctions + 1).fill(-1);
   irFunctionOf[importedFunctions] = funcId;
   const sourceMaps = new Map<number, SourceMap>();
-  sourceMaps.set(importedFunctions, decodeSourceMap(sourceMapJson));
+  const map = decodeSourceMap(sourceMapJson);
+  sourceMaps.set(importedFunctions, { offsets: map.offsets.map((o) => o + shift), locs: map.locs });
   return {
     moduleName,
     bytes: out.toBytes(),
