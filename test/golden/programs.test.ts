@@ -1,5 +1,6 @@
 /**
- * Every program in the repo (examples/, test/programs/tj/, test/programs/ir/) runs through
+ * Every program in the repo (examples/, test/programs/tj/, test/programs/ir/, and the
+ * benchmarks in bench/programs/ at a small size) runs through
  * the real command in every mode this build has, and must give exactly the stdout, stderr
  * and exit status recorded beside it:
  *
@@ -23,8 +24,9 @@ const MODES: string[][] = [
   ["--tier", "2"],
   ["--profile", "dev"],
   [],
+  ["--stress"],
 ];
-const DIRECTORIES = ["examples", "test/programs/tj", "test/programs/ir"];
+const DIRECTORIES = ["examples", "test/programs/tj", "test/programs/ir", "bench/programs"];
 
 interface Program {
   path: string;

@@ -144,12 +144,16 @@ class Generator {
       mb.addImport(`h${h}`, params, rng.chance(0.7) ? [rng.pick(TYPES)] : []);
     }
     const count = this.options.functions ?? rng.range(1, 4);
+    // sometimes the last function is the module's start function, run at instantiation
+    const hasStart = count > 1 && rng.chance(0.3);
     for (let f = 0; f < count; f++) {
-      const params = Array.from({ length: rng.int(4) }, () => rng.pick(TYPES));
-      const results = f === 0 || rng.chance(0.8) ? [rng.pick(TYPES)] : [];
-      mb.declare(`f${f}`, params, results, { exported: f === 0 || rng.chance(0.3) });
+      const isStart = hasStart && f === count - 1;
+      const params = isStart ? [] : Array.from({ length: rng.int(4) }, () => rng.pick(TYPES));
+      const results = isStart ? [] : f === 0 || rng.chance(0.8) ? [rng.pick(TYPES)] : [];
+      mb.declare(`f${f}`, params, results, { exported: f === 0 || (!isStart && rng.chance(0.3)) });
     }
     const m = mb.module;
+    if (hasStart) m.start = count - 1;
     const tableSize = rng.int(count + 2);
     for (let t = 0; t < tableSize; t++) m.table.push(rng.chance(0.8) ? rng.int(count) : -1);
     for (let f = 0; f < count; f++) this.genFunction(f);

@@ -50,9 +50,13 @@ function attempt(call: () => Scalar | undefined): string {
   try {
     return formatScalar(call());
   } catch (error) {
-    if (error instanceof TrapError) return `trap: ${error.message}`;
-    return `error: ${error instanceof Error ? error.message : String(error)}`;
+    return describeFailure(error);
   }
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof TrapError) return `trap: ${error.message}`;
+  return `error: ${error instanceof Error ? error.message : String(error)}`;
 }
 
 /** Interpreter polls (one per 16 384 block ends) before a run counts as not terminating. */
@@ -110,8 +114,8 @@ export async function engineOutcomes(
     try {
       backend.compileModule(module);
     } catch (error) {
-      if (!(error instanceof TrapError)) throw error;
-      return { outcomes: [{ result: `trap: ${error.message}`, log, memory: "" }], installs: 0 };
+      // a trap in the start function (or an engine failure) is the program's only outcome
+      return { outcomes: [{ result: describeFailure(error), log, memory: "" }], installs: 0 };
     }
     const main = backend.getFunction(module.functions[0]!.name);
     const outcomes: Outcome[] = [];

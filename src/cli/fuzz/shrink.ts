@@ -2,10 +2,10 @@
  * Shrinking a failing program: greedy reduction, in the spirit of delta debugging and
  * C-Reduce. Each candidate is a smaller variant of the module — a function body replaced
  * by `return 0`, a conditional branch turned into a jump, an instruction replaced by a zero
- * constant or deleted, data segments dropped — and it is kept when it still verifies and
- * the caller's predicate says it still fails. After each step, blocks no longer reachable
- * are removed and a block reached only by a jump is merged into its predecessor. Deleting
- * unused pure instructions (the dce pass) is a reduction of its own, tried first. Fewer calls of `main` are tried first, since a mismatch that needs fewer
+ * constant or deleted (and an unused zero constant deleted), data segments dropped — and it is kept when it still verifies and
+ * the caller's predicate says it still fails. Clean-ups are reductions of their own, tried
+ * first: deleting unused pure instructions (the dce pass), removing unreachable blocks, and
+ * merging a block reached only by a jump into its predecessor. Fewer calls of `main` are tried first, since a mismatch that needs fewer
  * calls is easier to read.
  *
  * The predicate decides what "still fails" means (the fuzzer: some engine mode still
@@ -53,21 +53,20 @@ export async function shrink(
   let progress = true;
   while (progress && attempts < maxAttempts) {
     progress = false;
-    for (const reduce of reductions(current)) {
-      if (attempts >= maxAttempts) break;
+    let list = reductions(current);
+    for (let index = 0; index < list.length && attempts < maxAttempts; index++) {
       const candidate = structuredClone(current);
-      if (!reduce(candidate)) continue;
-      for (const fn of candidate.functions) {
-        removeUnreachableBlocks(fn);
-        mergeStraightLines(fn);
-      }
+      if (!list[index]!(candidate)) continue;
       if (verify(candidate).length > 0) continue;
       attempts++;
       if (await stillFails(candidate, calls)) {
         current = candidate;
         kept++;
         progress = true;
-        break; // the list of reductions is stale: start over on the smaller module
+        // go on from about the same place in the smaller module's list, rather than
+        // retrying every coarse reduction after each small step; another pass follows
+        list = reductions(current);
+        index--;
       }
     }
   }
@@ -76,7 +75,13 @@ export async function shrink(
 
 /** Every reduction that applies to `module`, coarsest first. */
 function reductions(module: Module): Reduction[] {
-  const list: Reduction[] = [(m) => m.functions.map((fn) => dce.run(fn, m)).some((changed) => changed)];
+  const list: Reduction[] = [
+    (m) => m.functions.map((fn) => dce.run(fn, m)).some((changed) => changed),
+    // cleanups are candidates too, not steps taken for granted: a compiler bug may need an
+    // unreachable block or a jump chain to show
+    (m) => m.functions.map(removeUnreachableBlocks).some((changed) => changed),
+    (m) => m.functions.map(mergeStraightLines).some((changed) => changed),
+  ];
   module.functions.forEach((fn, f) => {
     if (fn.blocks.length > 1 || fn.blocks[0]!.insts.length > 1)
       list.push((m) => replaceBody(m.functions[f]!));
@@ -93,7 +98,10 @@ function reductions(module: Module): Reduction[] {
     fn.blocks.forEach((block, b) => {
       // later instructions first: removing a use before its definition leaves less to undo
       for (let i = block.insts.length - 1; i >= 0; i--) {
-        if (!isZeroConst(block.insts[i]!)) list.push((m) => simplifyInst(m.functions[f]!.blocks[b]!, i));
+        // a zero constant can only go (the verifier rejects the copy if it is still used)
+        if (isZeroConst(block.insts[i]!))
+          list.push((m) => m.functions[f]!.blocks[b]!.insts.splice(i, 1).length > 0);
+        else list.push((m) => simplifyInst(m.functions[f]!.blocks[b]!, i));
       }
     });
   });
@@ -146,8 +154,8 @@ function simplifyInst(block: Block, index: number): boolean {
   return true;
 }
 
-/** Removes blocks the entry cannot reach, renumbering the rest in order. */
-export function removeUnreachableBlocks(fn: IrFunction): void {
+/** Removes blocks the entry cannot reach, renumbering the rest in order; says whether any went. */
+export function removeUnreachableBlocks(fn: IrFunction): boolean {
   const reached = new Uint8Array(fn.blocks.length);
   const work = [0];
   reached[0] = 1;
@@ -160,7 +168,7 @@ export function removeUnreachableBlocks(fn: IrFunction): void {
       }
     }
   }
-  if (reached.every((r) => r === 1)) return;
+  if (reached.every((r) => r === 1)) return false;
   const renumber = new Int32Array(fn.blocks.length).fill(-1);
   const blocks: Block[] = [];
   fn.blocks.forEach((block, b) => {
@@ -169,13 +177,17 @@ export function removeUnreachableBlocks(fn: IrFunction): void {
       blocks.push(block);
     }
   });
-  for (const block of blocks) for (const target of block.term.targets) target.block = renumber[target.block]!;
+  // new target objects: a terminator may share one between several of its targets
+  for (const block of blocks) {
+    block.term.targets = block.term.targets.map((t) => ({ block: renumber[t.block]!, args: t.args }));
+  }
   fn.blocks = blocks;
+  return true;
 }
 
-/** Merges each block whose only predecessor jumps to it into that predecessor. */
-export function mergeStraightLines(fn: IrFunction): void {
-  for (;;) {
+/** Merges each block whose only predecessor jumps to it into that predecessor; says whether any was. */
+export function mergeStraightLines(fn: IrFunction): boolean {
+  for (let merged = false; ; merged = true) {
     const predecessors = new Int32Array(fn.blocks.length);
     for (const block of fn.blocks) for (const target of block.term.targets) predecessors[target.block]!++;
     const b = fn.blocks.findIndex((block) => {
@@ -183,7 +195,7 @@ export function mergeStraightLines(fn: IrFunction): void {
       const next = block.term.targets[0]!.block;
       return next !== 0 && fn.blocks[next] !== block && predecessors[next] === 1;
     });
-    if (b < 0) return;
+    if (b < 0) return merged;
     const block = fn.blocks[b]!;
     const jump = block.term.targets[0]!;
     const next = fn.blocks[jump.block]!;
