@@ -12,6 +12,8 @@ import { printFunction, printModule } from "../ir/printer.js";
 import { runPasses } from "../opt/pass.js";
 import { compileModule } from "../wasm/compile-module.js";
 import { disassemble } from "../wasm/disassemble.js";
+import { runBench, selectPrograms } from "./bench/harness.js";
+import { BENCH_MODES, SUITE } from "./bench/suite.js";
 import { CliError, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE } from "./errors.js";
 import { FUZZ_MODES, type FuzzMode, fuzz } from "./fuzz/run.js";
 import { stderrSink, stdoutSink } from "./output.js";
@@ -22,6 +24,31 @@ import { parseDuration, parseSize } from "./units.js";
 export function packageVersion(): string {
   const url = new URL("../../../package.json", import.meta.url);
   return (JSON.parse(readFileSync(url, "utf8")) as { version: string }).version;
+}
+
+interface BenchFlags {
+  modes: string;
+  quick?: boolean;
+  out: string;
+  processes?: string;
+  iterations?: string;
+  baseline?: string;
+}
+
+/** A comma-separated list of names, each one of `allowed`. */
+function parseList<T extends string>(text: string, allowed: readonly T[], what: string): T[] {
+  const items = text.split(",").map((m) => m.trim());
+  for (const item of items) {
+    if (!(allowed as readonly string[]).includes(item)) {
+      throw new CliError(`error: unknown ${what} '${item}' (${what}s: ${allowed.join(", ")})`);
+    }
+  }
+  return items as T[];
+}
+
+/** `{ key: value }`, or nothing when the value is undefined (for exactOptionalPropertyTypes). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
 }
 
 interface RunFlags {
@@ -166,22 +193,59 @@ function buildProgram(setStatus: (status: number) => void): Command {
         throw new CliError(`error: --count must be a whole number, got '${flags.count}'`);
       if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31)
         throw new CliError(`error: --seed must be a whole number, got '${flags.seed}'`);
-      const modes = flags.modes.split(",").map((m) => m.trim());
-      for (const mode of modes) {
-        if (!(FUZZ_MODES as readonly string[]).includes(mode)) {
-          throw new CliError(`error: unknown mode '${mode}' (modes: ${FUZZ_MODES.join(", ")})`);
-        }
-      }
+      const modes: FuzzMode[] = parseList(flags.modes, FUZZ_MODES, "mode");
       const summary = await fuzz({
         count,
         seed,
-        modes: modes as FuzzMode[],
+        modes,
         outDir: flags.out,
         shrink: flags.shrink,
         report: (line) => stdoutSink.write(`${line}\n`),
       });
       stdoutSink.write(`${summary.programs} programs, ${summary.mismatches} mismatches\n`);
       setStatus(summary.mismatches === 0 ? EXIT_OK : EXIT_RUNTIME);
+    });
+  program
+    .command("bench")
+    .description("run the benchmark suite in several modes side by side (docs/benchmarks.md)")
+    .argument("[names...]", `benchmarks to run (default: all of ${SUITE.map((p) => p.name).join(", ")})`)
+    .option("--modes <list>", `modes to compare (${BENCH_MODES.join(",")})`, BENCH_MODES.join(","))
+    .option("--quick", "small sizes, 2 executions x 5 iterations: the suite in about a minute")
+    .option("--out <dir>", "where results.json, summary.md and the plots go", "bench-out")
+    .option("--processes <n>", "process executions per program and mode (default 3, quick 2)")
+    .option("--iterations <n>", "in-process iterations per execution (default 20, quick 5)")
+    .option("--baseline <mode>", "the mode ratios are taken against (default c, or js without gcc)")
+    .action(async (names: string[], flags: BenchFlags) => {
+      const modes = parseList(flags.modes, BENCH_MODES, "mode");
+      const whole = (text: string | undefined, name: string): number | undefined => {
+        if (text === undefined) return undefined;
+        const value = Number(text);
+        if (!Number.isInteger(value) || value < 1)
+          throw new CliError(`error: ${name} must be a positive whole number, got '${text}'`);
+        return value;
+      };
+      const baseline =
+        flags.baseline === undefined ? undefined : parseList(flags.baseline, BENCH_MODES, "baseline mode")[0];
+      if (baseline !== undefined && !modes.includes(baseline)) {
+        throw new CliError(`error: the baseline '${baseline}' is not among --modes`);
+      }
+      try {
+        selectPrograms(names, flags.quick === true);
+      } catch (error) {
+        throw new CliError(`error: ${(error as Error).message}`);
+      }
+      const result = await runBench({
+        names,
+        modes,
+        quick: flags.quick === true,
+        outDir: flags.out,
+        ...optional("processes", whole(flags.processes, "--processes")),
+        ...optional("iterations", whole(flags.iterations, "--iterations")),
+        ...optional("baseline", baseline),
+        print: (text) => stdoutSink.write(`${text}\n`),
+        progress: process.stderr.isTTY === true,
+      });
+      setStatus(result.ok ? EXIT_OK : EXIT_RUNTIME);
     });
   return program;
 }
