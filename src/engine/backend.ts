@@ -27,6 +27,8 @@ import type { Scalar } from "../ir/numeric.js";
 import { TrapError, TrapKind } from "../ir/trap.js";
 import { verifyOrThrow } from "../ir/verifier.js";
 import { toWire } from "../ir/wire.js";
+import { type Pass, runPasses } from "../opt/pass.js";
+import { inlineCandidates } from "../opt/passes/inline.js";
 import { Instrument, SafepointKind } from "../wasm/codegen.js";
 import type { CompiledModule } from "../wasm/compile-module.js";
 import { type Binaryen, loadBinaryen } from "../wasm/tier2.js";
@@ -197,12 +199,16 @@ export class TieredBackend {
       this.options.imports,
     );
     this.module = module;
+    // pinned Tier 1: the whole module through Tier 1's passes, then one base module
+    const pinnedT1 = startTier === 1;
+    const hint = PIPELINES[1].compilationHint;
     try {
-      runtime = WasmRuntime.instantiate(module, {
+      runtime = WasmRuntime.instantiate(pinnedT1 ? optimizedCopy(module, PIPELINES[1].passes) : module, {
         imports,
         safepoint: (funcId, kind) => this.safepoint(funcId, kind),
         baseInstrument: this.instrumentFor(startTier),
         initialBudget: this.config.profile.sampleRate,
+        ...(pinnedT1 && hint !== null ? { baseCompilationHint: hint } : {}),
         ...(this.config.memoryLimitBytes === null
           ? {}
           : { maxMemoryPages: Math.floor(this.config.memoryLimitBytes / PAGE_SIZE) }),
@@ -448,7 +454,8 @@ export class TieredBackend {
     const { module } = this.requireModule();
     return {
       jobId: this.nextJobId++,
-      unit: toWire(module, [id]),
+      // with the bodies of the callees its passes may inline
+      unit: toWire(module, [id, ...inlineCandidates(module, module.functions[id]!)]),
       funcId: id,
       tier,
       instrument: this.instrumentFor(tier),
@@ -547,4 +554,11 @@ export class TieredBackend {
     this.pool = null;
     await pool?.shutdown();
   }
+}
+
+/** A copy of `module` with every function run through `passes` (callees inlined as they stand). */
+function optimizedCopy(module: Module, passes: readonly Pass[]): Module {
+  const copy = structuredClone(module);
+  for (const fn of copy.functions) runPasses(fn, copy, passes);
+  return copy;
 }

@@ -35,6 +35,8 @@ export interface RuntimeOptions {
   baseInstrument?: Instrument;
   /** The starting budget of instrumented functions. */
   initialBudget?: number;
+  /** A V8 compilation hint for the base module's functions (see compile-module.ts). */
+  baseCompilationHint?: number;
 }
 
 /** Guest stacks keep at most this many frames (innermost first). */
@@ -104,6 +106,7 @@ export class WasmRuntime {
       base: true,
       instrument: options.baseInstrument ?? Instrument.None,
       ...(options.initialBudget === undefined ? {} : { initialBudget: options.initialBudget }),
+      ...(options.baseCompilationHint === undefined ? {} : { compilationHint: options.baseCompilationHint }),
     });
     for (const t of base.guestTypes) {
       runtime.guestTables.set(

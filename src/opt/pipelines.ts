@@ -6,22 +6,40 @@
 import type { Pass } from "./pass.js";
 import { constFold } from "./passes/const-fold.js";
 import { dce } from "./passes/dce.js";
+import { inline } from "./passes/inline.js";
 import { localCse } from "./passes/local-cse.js";
+import { mergeBlocks } from "./passes/merge-blocks.js";
 import { simplifyBranches } from "./passes/simplify-branches.js";
 
-export const ALL_PASSES: readonly Pass[] = [constFold, localCse, simplifyBranches, dce];
+export const ALL_PASSES: readonly Pass[] = [inline, constFold, localCse, simplifyBranches, mergeBlocks, dce];
 
 /** [before, after, why]: when both are in a pipeline, `before` must come first. */
 export const PASS_ORDER: readonly [string, string, string][] = [
+  ["inline", "const-fold", "an inlined body folds with the caller's constant arguments"],
+  ["inline", "local-cse", "an inlined body shares expressions with its caller"],
+  ["inline", "dce", "an inlined body's unused results are deleted"],
   ["const-fold", "simplify-branches", "folding makes branch conditions constant"],
   ["const-fold", "dce", "folding leaves the folded operands unused"],
   ["simplify-branches", "dce", "a removed branch leaves its condition unused"],
+  [
+    "simplify-branches",
+    "merge-blocks",
+    "a branch turned into a jump leaves blocks to remove and chains to merge",
+  ],
+  ["inline", "merge-blocks", "inlining leaves jump chains into and out of each inlined body"],
   ["const-fold", "local-cse", "folded constants become equal and can be shared"],
   ["local-cse", "dce", "cse leaves the duplicates unused and relies on dce to delete them"],
 ];
 
 /** The IR passes of Tier 1 and Tier 2 (before Binaryen). */
-export const STANDARD_PASSES: readonly Pass[] = [constFold, localCse, simplifyBranches, dce];
+export const STANDARD_PASSES: readonly Pass[] = [
+  inline,
+  constFold,
+  localCse,
+  simplifyBranches,
+  mergeBlocks,
+  dce,
+];
 
 export function passByName(name: string): Pass | undefined {
   return ALL_PASSES.find((pass) => pass.name === name);

@@ -206,9 +206,11 @@ test("ir --passes shows a function before and after each pass of the tier", () =
   const headers = result.stdout.split("\n").filter((line) => line.startsWith("; "));
   assert.deepEqual(headers, [
     "; input of tier 1",
+    "; after inline (no change)",
     "; after const-fold",
     "; after local-cse (no change)",
     "; after simplify-branches (no change)",
+    "; after merge-blocks (no change)",
     "; after dce",
   ]);
   assert.match(

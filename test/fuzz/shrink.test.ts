@@ -5,13 +5,14 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { randomModule } from "../../src/cli/fuzz/generate.js";
 import { engineOutcomes, fuzz } from "../../src/cli/fuzz/run.js";
-import { mergeStraightLines, removeUnreachableBlocks, shrink } from "../../src/cli/fuzz/shrink.js";
+import { shrink } from "../../src/cli/fuzz/shrink.js";
 import type { Module } from "../../src/ir/ir.js";
 import { Op } from "../../src/ir/ops.js";
 import { parseModule } from "../../src/ir/parser.js";
 import { printModule } from "../../src/ir/printer.js";
 import { Type } from "../../src/ir/types.js";
 import { verify } from "../../src/ir/verifier.js";
+import { mergeStraightLines, removeUnreachableBlocks } from "../../src/opt/passes/merge-blocks.js";
 
 const isI64Mul = (m: Module): boolean =>
   m.functions.some((fn) =>

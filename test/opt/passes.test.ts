@@ -34,3 +34,17 @@ test("the standard passes keep the IR valid and preserve the interpreter's resul
   }
   assert.ok(changed > 100, `the passes changed only ${changed} functions`);
 });
+
+test("inlining keeps results on 300 generated modules without trap-prone code, where it fires often", () => {
+  let inlined = 0;
+  for (let seed = 1; seed <= 300; seed++) {
+    const module = randomModule(seed, { traps: false });
+    const expected = interpreterOutcomes(module, 3);
+    const optimized = structuredClone(module);
+    for (const fn of optimized.functions) {
+      if (runPasses(fn, optimized, STANDARD_PASSES, { verify: true }).includes("inline")) inlined++;
+    }
+    assert.deepEqual(interpreterOutcomes(optimized, 3), expected, `seed ${seed}`);
+  }
+  assert.ok(inlined > 50, `inlining fired in only ${inlined} functions`);
+});

@@ -17,7 +17,7 @@ import { Op, TermOp } from "../../ir/ops.js";
 import type { Type } from "../../ir/types.js";
 import { verify } from "../../ir/verifier.js";
 import { dce } from "../../opt/passes/dce.js";
-import { replaceUses } from "../../opt/uses.js";
+import { mergeStraightLines, removeUnreachableBlocks } from "../../opt/passes/merge-blocks.js";
 
 export type StillFails = (module: Module, calls: number) => Promise<boolean>;
 
@@ -152,59 +152,4 @@ function simplifyInst(block: Block, index: number): boolean {
   }
   block.insts[index] = zeroConst(inst.type, inst.result, inst.loc);
   return true;
-}
-
-/** Removes blocks the entry cannot reach, renumbering the rest in order; says whether any went. */
-export function removeUnreachableBlocks(fn: IrFunction): boolean {
-  const reached = new Uint8Array(fn.blocks.length);
-  const work = [0];
-  reached[0] = 1;
-  while (work.length > 0) {
-    const b = work.pop()!;
-    for (const target of fn.blocks[b]!.term.targets) {
-      if (reached[target.block] === 0) {
-        reached[target.block] = 1;
-        work.push(target.block);
-      }
-    }
-  }
-  if (reached.every((r) => r === 1)) return false;
-  const renumber = new Int32Array(fn.blocks.length).fill(-1);
-  const blocks: Block[] = [];
-  fn.blocks.forEach((block, b) => {
-    if (reached[b] === 1) {
-      renumber[b] = blocks.length;
-      blocks.push(block);
-    }
-  });
-  // new target objects: a terminator may share one between several of its targets
-  for (const block of blocks) {
-    block.term.targets = block.term.targets.map((t) => ({ block: renumber[t.block]!, args: t.args }));
-  }
-  fn.blocks = blocks;
-  return true;
-}
-
-/** Merges each block whose only predecessor jumps to it into that predecessor; says whether any was. */
-export function mergeStraightLines(fn: IrFunction): boolean {
-  for (let merged = false; ; merged = true) {
-    const predecessors = new Int32Array(fn.blocks.length);
-    for (const block of fn.blocks) for (const target of block.term.targets) predecessors[target.block]!++;
-    const b = fn.blocks.findIndex((block) => {
-      if (block.term.op !== TermOp.Jump) return false;
-      const next = block.term.targets[0]!.block;
-      return next !== 0 && fn.blocks[next] !== block && predecessors[next] === 1;
-    });
-    if (b < 0) return merged;
-    const block = fn.blocks[b]!;
-    const jump = block.term.targets[0]!;
-    const next = fn.blocks[jump.block]!;
-    const passed = new Map(next.params.map((param, i) => [param, jump.args[i]!] as const));
-    block.insts.push(...next.insts);
-    block.term = next.term;
-    next.insts = [];
-    next.term = { op: TermOp.Unreachable, args: [], targets: [], imm: 0, loc: -1 };
-    replaceUses(fn, passed);
-    removeUnreachableBlocks(fn);
-  }
 }
