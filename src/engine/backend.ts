@@ -26,7 +26,7 @@ import { findFunction, type Module, PAGE_SIZE } from "../ir/ir.js";
 import type { Scalar } from "../ir/numeric.js";
 import { TrapError, TrapKind } from "../ir/trap.js";
 import { verifyOrThrow } from "../ir/verifier.js";
-import { toWire } from "../ir/wire.js";
+import { packDeclarations, toWire, type WireUnit } from "../ir/wire.js";
 import { type Pass, runPasses } from "../opt/pass.js";
 import { inlineCandidates } from "../opt/passes/inline.js";
 import { Instrument, SafepointKind } from "../wasm/codegen.js";
@@ -98,6 +98,8 @@ export class TieredBackend {
   /** When each function's tier-up was decided (performance.now()), for latency statistics. */
   private decidedAt = new Float64Array(0);
   private nextJobId = 1;
+  /** The module's packed declarations, made once for all its compile jobs. */
+  private packedDeclarations: WireUnit["declarations"] | null = null;
 
   private constructor(config: TieredConfig, options: BackendOptions) {
     this.config = config;
@@ -449,13 +451,19 @@ export class TieredBackend {
     this.recordInstall(id, tier, compileMs, performance.now() - started - compileMs);
   }
 
+  private declarations(): WireUnit["declarations"] {
+    const { module } = this.requireModule();
+    this.packedDeclarations ??= packDeclarations(module);
+    return this.packedDeclarations;
+  }
+
   /** The compile job for function `id` at `tier` (pure: everything it needs is in it). */
   private job(id: number, tier: TierNumber): CompileJob {
     const { module } = this.requireModule();
     return {
       jobId: this.nextJobId++,
       // with the bodies of the callees its passes may inline
-      unit: toWire(module, [id, ...inlineCandidates(module, module.functions[id]!)]),
+      unit: toWire(module, [id, ...inlineCandidates(module, module.functions[id]!)], this.declarations()),
       funcId: id,
       tier,
       instrument: this.instrumentFor(tier),

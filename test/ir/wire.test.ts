@@ -19,20 +19,35 @@ test("a module survives structured clone exactly (i64 bigints, data bytes, -0, N
 
 test("a unit keeps indices but carries only the bodies asked for", () => {
   const module = randomModule(7, { functions: 3 });
-  const unit = toWire(module, [1]);
+  const wire = toWire(module, [1]);
+  assert.equal(wire.module.functions.length, 0, "declarations travel packed, not as objects");
+  assert.deepEqual(wire.bodyFunctions, [module.functions[1]]);
+  const unit = fromWire(structuredClone(wire));
   assert.deepEqual(unit.bodies, [1]);
   assert.equal(unit.module.functions.length, 3);
   assert.equal(unit.module.functions[0]!.blocks.length, 0);
   assert.equal(unit.module.functions[2]!.blocks.length, 0);
-  assert.equal(unit.module.functions[1], module.functions[1]);
-  assert.equal(unit.module.functions[0]!.name, module.functions[0]!.name);
+  assert.deepEqual(unit.module.functions[1], module.functions[1]);
+  for (const i of [0, 2]) {
+    const { name, params, results, exported } = module.functions[i]!;
+    assert.deepEqual(unit.module.functions[i], { name, params, results, exported, blocks: [], loc: -1 });
+  }
 });
 
 test("a unit from another format version is refused with a clear message", () => {
   const unit = { ...toWire(randomModule(3)), version: WIRE_VERSION + 1 };
-  assert.throws(() => fromWire(unit), /IR unit version 2 is not supported \(expected 1\)/);
+  assert.throws(
+    () => fromWire(unit),
+    new RegExp(`IR unit version ${WIRE_VERSION + 1} is not supported \\(expected ${WIRE_VERSION}\\)`),
+  );
   assert.throws(() => fromWire({ hello: 1 }), /not a tierjit IR unit/);
-  assert.throws(() => fromWire({ ...toWire(randomModule(3)), bodies: [99] }), /names function #99/);
+  assert.throws(() => fromWire({ ...toWire(randomModule(3)), bodies: [99] }), /IR unit is malformed/);
+  const one = toWire(randomModule(3), [0]);
+  assert.throws(() => fromWire({ ...one, bodies: [99] }), /names function #99/);
+  assert.throws(
+    () => fromWire({ ...one, declarations: { ...one.declarations, signatures: new Uint8Array(2) } }),
+    /IR unit is malformed/,
+  );
 });
 
 test("a worker thread receives a unit, verifies it and runs it", async () => {
