@@ -115,6 +115,7 @@ function buildProgram(setStatus: (status: number) => void): Command {
         interp: flags.interp === true,
         stress: flags.stress === true,
         stats: flags.stats === true,
+        osr: flags.osr,
         verbosity: flags.verbose,
         profile: flags.profile as "dev" | "prod",
         ...(flags.tier === undefined ? {} : { tier: flags.tier }),

@@ -26,6 +26,8 @@ export interface RunOptions {
   profile: "dev" | "prod";
   stress: boolean;
   stats: boolean;
+  /** On-stack replacement (`--no-osr`: false). */
+  osr: boolean;
   verbosity: number;
   memoryLimitBytes?: number;
   timeoutMs?: number;
@@ -53,6 +55,7 @@ function engineConfig(options: RunOptions): TieredConfig {
   config.memoryLimitBytes = options.memoryLimitBytes ?? null;
   config.fault = options.fault ?? null;
   config.trace = options.traceFile !== undefined;
+  config.osr = options.osr;
   if (config.pinnedTier === 2 && config.timeoutMs !== null) {
     throw new CliError(
       "error: --timeout cannot stop Tier 2 code (it has no safepoints): use --tier 0 or 1, or run tiered",

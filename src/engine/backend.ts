@@ -21,15 +21,17 @@
  */
 
 import { performance } from "node:perf_hooks";
+import { computeDominators } from "../ir/dominance.js";
 import type { HostImports } from "../ir/interpreter.js";
-import { findFunction, type Module, PAGE_SIZE } from "../ir/ir.js";
+import { findFunction, type IrFunction, type Module, PAGE_SIZE } from "../ir/ir.js";
 import type { Scalar } from "../ir/numeric.js";
 import { TrapError, TrapKind } from "../ir/trap.js";
 import { verifyOrThrow } from "../ir/verifier.js";
 import { packDeclarations, toWire, type WireUnit } from "../ir/wire.js";
+import { osrLiveIns } from "../opt/osr.js";
 import { type Pass, runPasses } from "../opt/pass.js";
 import { inlineCandidates } from "../opt/passes/inline.js";
-import { Instrument, SafepointKind } from "../wasm/codegen.js";
+import { Instrument, osrHeaderOf, SafepointKind } from "../wasm/codegen.js";
 import type { CompiledModule } from "../wasm/compile-module.js";
 import { type Binaryen, loadBinaryen } from "../wasm/tier2.js";
 import { TieredConfig, type TierNumber } from "./config.js";
@@ -98,6 +100,10 @@ export class TieredBackend {
   /** When each function's tier-up was decided (performance.now()), for latency statistics. */
   private decidedAt = new Float64Array(0);
   private nextJobId = 1;
+  /** OSR entries by (function, loop header): dispatch slot, -1 compiling, -2 failed. */
+  private readonly osrSites = new Map<number, number>();
+  /** Per function, the loop headers whose back-edges can hand over (computed when first needed). */
+  private readonly osrHeaders = new Map<number, number[]>();
   /** The module's packed declarations, made once for all its compile jobs. */
   private packedDeclarations: WireUnit["declarations"] | null = null;
 
@@ -141,7 +147,7 @@ export class TieredBackend {
         backend.maxTier === 2,
         {
           result: (result, job, track) => backend.finishJob(result, job, track),
-          lost: (job, reason) => backend.failJob(job.funcId, job.tier, reason),
+          lost: (job, reason) => backend.jobLost(job, reason),
         },
       );
       backend.idleTimer = setInterval(() => backend.pool?.poll(), config.optimizationCheckIntervalMs);
@@ -209,6 +215,7 @@ export class TieredBackend {
         imports,
         safepoint: (funcId, kind) => this.safepoint(funcId, kind),
         baseInstrument: this.instrumentFor(startTier),
+        osr: this.osrEnabled,
         initialBudget: this.config.profile.sampleRate,
         ...(pinnedT1 && hint !== null ? { baseCompilationHint: hint } : {}),
         ...(this.config.memoryLimitBytes === null
@@ -334,6 +341,31 @@ export class TieredBackend {
     if (settled) next = this.polled ? DEADLINE_BUDGET : SETTLED_BUDGET;
     // while its job compiles there is nothing to decide for this function: check back less often
     else if (this.pending[funcId] === 1) next = Math.max(next, PENDING_BUDGET);
+    if ((kind & 1) === SafepointKind.BackEdge && this.osrEnabled) {
+      const header = osrHeaderOf(kind);
+      if (header >= 0) {
+        const slot = this.osrSlot(funcId, header);
+        if (slot >= 0) {
+          // the frame tail-calls the entry function, leaving ~slot in its loop budget
+          this.stats.osrEntries++;
+          if (this.generation[funcId] === generation) granted[funcId] = ~slot;
+          this.trace?.instant(
+            `OSR ${this.module?.functions[funcId]?.name ?? funcId} block${header}`,
+            "osr",
+            {},
+          );
+          return ~slot;
+        }
+      } else if (this.osrReadyElsewhere(funcId)) {
+        // an inner loop cannot hand over; its enclosing loop's entry is ready, so come back
+        // at the very next back-edge, which may be the enclosing loop's
+        if (this.generation[funcId] === generation) granted[funcId] = 1;
+        return 1;
+      }
+    }
+    // a frame still running baseline code may reach a loop it can leave by OSR (or be in
+    // one whose entry is compiling): loop safepoints stay frequent, settled or not
+    if ((kind & 1) === SafepointKind.BackEdge && this.osrEnabled) next = Math.min(next, PENDING_BUDGET);
     // if the code was replaced here, the returned budget lands in the old code's counter,
     // and the new code's counters start from their own initial budget
     if (this.generation[funcId] === generation) granted[funcId] = next;
@@ -396,7 +428,12 @@ export class TieredBackend {
   private finishJob(result: JobResult, job: CompileJob, track: number): void {
     if (this.closed || this.runtime === null) return;
     if (!result.ok) {
-      this.failJob(job.funcId, job.tier, result.message);
+      this.jobLost(job, result.message);
+      return;
+    }
+    if (job.osrHeader !== undefined) {
+      this.installOsr(job, result.compiled, result.wasm ?? undefined);
+      this.traceCompile(job.funcId, job.tier, track, result.startedAt, result.compileMs);
       return;
     }
     this.pending[job.funcId] = 0;
@@ -413,6 +450,85 @@ export class TieredBackend {
     }
     this.traceCompile(job.funcId, job.tier, track, result.startedAt, result.compileMs);
     this.recordInstall(job.funcId, job.tier as TierNumber, result.compileMs, performance.now() - started);
+  }
+
+  /** A job failed or its worker was lost. */
+  private jobLost(job: CompileJob, reason: string): void {
+    if (job.osrHeader === undefined) {
+      this.failJob(job.funcId, job.tier, reason);
+      return;
+    }
+    // the loop keeps running where it is; the function may still tier up as a whole
+    this.osrSites.set(osrKey(job.funcId, job.osrHeader), -2);
+    this.stats.failures++;
+    const name = this.module?.functions[job.funcId]?.name ?? `#${job.funcId}`;
+    this.log(`tierjit: compiling the OSR entry of ${name} at block${job.osrHeader} failed: ${reason}`);
+  }
+
+  /**
+   * For a safepoint in a loop that cannot hand over (one nested in another): requests the
+   * entries of the function's loops that can, once hot; says whether one of them is ready.
+   */
+  private osrReadyElsewhere(funcId: number): boolean {
+    let headers = this.osrHeaders.get(funcId);
+    if (headers === undefined) {
+      const fn = this.module!.functions[funcId]!;
+      headers = loopHeaders(fn).filter((h) => osrLiveIns(fn, h) !== null);
+      this.osrHeaders.set(funcId, headers);
+    }
+    let ready = false;
+    for (const header of headers) if (this.osrSlot(funcId, header) >= 0) ready = true;
+    return ready;
+  }
+
+  /** Whether running Tier 0 frames hand over to OSR entry functions in this configuration. */
+  private get osrEnabled(): boolean {
+    return this.config.osr && this.config.pinnedTier === null && this.maxTier === 2;
+  }
+
+  /**
+   * The dispatch slot of the OSR entry for (function, loop header), or -1 while there is
+   * none. A hot loop's first request compiles it (in the background, or here and now).
+   */
+  private osrSlot(funcId: number, header: number): number {
+    const key = osrKey(funcId, header);
+    const site = this.osrSites.get(key);
+    if (site !== undefined) return site;
+    // the start function runs while the module is instantiated: no runtime to install into
+    if (this.runtime === null) return -1;
+    if (this.hotness(funcId) < this.config.profile.hotThreshold) return -1;
+    this.osrSites.set(key, -1);
+    const job = { ...this.job(funcId, 2), osrHeader: header };
+    if (this.pool !== null) {
+      this.pool.submit(job, this.hotness(funcId));
+      return -1;
+    }
+    if (this.config.fault !== null) {
+      this.jobLost(job, `injected ${this.config.fault} (a synchronous compile fails instead)`);
+      return -1;
+    }
+    const startedAt = absoluteNow();
+    const started = performance.now();
+    let compiled: CompiledModule;
+    try {
+      compiled = runCompileJob(job, false, this.binaryen).compiled;
+    } catch (error) {
+      this.jobLost(job, error instanceof Error ? error.message : String(error));
+      return -1;
+    }
+    this.traceCompile(funcId, 2, MAIN_TRACK, startedAt, performance.now() - started);
+    return this.installOsr(job, compiled);
+  }
+
+  private installOsr(job: CompileJob, compiled: CompiledModule, wasm?: WebAssembly.Module): number {
+    const slot = this.runtime!.installOsr(compiled, wasm);
+    this.osrSites.set(osrKey(job.funcId, job.osrHeader!), slot);
+    this.stats.osrCompiles++;
+    if (this.config.verbosity >= 1) {
+      const name = this.module?.functions[job.funcId]?.name ?? `#${job.funcId}`;
+      this.log(`tierjit: ${name}: OSR entry at block${job.osrHeader} installed`);
+    }
+    return slot;
   }
 
   /** A compile failed: the function stays at its tier, the failure is counted, and it is not retried. */
@@ -569,4 +685,20 @@ function optimizedCopy(module: Module, passes: readonly Pass[]): Module {
   const copy = structuredClone(module);
   for (const fn of copy.functions) runPasses(fn, copy, passes);
   return copy;
+}
+
+/** One key per (function, loop header). */
+function osrKey(funcId: number, header: number): number {
+  return funcId * 2 ** 24 + header;
+}
+
+/** Blocks that a back-edge (in reverse postorder) targets. */
+function loopHeaders(fn: IrFunction): number[] {
+  const tree = computeDominators(fn);
+  const headers = new Set<number>();
+  for (const b of tree.rpo) {
+    for (const t of fn.blocks[b]!.term.targets)
+      if (tree.rpoIndex[t.block]! <= tree.rpoIndex[b]!) headers.add(t.block);
+  }
+  return [...headers].sort((a, b) => a - b);
 }

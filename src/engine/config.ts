@@ -75,6 +75,11 @@ export class TieredConfig {
   fault: FaultKind | null = null;
   /** Record a Chrome Trace Event trace (`TieredBackend.getTrace()`, `--trace FILE`). */
   trace = false;
+  /**
+   * On-stack replacement: a hot loop in Tier 0 code hands its running frame over to an OSR
+   * entry function compiled at Tier 2 (`--no-osr`: false).
+   */
+  osr = true;
 
   constructor(options: {
     enableBackgroundOptimization: boolean;

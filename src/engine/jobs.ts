@@ -5,8 +5,9 @@
  * (later) in another process, and its output could be cached by content.
  */
 
-import type { FuncId } from "../ir/ir.js";
+import type { FuncId, IrFunction, Module } from "../ir/ir.js";
 import { fromWire, type WireUnit } from "../ir/wire.js";
+import { osrEntryFunction } from "../opt/osr.js";
 import { runPasses } from "../opt/pass.js";
 import type { Instrument } from "../wasm/codegen.js";
 import { type CompiledModule, compileModule } from "../wasm/compile-module.js";
@@ -27,6 +28,8 @@ export interface CompileJob {
   fault: FaultKind | null;
   /** Verify the IR after every pass (tests, debugging). */
   verify?: boolean;
+  /** Compile the OSR entry function for this loop header of the function instead (Tier 2 only). */
+  osrHeader?: number;
 }
 
 export type JobResult =
@@ -60,16 +63,27 @@ export function runCompileJob(
   if (pipeline === undefined) throw new Error(`no pipeline for tier ${job.tier}`);
   // passes rewrite in place: work on a copy, so that the job stays a pure function of its
   // inputs (on the main thread the unit shares the engine's IR)
-  const fn = structuredClone(unit.module.functions[job.funcId]!);
-  const module = {
-    ...unit.module,
-    functions: unit.module.functions.map((f, i) => (i === job.funcId ? fn : f)),
-  };
+  let fn: IrFunction;
+  let module: Module;
+  // what is compiled: the function, or its OSR entry function as an extra function (so that
+  // the function's own calls keep reaching it through its dispatch slot)
+  let target = job.funcId;
+  if (job.osrHeader === undefined) {
+    fn = structuredClone(unit.module.functions[job.funcId]!);
+    module = { ...unit.module, functions: unit.module.functions.map((f, i) => (i === job.funcId ? fn : f)) };
+  } else {
+    const entry = osrEntryFunction(unit.module, job.funcId, job.osrHeader);
+    if (entry === null) throw new Error(`no OSR entry at block${job.osrHeader}`);
+    if (pipeline.emitter !== "binaryen-O3") throw new Error("OSR entry functions are compiled at Tier 2");
+    fn = entry.fn;
+    target = unit.module.functions.length;
+    module = { ...unit.module, functions: [...unit.module.functions, fn] };
+  }
   runPasses(fn, module, pipeline.passes, { verify: job.verify === true });
   let compiled: CompiledModule;
   if (pipeline.emitter === "binaryen-O3") {
     if (binaryen === null) throw new Error("a Tier 2 job needs Binaryen, which is not loaded here");
-    compiled = compileTier2(binaryen, module, job.funcId, job.moduleName, pipeline.compilationHint);
+    compiled = compileTier2(binaryen, module, target, job.moduleName, pipeline.compilationHint);
   } else {
     compiled = compileModule(module, {
       moduleName: job.moduleName,
@@ -79,6 +93,14 @@ export function runCompileJob(
       initialBudget: job.initialBudget,
       ...(pipeline.compilationHint === null ? {} : { compilationHint: pipeline.compilationHint }),
     });
+  }
+  if (target !== job.funcId) {
+    // the entry function's frames are the function's own in guest stacks
+    compiled = {
+      ...compiled,
+      irFunctionOf: compiled.irFunctionOf.map((id) => (id === target ? job.funcId : id)),
+      exportOf: new Map([[job.funcId, [...compiled.exportOf.values()][0]!]]),
+    };
   }
   return { compiled, wasm: compileWasm ? new WebAssembly.Module(compiled.bytes) : null };
 }

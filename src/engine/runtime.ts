@@ -37,6 +37,8 @@ export interface RuntimeOptions {
   initialBudget?: number;
   /** A V8 compilation hint for the base module's functions (see compile-module.ts). */
   baseCompilationHint?: number;
+  /** Base code hands over to OSR entry functions at back-edges (codegen.ts). */
+  osr?: boolean;
 }
 
 /** Guest stacks keep at most this many frames (innermost first). */
@@ -107,6 +109,7 @@ export class WasmRuntime {
       instrument: options.baseInstrument ?? Instrument.None,
       ...(options.initialBudget === undefined ? {} : { initialBudget: options.initialBudget }),
       ...(options.baseCompilationHint === undefined ? {} : { compilationHint: options.baseCompilationHint }),
+      osr: options.osr === true,
     });
     for (const t of base.guestTypes) {
       runtime.guestTables.set(
@@ -189,6 +192,18 @@ export class WasmRuntime {
         }
       });
     }
+  }
+
+  /**
+   * Installs an OSR entry function (the one function `compiled` exports) into a new dispatch
+   * slot, which baseline code tail-calls at a back-edge; returns the slot.
+   */
+  installOsr(compiled: CompiledModule, wasm?: WebAssembly.Module): number {
+    const exports = this.instantiateCompiled(compiled, wasm);
+    const name = [...compiled.exportOf.values()][0]!;
+    const slot = this.dispatch.grow(1);
+    this.dispatch.set(slot, exports[name] as never);
+    return slot;
   }
 
   /** Calls IR function `funcId` with host values; traps become TrapErrors. */

@@ -30,6 +30,9 @@ export class Statistics {
   installs = 0;
   failures = 0;
   safepoints = 0;
+  /** Running frames that entered optimized code at a loop header, and OSR entry functions compiled. */
+  osrEntries = 0;
+  osrCompiles = 0;
   /** Tier-up latencies (ms): from the safepoint that decided a tier-up to the install. */
   tierUpLatencies: number[] = [];
   /** Compile workers running, and started over the engine's life (replacements included). */
@@ -50,6 +53,7 @@ export class Statistics {
       `Installs: ${this.installs}`,
       `Failures: ${this.failures}`,
       `Safepoints: ${this.safepoints}`,
+      `OSR: ${this.osrEntries} entries (${this.osrCompiles} entry functions compiled)`,
       `Workers: ${this.workers} (${this.workersStarted} started)`,
       `Latency: tier-up median ${percentile(this.tierUpLatencies, 0.5).toFixed(1)} ms, p95 ${percentile(this.tierUpLatencies, 0.95).toFixed(1)} ms (${this.tierUpLatencies.length} tier-ups)`,
     ].join("\n");

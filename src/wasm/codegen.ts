@@ -19,10 +19,11 @@
  */
 
 import { computeDominators, type DomTree } from "../ir/dominance.js";
-import type { BlockCall, Inst, IrFunction, Module, Terminator } from "../ir/ir.js";
+import type { BlockCall, Inst, IrFunction, Module, Terminator, ValueId } from "../ir/ir.js";
 import { Op, OpKind, opInfo, TermOp } from "../ir/ops.js";
 import { TrapKind } from "../ir/trap.js";
 import { isFloatType, Type } from "../ir/types.js";
+import { osrLiveIns } from "../opt/osr.js";
 import type { ByteBuffer } from "./encoder.js";
 import { ARITH_OPCODE, conversionOpcode, loadOpcode, naturalAlign, storeOpcode, VALTYPE } from "./opcodes.js";
 
@@ -51,10 +52,25 @@ export enum Instrument {
   EntryAndLoops = 2,
 }
 
-/** The `kind` argument of `rt.safepoint`. */
+/**
+ * The `kind` argument of `rt.safepoint`: Entry, or BackEdge (bit 0) with bit 1 set where
+ * the code can hand over to an OSR entry, plus four times the loop header's block index
+ * (`backEdgeKind`), so that the runtime knows which loop is running.
+ */
 export enum SafepointKind {
   Entry = 0,
   BackEdge = 1,
+}
+
+const OSR_CAPABLE = 2;
+
+export function backEdgeKind(header: number, osrCapable: boolean): number {
+  return SafepointKind.BackEdge + (osrCapable ? OSR_CAPABLE : 0) + 4 * header;
+}
+
+/** The loop header of a back-edge safepoint whose code can hand over to an OSR entry, else -1. */
+export function osrHeaderOf(kind: number): number {
+  return (kind & 3) === SafepointKind.BackEdge + OSR_CAPABLE ? kind >> 2 : -1;
 }
 
 enum Ctl {
@@ -86,6 +102,10 @@ export class FunctionCodegen {
   private instrument = Instrument.None;
   /** Wasm global index of the function's entry budget; the loop budget is the next one. */
   private budgetGlobal = -1;
+  /** Emit OSR hand-overs at back-edges (only with loop budgets). */
+  private osr = false;
+  /** Per loop header: the live-ins an OSR entry takes, null where there is none (computed once). */
+  private osrLive = new Map<number, ValueId[] | null>();
 
   constructor(
     private readonly module: Module,
@@ -97,8 +117,16 @@ export class FunctionCodegen {
    * Emits the body of `fn` (its instructions and final `end`) into `out`; returns the
    * local declarations (runs of [count, valtype]) beyond the parameters.
    */
-  compile(fn: IrFunction, funcId = 0, instrument = Instrument.None, budgetGlobal = -1): [number, number][] {
+  compile(
+    fn: IrFunction,
+    funcId = 0,
+    instrument = Instrument.None,
+    budgetGlobal = -1,
+    osr = false,
+  ): [number, number][] {
     this.fn = fn;
+    this.osr = osr && instrument === Instrument.EntryAndLoops;
+    this.osrLive.clear();
     this.funcId = funcId;
     this.instrument = instrument;
     this.budgetGlobal = budgetGlobal;
@@ -259,8 +287,10 @@ export class FunctionCodegen {
     for (let i = params.length - 1; i >= 0; i--) this.setLocal(params[i]!);
     const rpo = this.tree.rpoIndex;
     if (rpo[target]! <= rpo[source]!) {
-      if (this.instrument === Instrument.EntryAndLoops)
-        this.emitBudgetCheck(SafepointKind.BackEdge, this.budgetGlobal + 1);
+      if (this.instrument === Instrument.EntryAndLoops) {
+        const handover = this.osrHandover(target);
+        this.emitBudgetCheck(backEdgeKind(target, handover !== null), this.budgetGlobal + 1, handover);
+      }
       this.br(this.depthOf(Ctl.Loop, target));
     } else if (this.isMerge(target)) {
       this.br(this.depthOf(Ctl.Block, target));
@@ -269,11 +299,47 @@ export class FunctionCodegen {
     }
   }
 
+  /** The OSR hand-over for a back-edge to `header` (header arguments are already in its parameters' locals). */
+  private osrHandover(header: number): (() => void) | null {
+    if (!this.osr) return null;
+    let live = this.osrLive.get(header);
+    if (live === undefined) {
+      live = osrLiveIns(this.fn, header, this.tree);
+      this.osrLive.set(header, live);
+    }
+    if (live === null) return null;
+    const liveIns = live;
+    return () => {
+      const out = this.out;
+      const params = this.fn.blocks[header]!.params;
+      const types: Type[] = [];
+      for (const v of params) {
+        this.getLocal(v);
+        types.push(this.typeOf[v] as Type);
+      }
+      for (const v of liveIns) {
+        this.getLocal(v);
+        types.push(this.typeOf[v] as Type);
+      }
+      out.u8(0x23);
+      out.u32(this.budgetGlobal + 1);
+      out.u8(0x41);
+      out.s32(-1);
+      out.u8(0x73); // i32.xor: the slot is ~budget
+      out.u8(0x13); // return_call_indirect
+      out.u32(this.layout.typeIndex(types, this.fn.results));
+      out.u32(this.layout.dispatchTable);
+    };
+  }
+
   /**
    * budget -= 1; if (budget <= 0) budget = rt.safepoint(funcId, kind). The runtime counts,
-   * decides tiers, installs finished code and checks deadlines there.
+   * decides tiers, installs finished code and checks deadlines there. At a back-edge with
+   * an OSR entry possible, a negative budget is the runtime's answer "enter the optimized
+   * code": `handover` then tail-calls dispatch slot ~budget with the header's arguments and
+   * the live-ins, so this frame is replaced and the guest stack stays exact.
    */
-  private emitBudgetCheck(kind: SafepointKind, global: number): void {
+  private emitBudgetCheck(kind: number, global: number, handover: (() => void) | null = null): void {
     const out = this.out;
     out.u8(0x23);
     out.u32(global);
@@ -297,6 +363,17 @@ export class FunctionCodegen {
     out.u32(this.layout.safepointFunction);
     out.u8(0x24);
     out.u32(global);
+    if (handover !== null) {
+      out.u8(0x23);
+      out.u32(global);
+      out.u8(0x41);
+      out.s32(0);
+      out.u8(0x48); // i32.lt_s
+      out.u8(0x04);
+      out.u8(BLOCKTYPE_EMPTY);
+      handover();
+      out.u8(0x0b);
+    }
     out.u8(0x0b);
   }
 

@@ -55,6 +55,8 @@ export interface CompileOptions {
   localNames?: boolean;
   /** Profiling code in every compiled function (default none). */
   instrument?: Instrument;
+  /** With loop budgets: hand over to OSR entry functions at back-edges (codegen.ts). */
+  osr?: boolean;
   /** The starting value of each function's budget (default 1000). */
   initialBudget?: number;
 }
@@ -200,7 +202,7 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
       budgetExports.push({ name: `l${id}`, kind: "global", index: budgetGlobal + 1 });
     }
     code.reset();
-    const locals = codegen.compile(fn, id, instrument, budgetGlobal);
+    const locals = codegen.compile(fn, id, instrument, budgetGlobal, options.osr === true);
     bodies.push({ locals, code: code.toBytes() });
     functionTypes.push(typeIndex(fn.params, fn.results));
     names.push([wasmIndex, fn.name]);

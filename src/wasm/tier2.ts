@@ -311,16 +311,21 @@ function finish(
   const importedFunctions = countImportedFunctions(sections);
   const out = new ByteBuffer(binary.length + 64);
   out.bytes(binary.subarray(0, 8));
+  // code offsets move by what is inserted or dropped before the code section
   let shift = 0;
+  let beforeCode = true;
   for (const section of sections) {
     if (section.id === 0 && (section.name === "name" || section.name === "sourceMappingURL")) {
-      shift -= section.bytes.length;
+      if (beforeCode) shift -= section.bytes.length;
       continue;
     }
-    if (section.id === 10 && compilationHint !== null) {
-      const before = out.length;
-      out.bytes(customSection("compilationHints", compilationHintsPayload(1, compilationHint)));
-      shift += out.length - before;
+    if (section.id === 10) {
+      beforeCode = false;
+      if (compilationHint !== null) {
+        const hints = customSection("compilationHints", compilationHintsPayload(1, compilationHint));
+        out.bytes(hints);
+        shift += hints.length;
+      }
     }
     out.bytes(section.bytes);
   }

@@ -1,0 +1,155 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { TieredBackend } from "../../src/engine/backend.js";
+import { TieredConfig } from "../../src/engine/config.js";
+import { Interpreter } from "../../src/ir/interpreter.js";
+import type { Module } from "../../src/ir/ir.js";
+import { parseModule } from "../../src/ir/parser.js";
+import { TrapError } from "../../src/ir/trap.js";
+import { compileTj } from "../../src/lang/compile.js";
+import { osrEntryFunction, osrLiveIns } from "../../src/opt/osr.js";
+
+function tj(source: string): Module {
+  const compiled = compileTj(source, "osr.tj");
+  assert.ok(compiled.ok, "compiles");
+  return compiled.module;
+}
+
+/** Dev profile, quiet, compiling at the safepoint: deterministic tier changes. */
+function sync(): TieredConfig {
+  const config = TieredConfig.development();
+  config.verbosity = 0;
+  config.enableBackgroundOptimization = false;
+  return config;
+}
+
+const ONE_LOOP = `export function main(n: i32): i64 {
+  let sum: i64 = 0;
+  let k = 7;
+  for (let i = 0; i < n; i += 1) sum += ((i % k) as i64) * 3;
+  return sum;
+}
+`;
+
+const NESTED = `export function main(n: i32): i32 {
+  let count = 0;
+  for (let y = 0; y < n; y += 1) {
+    for (let x = 0; x < n; x += 1) {
+      if ((x ^ y) % 3 == 0) count += 1;
+    }
+  }
+  return count;
+}
+`;
+
+test("one long call of main enters Tier 2 code at its loop (OSR), with the interpreter's result", async () => {
+  const module = tj(ONE_LOOP);
+  const expected = new Interpreter(module).call(0, [100_000]);
+  const backend = await TieredBackend.create(sync());
+  backend.compileModule(module);
+  assert.equal(backend.getFunction("main")(100_000), expected);
+  const stats = backend.getStatistics();
+  assert.equal(stats.osrEntries, 1, "the running frame handed over once");
+  assert.equal(stats.osrCompiles, 1);
+  assert.match(stats.format(), /^OSR: 1 entries \(1 entry functions compiled\)$/m);
+  // a later call that starts in Tier 0 code again reuses the entry function
+  await backend.shutdown();
+});
+
+test("nested loops: the outermost loop's header is the entry, and the result is exact", async () => {
+  const module = tj(NESTED);
+  const expected = new Interpreter(module).call(0, [300]);
+  const backend = await TieredBackend.create(sync());
+  backend.compileModule(module);
+  assert.equal(backend.getFunction("main")(300), expected);
+  assert.equal(backend.getStatistics().osrEntries, 1);
+  await backend.shutdown();
+  // only the outer loop can be entered: the inner loop's header reaches the outer one
+  const fn = module.functions[0]!;
+  const entries = fn.blocks.map(
+    (_, b) => osrLiveIns(fn, b) !== null && osrEntryFunction(module, 0, b) !== null,
+  );
+  assert.ok(entries.filter(Boolean).length >= 1);
+});
+
+test("a trap after OSR reports the interpreter's guest stack (the hand-over is a tail call)", async () => {
+  const source = `function get(a: i32[], i: i32): i32 { return a[i]; }
+export function main(n: i32): i32 {
+  let a = new i32[10];
+  let s = 0;
+  for (let i = 0; i < n; i += 1) {
+    s += get(a, i % 10);
+    if (i == n - 1) s += get(a, 10);
+  }
+  return s;
+}
+`;
+  const module = tj(source);
+  let expected: TrapError | null = null;
+  try {
+    new Interpreter(module).call(1, [50_000]);
+  } catch (error) {
+    expected = error as TrapError;
+  }
+  assert.ok(expected instanceof TrapError);
+  const backend = await TieredBackend.create(sync());
+  backend.compileModule(module);
+  assert.throws(
+    () => backend.getFunction("main")(50_000),
+    (error: unknown) =>
+      error instanceof TrapError &&
+      error.message === expected!.message &&
+      JSON.stringify(error.guestStack) === JSON.stringify(expected!.guestStack),
+  );
+  assert.equal(backend.getStatistics().osrEntries, 1);
+  await backend.shutdown();
+});
+
+test("with osr = false (--no-osr) running frames stay where they are", async () => {
+  const config = sync();
+  config.osr = false;
+  const backend = await TieredBackend.create(config);
+  backend.compileModule(tj(ONE_LOOP));
+  backend.getFunction("main")(100_000);
+  assert.equal(backend.getStatistics().osrEntries, 0);
+  assert.equal(backend.getStatistics().osrCompiles, 0);
+  await backend.shutdown();
+});
+
+test("with background workers, one long call enters its entry function once a worker has built it", async () => {
+  const config = TieredConfig.development();
+  config.verbosity = 0;
+  const backend = await TieredBackend.create(config);
+  backend.compileModule(tj(ONE_LOOP));
+  // long enough for a cold worker to load Binaryen and compile the entry (about 1 s at Tier 0)
+  const n = 250_000_000;
+  let sum = 0n;
+  for (let r = 0; r < 7; r++) sum += BigInt(r * 3) * BigInt(Math.floor(n / 7) + (r < n % 7 ? 1 : 0));
+  assert.equal(backend.getFunction("main")(n), sum);
+  assert.equal(backend.getStatistics().osrEntries, 1);
+  await backend.shutdown();
+});
+
+test("entry functions: header arguments, then the live-ins; none for the entry block or an inner loop", () => {
+  const module = parseModule(`export func @f(i32) -> i32 {
+block0(v0: i32):
+  v1:i32 = const 1
+  v2:i32 = const 0
+  jump block1(v2)
+block1(v3: i32):
+  v4:i32 = add v3, v1
+  v5:i32 = lt_s v4, v0
+  br_if v5, block1(v4), block2
+block2:
+  return v4
+}
+`);
+  const fn = module.functions[0]!;
+  assert.deepEqual(osrLiveIns(fn, 1), [0, 1], "v0 and v1 come from before the loop");
+  assert.equal(osrLiveIns(fn, 0), null);
+  const entry = osrEntryFunction(module, 0, 1)!;
+  assert.deepEqual(entry.fn.params, [0, 0, 0], "i32 header argument, then v0 and v1");
+  assert.deepEqual(entry.liveIns, [0, 1]);
+  const run = new Interpreter({ ...module, functions: [entry.fn] });
+  assert.equal(run.call(0, [5, 100, 10]), 105, "from v3 = 5 in steps of v1 = 10 until v0 = 100 is passed");
+});
