@@ -18,7 +18,7 @@ import { TieredConfig } from "../src/engine/config.js";
 import { runCompileJob } from "../src/engine/jobs.js";
 import { PIPELINES } from "../src/engine/pipelines.js";
 import type { Module } from "../src/ir/ir.js";
-import { toWire } from "../src/ir/wire.js";
+import { packDeclarations, toWire } from "../src/ir/wire.js";
 import { loadBinaryen } from "../src/wasm/tier2.js";
 import { startupProgram } from "./startup-program.js";
 import { median, tjModule } from "./util.js";
@@ -32,7 +32,8 @@ function instructions(module: Module, id: number): number {
 async function measure(label: string, module: Module, ids: number[]): Promise<void> {
   const binaryen = await loadBinaryen();
   // as the engine sends them: each job carries its own function (and the module's declarations)
-  const units = new Map(ids.map((id) => [id, toWire(module, [id])]));
+  const declarations = packDeclarations(module);
+  const units = new Map(ids.map((id) => [id, toWire(module, [id], declarations)]));
   const total = ids.reduce((sum, id) => sum + instructions(module, id), 0);
   for (const tier of [0, 1, 2] as const) {
     const job = (id: number, n: number) => ({
