@@ -90,6 +90,7 @@ test("tierjit bench runs programs in several modes and writes tables, JSON and p
   for (const file of ["warmup-fib.svg", "warmup-hash.svg", "ratios.svg"]) {
     const svg = readFileSync(join(out, file), "utf8");
     assert.match(svg, /^<svg [^>]*>[\s\S]*<\/svg>\n$/);
+    assert.match(svg, /^<svg [^>]*role="img"[^>]*>\n<title>[^<]+<\/title>/, "titled, for screen readers");
   }
   assert.ok(!existsSync(join(out, "warmup-sieve.svg")));
 });
