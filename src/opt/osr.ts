@@ -21,24 +21,8 @@ import { valueCount, valueTypes } from "../ir/ir.js";
 import { TermOp } from "../ir/ops.js";
 import type { Type } from "../ir/types.js";
 import { verifyFunction } from "../ir/verifier.js";
+import { reachableFrom } from "./passes/merge-blocks.js";
 import { replaceUses } from "./uses.js";
-
-/** Blocks reachable from `start` (start included). */
-function reachableFrom(fn: IrFunction, start: number): Uint8Array {
-  const reached = new Uint8Array(fn.blocks.length);
-  const work = [start];
-  reached[start] = 1;
-  while (work.length > 0) {
-    const b = work.pop()!;
-    for (const t of fn.blocks[b]!.term.targets) {
-      if (reached[t.block] === 0) {
-        reached[t.block] = 1;
-        work.push(t.block);
-      }
-    }
-  }
-  return reached;
-}
 
 /**
  * The values the code from `header` on uses but does not define, ascending; null when the

@@ -22,11 +22,11 @@ export const mergeBlocks: Pass = {
   },
 };
 
-/** Removes blocks the entry cannot reach, renumbering the rest in order; says whether any went. */
-export function removeUnreachableBlocks(fn: IrFunction): boolean {
+/** 1 for each block reachable from `start` (start included). */
+export function reachableFrom(fn: IrFunction, start: number): Uint8Array {
   const reached = new Uint8Array(fn.blocks.length);
-  const work = [0];
-  reached[0] = 1;
+  const work = [start];
+  reached[start] = 1;
   while (work.length > 0) {
     const b = work.pop()!;
     for (const target of fn.blocks[b]!.term.targets) {
@@ -36,6 +36,12 @@ export function removeUnreachableBlocks(fn: IrFunction): boolean {
       }
     }
   }
+  return reached;
+}
+
+/** Removes blocks the entry cannot reach, renumbering the rest in order; says whether any went. */
+export function removeUnreachableBlocks(fn: IrFunction): boolean {
+  const reached = reachableFrom(fn, 0);
   if (reached.every((r) => r === 1)) return false;
   const renumber = new Int32Array(fn.blocks.length).fill(-1);
   const blocks: Block[] = [];
