@@ -12,6 +12,7 @@ import { printFunction, printModule } from "../ir/printer.js";
 import { runPasses } from "../opt/pass.js";
 import { compileModule } from "../wasm/compile-module.js";
 import { disassemble } from "../wasm/disassemble.js";
+import { compileTier2, loadBinaryen } from "../wasm/tier2.js";
 import { runBench, selectPrograms } from "./bench/harness.js";
 import { BENCH_MODES, SUITE } from "./bench/suite.js";
 import { CliError, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE } from "./errors.js";
@@ -170,11 +171,10 @@ function buildProgram(setStatus: (status: number) => void): Command {
     .argument("<file>", "program file (.tj or .tir)")
     .addOption(new Option("--tier <n>", "the tier whose code to print").choices(["0", "1", "2"]).default("0"))
     .option("--function <name>", "print only this function")
-    .action((file: string, flags: { function?: string; tier: string }) => {
-      requireBuiltTier(flags.tier);
+    .action(async (file: string, flags: { function?: string; tier: string }) => {
+      const tier = Number(flags.tier) as 0 | 1 | 2;
       const { module } = loadProgram(file);
-      const compiled = compileModule(module, { moduleName: "tier0", base: true });
-      const text = disassemble(compiled.bytes, flags.function);
+      const text = await tierWasmText(module, tier, flags.function);
       if (text === "") throw new CliError(`error: no function '${flags.function}' in ${file}`);
       stdoutSink.write(text);
       setStatus(EXIT_OK);
@@ -271,9 +271,36 @@ function irForTier(module: Module, tier: 0 | 1 | 2): Module {
   return copy;
 }
 
-/** `wasm` shows Tier 0 only so far (Tier 2's code is produced by Binaryen in the engine). */
-function requireBuiltTier(tier: string): void {
-  if (tier !== "0") throw new CliError(`error: showing tier ${tier} is not built yet in this version`);
+/**
+ * `wasm --tier N`: the code tier N emits. Tiers 0 and 1 are one module from our encoder
+ * (Tier 1 after its passes, with its entry counters), shown by our disassembler; Tier 2
+ * compiles each function into its own module through Binaryen, shown as Binaryen's text.
+ */
+async function tierWasmText(input: Module, tier: 0 | 1 | 2, only: string | undefined): Promise<string> {
+  const pipeline = PIPELINES[tier];
+  const module = irForTier(input, tier);
+  if (pipeline.emitter === "baseline") {
+    const compiled = compileModule(module, {
+      moduleName: `tier${tier}`,
+      base: true,
+      instrument: pipeline.instrument,
+      ...(pipeline.compilationHint === null ? {} : { compilationHint: pipeline.compilationHint }),
+    });
+    return disassemble(compiled.bytes, only);
+  }
+  const binaryen = await loadBinaryen();
+  const parts: string[] = [];
+  module.functions.forEach((fn, id) => {
+    if (only !== undefined && fn.name !== only) return;
+    const compiled = compileTier2(binaryen, module, id, `tier2_${fn.name}`, pipeline.compilationHint);
+    const read = binaryen.readBinary(compiled.bytes);
+    try {
+      parts.push(`;; ${fn.name}\n${read.emitText()}`);
+    } finally {
+      read.dispose();
+    }
+  });
+  return parts.join("\n");
 }
 
 /** Runs the command line; resolves to the exit status. */

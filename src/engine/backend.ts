@@ -23,7 +23,8 @@
 import { performance } from "node:perf_hooks";
 import { computeDominators } from "../ir/dominance.js";
 import type { HostImports } from "../ir/interpreter.js";
-import { findFunction, type IrFunction, type Module, PAGE_SIZE } from "../ir/ir.js";
+import { findFunction, type Module, PAGE_SIZE } from "../ir/ir.js";
+import { loopHeaders } from "../ir/loops.js";
 import type { Scalar } from "../ir/numeric.js";
 import { TrapError, TrapKind } from "../ir/trap.js";
 import { verifyOrThrow } from "../ir/verifier.js";
@@ -473,7 +474,7 @@ export class TieredBackend {
     let headers = this.osrHeaders.get(funcId);
     if (headers === undefined) {
       const fn = this.module!.functions[funcId]!;
-      headers = loopHeaders(fn).filter((h) => osrLiveIns(fn, h) !== null);
+      headers = loopHeaders(fn, computeDominators(fn)).filter((h) => osrLiveIns(fn, h) !== null);
       this.osrHeaders.set(funcId, headers);
     }
     let ready = false;
@@ -693,16 +694,6 @@ function osrKey(funcId: number, header: number): number {
 }
 
 /** Blocks that a back-edge (in reverse postorder) targets. */
-function loopHeaders(fn: IrFunction): number[] {
-  const tree = computeDominators(fn);
-  const headers = new Set<number>();
-  for (const b of tree.rpo) {
-    for (const t of fn.blocks[b]!.term.targets)
-      if (tree.rpoIndex[t.block]! <= tree.rpoIndex[b]!) headers.add(t.block);
-  }
-  return [...headers].sort((a, b) => a - b);
-}
-
 /**
  * Queue priority: Tier 1 jobs first (cheap, and the biggest step from Tier 0), then by
  * hotness. Measured on spectralnorm with one worker: ranked by hotness alone, a Tier 1 job

@@ -6,7 +6,7 @@
  */
 
 import type { Pass } from "../opt/pass.js";
-import { STANDARD_PASSES } from "../opt/pipelines.js";
+import { OPTIMIZING_PASSES, STANDARD_PASSES } from "../opt/pipelines.js";
 import { Instrument } from "../wasm/codegen.js";
 
 export type Emitter = "baseline" | "binaryen-O3";
@@ -49,7 +49,7 @@ export const PIPELINES: readonly [TierPipeline, TierPipeline, TierPipeline] = [
   {
     tier: 2,
     name: "Optimized",
-    passes: STANDARD_PASSES,
+    passes: OPTIMIZING_PASSES,
     emitter: "binaryen-O3",
     instrument: Instrument.None,
     compilationHint: EAGER_OPTIMIZED,

@@ -5,13 +5,28 @@
 
 import type { Pass } from "./pass.js";
 import { constFold } from "./passes/const-fold.js";
+import { copyProp } from "./passes/copy-prop.js";
 import { dce } from "./passes/dce.js";
+import { gvn } from "./passes/gvn.js";
 import { inline } from "./passes/inline.js";
+import { licm } from "./passes/licm.js";
 import { localCse } from "./passes/local-cse.js";
 import { mergeBlocks } from "./passes/merge-blocks.js";
 import { simplifyBranches } from "./passes/simplify-branches.js";
+import { threadJumps } from "./passes/thread-jumps.js";
 
-export const ALL_PASSES: readonly Pass[] = [inline, constFold, localCse, simplifyBranches, mergeBlocks, dce];
+export const ALL_PASSES: readonly Pass[] = [
+  inline,
+  constFold,
+  threadJumps,
+  copyProp,
+  localCse,
+  gvn,
+  simplifyBranches,
+  mergeBlocks,
+  licm,
+  dce,
+];
 
 /** [before, after, why]: when both are in a pipeline, `before` must come first. */
 export const PASS_ORDER: readonly [string, string, string][] = [
@@ -29,15 +44,39 @@ export const PASS_ORDER: readonly [string, string, string][] = [
   ["inline", "merge-blocks", "inlining leaves jump chains into and out of each inlined body"],
   ["const-fold", "local-cse", "folded constants become equal and can be shared"],
   ["local-cse", "dce", "cse leaves the duplicates unused and relies on dce to delete them"],
+  ["const-fold", "thread-jumps", "folded conditions decide edges into branch-only blocks"],
+  ["thread-jumps", "copy-prop", "bypassed blocks stop feeding parameters, which become trivial"],
+  ["inline", "copy-prop", "an inlined body's entry and return parameters are often trivial"],
+  ["copy-prop", "gvn", "a parameter replaced by its value exposes equal expressions"],
+  ["const-fold", "gvn", "folded constants become equal and can be shared"],
+  ["gvn", "dce", "gvn leaves the duplicates unused and relies on dce to delete them"],
+  ["thread-jumps", "merge-blocks", "threading leaves blocks with no predecessors to remove"],
+  ["merge-blocks", "licm", "licm lands code in the loop header's dominator, best once chains are merged"],
+  ["gvn", "licm", "an expression is hoisted once, not once per copy"],
 ];
 
-/** The IR passes of Tier 1 and Tier 2 (before Binaryen). */
+/** The IR passes of Tier 1: cheap, block-local or linear. */
 export const STANDARD_PASSES: readonly Pass[] = [
   inline,
   constFold,
+  threadJumps,
+  copyProp,
   localCse,
   simplifyBranches,
   mergeBlocks,
+  dce,
+];
+
+/** The IR passes of Tier 2, before Binaryen's -O3: the standard ones with dominator- and loop-based passes. */
+export const OPTIMIZING_PASSES: readonly Pass[] = [
+  inline,
+  constFold,
+  threadJumps,
+  copyProp,
+  gvn,
+  simplifyBranches,
+  mergeBlocks,
+  licm,
   dce,
 ];
 

@@ -4,7 +4,7 @@ import { randomModule } from "../../src/cli/fuzz/generate.js";
 import { interpreterOutcomes } from "../../src/cli/fuzz/run.js";
 import { PIPELINES } from "../../src/engine/pipelines.js";
 import { runPasses } from "../../src/opt/pass.js";
-import { ALL_PASSES, PASS_ORDER, STANDARD_PASSES } from "../../src/opt/pipelines.js";
+import { ALL_PASSES, OPTIMIZING_PASSES, PASS_ORDER, STANDARD_PASSES } from "../../src/opt/pipelines.js";
 
 test("every pipeline respects PASS_ORDER, and every pass is named and documented", () => {
   for (const pass of ALL_PASSES) {
@@ -21,18 +21,39 @@ test("every pipeline respects PASS_ORDER, and every pass is named and documented
   }
 });
 
-test("the standard passes keep the IR valid and preserve the interpreter's results on 300 generated modules", () => {
-  let changed = 0;
-  for (let seed = 1; seed <= 300; seed++) {
-    const module = randomModule(seed);
-    const expected = interpreterOutcomes(module, 3);
-    const optimized = structuredClone(module);
-    for (const fn of optimized.functions) {
-      if (runPasses(fn, optimized, STANDARD_PASSES, { verify: true }).length > 0) changed++;
+for (const [name, passes] of [
+  ["Tier 1's", STANDARD_PASSES],
+  ["Tier 2's", OPTIMIZING_PASSES],
+] as const) {
+  test(`${name} passes keep the IR valid and preserve the interpreter's results on 300 generated modules`, () => {
+    let changed = 0;
+    for (let seed = 1; seed <= 300; seed++) {
+      const module = randomModule(seed);
+      const expected = interpreterOutcomes(module, 3);
+      const optimized = structuredClone(module);
+      for (const fn of optimized.functions) {
+        if (runPasses(fn, optimized, passes, { verify: true }).length > 0) changed++;
+      }
+      assert.deepEqual(interpreterOutcomes(optimized, 3), expected, `seed ${seed}`);
     }
-    assert.deepEqual(interpreterOutcomes(optimized, 3), expected, `seed ${seed}`);
+    assert.ok(changed > 100, `the passes changed only ${changed} functions`);
+  });
+}
+
+test("each pass alone keeps the IR valid and the interpreter's results on 150 generated modules, and fires", () => {
+  for (const pass of ALL_PASSES) {
+    let fired = 0;
+    for (let seed = 1000; seed < 1150; seed++) {
+      const module = randomModule(seed);
+      const expected = interpreterOutcomes(module, 3);
+      const optimized = structuredClone(module);
+      for (const fn of optimized.functions) {
+        if (runPasses(fn, optimized, [pass], { verify: true }).length > 0) fired++;
+      }
+      assert.deepEqual(interpreterOutcomes(optimized, 3), expected, `${pass.name}, seed ${seed}`);
+    }
+    assert.ok(fired > 0, `${pass.name} never changed a generated function`);
   }
-  assert.ok(changed > 100, `the passes changed only ${changed} functions`);
 });
 
 test("inlining keeps results on 300 generated modules without trap-prone code, where it fires often", () => {

@@ -4,7 +4,7 @@
  * (ir/numeric.ts), so folding can never disagree with any tier. An operation that would
  * trap is left alone (it must still trap at run time). Also folds `select` on a constant
  * condition into a copy... of a constant only: copies of other values are left to later
- * passes. Runs to a fixed point within each block order (one sweep in layout order sees
+ * passes. Deletes `trap_if` on a constant zero. Runs to a fixed point within each block order (one sweep in layout order sees
  * definitions before uses in straight-line code; loops may need more sweeps).
  *
  * Leaves dead instructions to dce.
@@ -84,6 +84,12 @@ export const constFold: Pass = {
       const constants = constantsOf(fn);
       let progress = false;
       for (const block of fn.blocks) {
+        // a trap_if on a constant zero never traps: it goes (one on a non-zero constant stays)
+        const before = block.insts.length;
+        block.insts = block.insts.filter(
+          (inst) => inst.op !== Op.TrapIf || constants.get(inst.args[0]!)?.value !== 0,
+        );
+        if (block.insts.length !== before) progress = true;
         for (const inst of block.insts) {
           if (inst.op === Op.Const || inst.result < 0) continue;
           const value = fold(inst, constants);

@@ -7,32 +7,13 @@
  * between two of them. Keys tell -0 from 0.
  *
  * Like Go's cse, it only relinks uses: the duplicates, now unused, are left to dce.
- * Block-local only: a dominator-based GVN is future work.
+ * Block-local and cheap, for Tier 1; Tier 2 runs gvn, which also works across blocks.
  */
 
-import type { Inst, IrFunction, Module } from "../../ir/ir.js";
-import { OpKind, opInfo } from "../../ir/ops.js";
-import { Type } from "../../ir/types.js";
+import type { IrFunction, Module } from "../../ir/ir.js";
 import type { Pass } from "../pass.js";
 import { replaceUses } from "../uses.js";
-
-const NUMBERED = new Set([
-  OpKind.Const,
-  OpKind.Binary,
-  OpKind.Compare,
-  OpKind.Unary,
-  OpKind.Convert,
-  OpKind.Select,
-]);
-
-function keyOf(inst: Inst): string | undefined {
-  const info = opInfo(inst.op);
-  if (!NUMBERED.has(info.kind) || info.canTrap || info.sideEffects || inst.result < 0) return undefined;
-  const args = info.commutative ? [...inst.args].sort((a, b) => a - b) : inst.args;
-  const imm =
-    inst.type === Type.I64 ? inst.big.toString() : Object.is(inst.imm, -0) ? "-0" : String(inst.imm);
-  return `${inst.op}:${inst.type}:${imm}:${args.join(",")}`;
-}
+import { pureKey } from "../value-key.js";
 
 export const localCse: Pass = {
   name: "local-cse",
@@ -45,7 +26,7 @@ export const localCse: Pass = {
       for (const inst of block.insts) {
         // operands may themselves have been replaced earlier in this block
         inst.args = inst.args.map((v) => replacement.get(v) ?? v);
-        const key = keyOf(inst);
+        const key = pureKey(inst);
         if (key === undefined) continue;
         const earlier = seen.get(key);
         if (earlier === undefined) seen.set(key, inst.result);
