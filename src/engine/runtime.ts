@@ -16,13 +16,13 @@
 import { convertArguments } from "../ir/arguments.js";
 import type { HostImports } from "../ir/interpreter.js";
 import { LinkError } from "../ir/interpreter.js";
-import { locLine, type Module } from "../ir/ir.js";
+import { inlinedFrames, locLine, type Module } from "../ir/ir.js";
 import { coerce, type Scalar } from "../ir/numeric.js";
 import { type GuestFrame, TrapError, type TrapKind } from "../ir/trap.js";
 import { signaturesEqual, Type } from "../ir/types.js";
 import { Instrument } from "../wasm/codegen.js";
 import { type CompiledModule, compileModule, RUNTIME_MODULE } from "../wasm/compile-module.js";
-import { locationAt, trapKindOfEngineError, wasmFrames } from "../wasm/traps.js";
+import { entryAt, trapKindOfEngineError, wasmFrames } from "../wasm/traps.js";
 
 export interface RuntimeOptions {
   /** Host functions by import module and field (the standard host, externs). */
@@ -244,14 +244,20 @@ export class WasmRuntime {
       if (compiled === undefined) continue;
       const funcId = compiled.irFunctionOf[frame.functionIndex] ?? -1;
       if (funcId < 0) continue; // runtime stubs are not guest frames
-      const entry: GuestFrame = { functionName: this.module.functions[funcId]!.name };
       const map = compiled.sourceMaps.get(frame.functionIndex);
-      const loc = map === undefined ? -1 : locationAt(map.offsets, map.locs, frame.offset);
-      if (loc >= 0) {
-        entry.line = locLine(loc);
-        if (this.sourceFile !== undefined) entry.file = this.sourceFile;
+      const at = map === undefined ? -1 : entryAt(map.offsets, frame.offset);
+      const loc = at < 0 ? -1 : map!.locs[at]!;
+      const site = at < 0 || map!.sites === undefined ? -1 : map!.sites[at]!;
+      // code inlined from other functions stands for their frames too, innermost first
+      for (const [inFunction, inLoc] of inlinedFrames(map?.inlineSites ?? [], funcId, loc, site)) {
+        const entry: GuestFrame = { functionName: this.module.functions[inFunction]!.name };
+        if (inLoc >= 0) {
+          entry.line = locLine(inLoc);
+          if (this.sourceFile !== undefined) entry.file = this.sourceFile;
+        }
+        frames.push(entry);
+        if (frames.length >= MAX_GUEST_FRAMES) break;
       }
-      frames.push(entry);
       if (frames.length >= MAX_GUEST_FRAMES) break;
     }
     return frames;

@@ -44,6 +44,25 @@ export interface Inst {
   big: bigint;
   /** Source position packed by `makeLoc`, or -1. */
   loc: number;
+  /**
+   * The inline site (an index into the function's `inlineSites`) whose callee this
+   * instruction came from; absent for the function's own code. `loc` is then a position
+   * in that callee.
+   */
+  site?: number;
+}
+
+/**
+ * A call that the optimizer replaced by a copy of the callee's body. Guest stacks report
+ * the callee as a frame of its own, called from `loc` in the enclosing site's callee (or
+ * in the function itself when `parent` is -1).
+ */
+export interface InlineSite {
+  callee: FuncId;
+  /** Position of the call (in the parent's code). */
+  loc: number;
+  /** The enclosing inline site, or -1: the call was in the function itself. */
+  parent: number;
 }
 
 export interface Terminator {
@@ -55,6 +74,8 @@ export interface Terminator {
   /** `trap`: the `TrapKind`; 0 otherwise. */
   imm: number;
   loc: number;
+  /** As `Inst.site`. */
+  site?: number;
 }
 
 export interface Block {
@@ -72,6 +93,8 @@ export interface IrFunction {
   blocks: Block[];
   /** Position of the declaration (packed by `makeLoc`), or -1. */
   loc: number;
+  /** Calls inlined into this function (absent: none); instructions refer to them by index. */
+  inlineSites?: InlineSite[];
 }
 
 export interface Global {
@@ -176,4 +199,24 @@ export function findFunction(module: Module, name: string): FuncId {
 /** Successor blocks of a terminator, in target order (may repeat). */
 export function successors(term: Terminator): BlockId[] {
   return term.targets.map((target) => target.block);
+}
+
+/** The frames an instruction at (`loc`, `site`) stands for, innermost first: [function, loc] pairs. */
+export function inlinedFrames(
+  sites: readonly InlineSite[],
+  self: FuncId,
+  loc: number,
+  site: number | undefined,
+): [FuncId, number][] {
+  const frames: [FuncId, number][] = [];
+  let at = loc;
+  let current = site ?? -1;
+  while (current >= 0 && current < sites.length) {
+    const entry = sites[current]!;
+    frames.push([entry.callee, at]);
+    at = entry.loc;
+    current = entry.parent;
+  }
+  frames.push([self, at]);
+  return frames;
 }

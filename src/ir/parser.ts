@@ -10,6 +10,7 @@ import {
   type Block,
   type BlockCall,
   emptyModule,
+  type InlineSite,
   type Inst,
   type IrFunction,
   type Module,
@@ -197,6 +198,7 @@ interface Fixup {
 const VALUE_NAME = /^v(0|[1-9][0-9]*)$/;
 const BLOCK_NAME = /^block(0|[1-9][0-9]*)$/;
 const TYPE_REF = /^t(0|[1-9][0-9]*)$/;
+const SITE_NAME = /^i(0|[1-9][0-9]*)$/;
 const INT_TEXT = /^-?(0|[1-9][0-9]*)$/;
 const FLOAT_TEXT = /^-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
 
@@ -358,6 +360,13 @@ class Parser {
     return makeLoc(line, col);
   }
 
+  /** An optional `in iN` after a position: the inline site the code came from. */
+  private parseSite(): number | undefined {
+    if (this.token.kind !== Tok.Ident || this.token.text !== "in") return undefined;
+    this.skip();
+    return this.parseIndexed(SITE_NAME, "an inline site (iN)");
+  }
+
   private refer(space: Fixup["space"], token: Token, apply: (index: number) => void): void {
     this.fixups.push({ space, name: token.text, token, apply });
   }
@@ -487,6 +496,27 @@ class Parser {
     this.expectPunct("{");
     const fn: IrFunction = { name, params: sig.params, results: sig.results, exported, blocks: [], loc };
     const blockRefs: { token: Token; block: number }[] = [];
+    while (this.token.kind === Tok.Ident && this.token.text === "inline") {
+      this.skip();
+      const sites = fn.inlineSites ?? [];
+      fn.inlineSites = sites;
+      const siteToken = this.token;
+      const index = this.parseIndexed(SITE_NAME, "an inline site (iN)");
+      if (index !== sites.length) this.fail(`i${index} out of order: expected i${sites.length}`, siteToken);
+      this.expectPunct("=");
+      const site: InlineSite = { callee: -1, loc: NO_LOC, parent: -1 };
+      this.refer("function", this.expectKind(Tok.FuncName, "an @name"), (callee) => {
+        site.callee = callee;
+      });
+      site.loc = this.parseLoc();
+      const parentToken = this.token;
+      const parent = this.parseSite();
+      if (parent !== undefined) {
+        if (parent >= index) this.fail(`an inline site's parent must come before it`, parentToken);
+        site.parent = parent;
+      }
+      sites.push(site);
+    }
     while (!this.isPunct("}")) {
       const labelToken = this.token;
       const id = this.parseIndexed(BLOCK_NAME, "a block label (blockN:)");
@@ -593,6 +623,8 @@ class Parser {
         break;
     }
     term.loc = this.parseLoc();
+    const termSite = this.parseSite();
+    if (termSite !== undefined) term.site = termSite;
     return term;
   }
 
@@ -683,6 +715,8 @@ class Parser {
         }
     }
     inst.loc = this.parseLoc();
+    const site = this.parseSite();
+    if (site !== undefined) inst.site = site;
     return inst;
   }
 }

@@ -48,8 +48,9 @@ export function formatString(text: string): string {
   return formatBytes(new TextEncoder().encode(text));
 }
 
-function formatLoc(loc: number): string {
-  return loc < 0 ? "" : ` !${locLine(loc)}:${locCol(loc)}`;
+function formatLoc(loc: number, site?: number): string {
+  const position = loc < 0 ? "" : ` !${locLine(loc)}:${locCol(loc)}`;
+  return site === undefined ? position : `${position} in i${site}`;
 }
 
 function formatBlockCall(call: BlockCall): string {
@@ -99,7 +100,7 @@ export function formatInst(module: Module, inst: Inst): string {
     default:
       rhs = `${info.name} ${formatArgs(inst.args)}`;
   }
-  return `${lhs}${rhs}${formatLoc(inst.loc)}`;
+  return `${lhs}${rhs}${formatLoc(inst.loc, inst.site)}`;
 }
 
 export function formatTerminator(term: Terminator): string {
@@ -125,7 +126,7 @@ export function formatTerminator(term: Terminator): string {
     case TermOp.Unreachable:
       break;
   }
-  return `${text}${formatLoc(term.loc)}`;
+  return `${text}${formatLoc(term.loc, term.site)}`;
 }
 
 function globalName(module: Module, index: number): string {
@@ -142,6 +143,12 @@ export function printFunction(module: Module, fn: IrFunction): string {
   const lines: string[] = [];
   const sig = formatSignature({ params: fn.params, results: fn.results });
   lines.push(`${fn.exported ? "export " : ""}func @${fn.name}${sig}${formatLoc(fn.loc)} {`);
+  fn.inlineSites?.forEach((site, index) => {
+    const callee = `@${module.functions[site.callee]?.name ?? `#${site.callee}`}`;
+    lines.push(
+      `  inline i${index} = ${callee}${formatLoc(site.loc, site.parent < 0 ? undefined : site.parent)}`,
+    );
+  });
   fn.blocks.forEach((block, id) => {
     lines.push(formatBlockHeader(block, id));
     for (const inst of block.insts) lines.push(`  ${formatInst(module, inst)}`);

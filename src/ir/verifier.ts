@@ -169,13 +169,26 @@ class FunctionVerifier {
         }
       });
     });
+    const sites = fn.inlineSites ?? [];
+    sites.forEach((site, i) => {
+      if (this.module.functions[site.callee] === undefined)
+        this.report(-1, -1, `inline site i${i} names no function`);
+      if (site.parent >= i || site.parent < -1)
+        this.report(-1, -1, `inline site i${i} has an invalid parent`);
+    });
+    const checkSite = (site: number | undefined, b: number, i: number): void => {
+      if (site !== undefined && !(Number.isInteger(site) && site >= 0 && site < sites.length))
+        this.report(b, i, `inline site i${site} does not exist`);
+    };
     // pass 2: types and uses
     const tree = computeDominators(fn);
     fn.blocks.forEach((block, b) => {
       block.insts.forEach((inst, i) => {
         this.checkInst(block, b, inst, i, tree);
+        checkSite(inst.site, b, i);
       });
       this.checkTerminator(block.term, b, tree);
+      checkSite(block.term.site, b, -2);
     });
     for (const [source, target] of irreducibleEdges(fn, tree)) {
       this.report(

@@ -96,7 +96,11 @@ export class FunctionCodegen {
   /** Code offsets (relative to the body's first instruction) and the IR locations there. */
   readonly offsets: number[] = [];
   readonly locs: number[] = [];
+  /** Per entry of `locs`, the inline site (-1: the function's own code); empty when it has no sites. */
+  readonly sites: number[] = [];
   private lastLoc = -1;
+  private lastSite = -1;
+  private trackSites = false;
   private codeStart = 0;
   private funcId = 0;
   private instrument = Instrument.None;
@@ -132,7 +136,10 @@ export class FunctionCodegen {
     this.budgetGlobal = budgetGlobal;
     this.offsets.length = 0;
     this.locs.length = 0;
+    this.sites.length = 0;
+    this.trackSites = fn.inlineSites !== undefined && fn.inlineSites.length > 0;
     this.lastLoc = -1;
+    this.lastSite = -1;
     this.codeStart = this.out.length;
     const locals = this.assignLocals();
     this.analyse();
@@ -384,7 +391,7 @@ export class FunctionCodegen {
 
   private emitTerminator(source: number, term: Terminator): void {
     const out = this.out;
-    this.mark(term.loc);
+    this.mark(term.loc, term.site);
     switch (term.op) {
       case TermOp.Jump:
         this.doBranch(source, term.targets[0]!);
@@ -461,11 +468,13 @@ export class FunctionCodegen {
   }
 
   /** Records the source location of the code emitted next. */
-  private mark(loc: number): void {
-    if (loc < 0 || loc === this.lastLoc) return;
+  private mark(loc: number, site = -1): void {
+    if (loc < 0 || (loc === this.lastLoc && site === this.lastSite)) return;
     this.lastLoc = loc;
+    this.lastSite = site;
     this.offsets.push(this.out.length - this.codeStart);
     this.locs.push(loc);
+    if (this.trackSites) this.sites.push(site);
   }
 
   private emitTrap(kind: number): void {
@@ -485,7 +494,7 @@ export class FunctionCodegen {
   private emitInst(inst: Inst): void {
     const out = this.out;
     const info = opInfo(inst.op);
-    this.mark(inst.loc);
+    this.mark(inst.loc, inst.site);
     switch (info.kind) {
       case OpKind.Const:
         switch (inst.type) {

@@ -21,7 +21,7 @@
  * A compile is a pure function of (module, options): no clock, no global state.
  */
 
-import type { FuncId, Module } from "../ir/ir.js";
+import type { FuncId, InlineSite, Module } from "../ir/ir.js";
 import { OpKind, opInfo } from "../ir/ops.js";
 import { TrapKind } from "../ir/trap.js";
 import { signaturesEqual, type Type } from "../ir/types.js";
@@ -75,6 +75,12 @@ export interface SourceMap {
   offsets: number[];
   /** IR locations (packed line/col) from each offset on. */
   locs: number[];
+  /**
+   * With inlined code: per entry, the inline site the location is in (-1: the function's
+   * own code), and the function's site table, so that one pc can stand for several frames.
+   */
+  sites?: number[];
+  inlineSites?: InlineSite[];
 }
 
 export interface CompiledModule {
@@ -175,7 +181,7 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
   });
   const irFunctionOf: number[] = new Array(importedFunctions).fill(-1);
   const exportOf = new Map<FuncId, string>();
-  const relativeMaps: { wasmIndex: number; offsets: number[]; locs: number[] }[] = [];
+  const relativeMaps: ({ wasmIndex: number } & SourceMap)[] = [];
   const localNames: [number, [number, string][]][] = [];
   const code = new ByteBuffer(4096);
   const codegen = new FunctionCodegen(module, layoutInfo, code);
@@ -211,7 +217,12 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
     wasmIndexOf.set(id, wasmIndex);
     if (options.localNames !== false) localNames.push([wasmIndex, codegen.localNames()]);
     if (codegen.offsets.length > 0)
-      relativeMaps.push({ wasmIndex, offsets: [...codegen.offsets], locs: [...codegen.locs] });
+      relativeMaps.push({
+        wasmIndex,
+        offsets: [...codegen.offsets],
+        locs: [...codegen.locs],
+        ...(codegen.sites.length === 0 ? {} : { sites: [...codegen.sites], inlineSites: fn.inlineSites! }),
+      });
   }
 
   const elements: { table: number; offset: number; functions: number[] }[] = [];
@@ -282,7 +293,8 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
   const sourceMaps = new Map<number, SourceMap>();
   for (const map of relativeMaps) {
     const start = layout.codeStarts[map.wasmIndex - importedFunctions]!;
-    sourceMaps.set(map.wasmIndex, { offsets: map.offsets.map((o) => o + start), locs: map.locs });
+    const { wasmIndex, offsets, ...rest } = map;
+    sourceMaps.set(wasmIndex, { ...rest, offsets: offsets.map((o) => o + start) });
   }
   return {
     moduleName: options.moduleName,

@@ -94,9 +94,13 @@ export function compileTier2(
     for (let v = 0; v < types.length; v++)
       if (localOf[v] === -1 && types[v] !== 255) localOf[v] = newLocal(types[v] as Type);
     const get = (v: number): Expr => m.local.get(localOf[v]!, bt(types[v] as Type));
-    const located: [Expr, number][] = [];
+    // code inlined from other functions is located in a debug "file" per inline site, so
+    // that the source map tells which site each position belongs to (decodeSourceMap)
+    const siteFiles = (fn.inlineSites ?? []).map((_, k) => m.addDebugInfoFileName(`${SITE_FILE_PREFIX}${k}`));
+    let currentSite = -1;
+    const located: [Expr, number, number][] = [];
     const at = (expr: Expr, loc: number): Expr => {
-      if (loc >= 0) located.push([expr, loc]);
+      if (loc >= 0) located.push([expr, loc, currentSite < 0 ? fileIndex : siteFiles[currentSite]!]);
       return expr;
     };
     const trap = (kind: number, loc: number): Expr =>
@@ -106,8 +110,12 @@ export function compileTier2(
     const relooper = new b.Relooper(m);
     const rblocks: number[] = [];
     fn.blocks.forEach((block) => {
-      const statements = block.insts.map((inst) => instruction(inst));
+      const statements = block.insts.map((inst) => {
+        currentSite = inst.site ?? -1;
+        return instruction(inst);
+      });
       const term = block.term;
+      currentSite = term.site ?? -1;
       if (term.op === TermOp.Return)
         statements.push(at(m.return(term.args.length > 0 ? get(term.args[0]!) : undefined), term.loc));
       else if (term.op === TermOp.Trap) statements.push(trap(term.imm, term.loc));
@@ -137,6 +145,7 @@ export function compileTier2(
     };
     fn.blocks.forEach((block, i) => {
       const term = block.term;
+      currentSite = term.site ?? -1;
       const from = rblocks[i]!;
       if (term.op === TermOp.Jump) {
         const edge = term.targets[0]!;
@@ -169,7 +178,7 @@ export function compileTier2(
       sig(fn.results),
     );
     const func = m.addFunction(name, sig(fn.params), sig(fn.results), vars, body);
-    for (const [expr, loc] of located) m.setDebugLocation(func, expr, fileIndex, locLine(loc), locCol(loc));
+    for (const [expr, loc, file] of located) m.setDebugLocation(func, expr, file, locLine(loc), locCol(loc));
     m.addFunctionExport(name, `f${funcId}`);
     if (!m.validate()) throw new Error(`tier 2: Binaryen rejected the module for ${fn.name}`);
     b.setOptimizeLevel(3);
@@ -335,7 +344,13 @@ function finish(
   irFunctionOf[importedFunctions] = funcId;
   const sourceMaps = new Map<number, SourceMap>();
   const map = decodeSourceMap(sourceMapJson);
-  sourceMaps.set(importedFunctions, { offsets: map.offsets.map((o) => o + shift), locs: map.locs });
+  sourceMaps.set(importedFunctions, {
+    offsets: map.offsets.map((o) => o + shift),
+    locs: map.locs,
+    ...(fn.inlineSites === undefined || fn.inlineSites.length === 0
+      ? {}
+      : { sites: map.sites, inlineSites: fn.inlineSites }),
+  });
   return {
     moduleName,
     bytes: out.toBytes(),
@@ -398,13 +413,27 @@ function countImportedFunctions(sections: Section[]): number {
 
 const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/** Source map v3 "mappings" (base64 VLQ) → offsets and packed locations; wasm maps use the column as the byte offset. */
-export function decodeSourceMap(json: string | null): SourceMap {
+/** The debug file name of inline site k in Tier 2 modules is this and k (Binaryen cuts names at NUL). */
+const SITE_FILE_PREFIX = "<tierjit inline site>";
+
+/**
+ * Source map v3 "mappings" (base64 VLQ) → offsets, packed locations and inline sites (from
+ * the source file index: see SITE_FILE_PREFIX); wasm maps use the column as the byte offset.
+ */
+export function decodeSourceMap(
+  json: string | null,
+): Required<Pick<SourceMap, "offsets" | "locs" | "sites">> {
   const offsets: number[] = [];
   const locs: number[] = [];
-  if (json === null) return { offsets, locs };
-  const mappings = (JSON.parse(json) as { mappings: string }).mappings;
+  const sites: number[] = [];
+  if (json === null) return { offsets, locs, sites };
+  const parsed = JSON.parse(json) as { mappings: string; sources?: string[] };
+  const mappings = parsed.mappings;
+  const siteOfSource = (parsed.sources ?? []).map((name) =>
+    name.startsWith(SITE_FILE_PREFIX) ? Number(name.slice(SITE_FILE_PREFIX.length)) : -1,
+  );
   let offset = 0;
+  let source = 0;
   let line = 0;
   let col = 0;
   for (const segment of mappings.split(",")) {
@@ -425,11 +454,13 @@ export function decodeSourceMap(json: string | null): SourceMap {
     }
     offset += fields[0] ?? 0;
     if (fields.length < 4) continue;
+    source += fields[1]!;
     line += fields[2]!;
     col += fields[3]!;
     offsets.push(offset);
+    sites.push(siteOfSource[source] ?? -1);
     // lines are 0-based in source maps; Binaryen passes our columns through as given
     locs.push((line + 1) * 65536 + Math.min(col, 65535));
   }
-  return { offsets, locs };
+  return { offsets, locs, sites };
 }

@@ -48,6 +48,12 @@ export function wasmFrames(stack: string | undefined): WasmFrame[] {
 
 /** The location in effect at `offset`: the last entry whose offset is at or before it. */
 export function locationAt(offsets: readonly number[], locs: readonly number[], offset: number): number {
+  const found = entryAt(offsets, offset);
+  return found < 0 ? -1 : locs[found]!;
+}
+
+/** The index of the last entry of `offsets` at or before `offset`, or -1. */
+export function entryAt(offsets: readonly number[], offset: number): number {
   let lo = 0;
   let hi = offsets.length - 1;
   let found = -1;
@@ -60,5 +66,5 @@ export function locationAt(offsets: readonly number[], locs: readonly number[], 
       hi = mid - 1;
     }
   }
-  return found < 0 ? -1 : locs[found]!;
+  return found;
 }

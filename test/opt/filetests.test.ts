@@ -35,5 +35,7 @@ for (const file of files) {
     const expectedFile = DIR + file.replace(/\.tir$/, ".expected.tir");
     if (process.env.TIERJIT_BLESS === "1" || !existsSync(expectedFile)) writeFileSync(expectedFile, actual);
     assert.equal(actual, readFileSync(expectedFile, "utf8"));
+    // what a pass prints (inline sites included) reads back as the same IR
+    assert.equal(printModule(parseModule(actual, expectedFile)), actual);
   });
 }

@@ -55,6 +55,14 @@ test("source map VLQ decoding", () => {
   assert.deepEqual(decodeSourceMap('{"version":3,"sources":["x"],"names":[],"mappings":"qCAMG"}'), {
     offsets: [37],
     locs: [7 * 65536 + 3],
+    sites: [-1],
   });
-  assert.deepEqual(decodeSourceMap(null), { offsets: [], locs: [] });
+  // a second segment in source 1, an inline site's file: offset +2, source +1, line +1, column -1
+  assert.deepEqual(
+    decodeSourceMap(
+      '{"version":3,"sources":["x","<tierjit inline site>4"],"names":[],"mappings":"qCAMG,ECCD"}',
+    ),
+    { offsets: [37, 39], locs: [7 * 65536 + 3, 8 * 65536 + 2], sites: [-1, 4] },
+  );
+  assert.deepEqual(decodeSourceMap(null), { offsets: [], locs: [], sites: [] });
 });

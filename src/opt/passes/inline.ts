@@ -1,13 +1,16 @@
 /**
- * inline: replaces a direct call of a small leaf function that cannot trap by a copy of the
- * callee's body. V8 does not inline across Wasm calls, so a call we do not remove costs a
- * frame and a call_indirect through the dispatch table each time.
+ * inline: replaces a direct call of a small function (≤ INLINE_MAX_CALLEE_SIZE
+ * instructions) by a copy of its body. V8 does not inline across Wasm calls, so a call we
+ * do not remove costs a frame and a call_indirect through the dispatch table each time.
  *
- * Why only callees that make no calls and cannot trap: a trap reports the guest stack, and
- * a frame that was inlined away would be missing from it (the tiers must report the same
- * stack as the interpreter). Inlining callees that may trap needs inline-frame tables in
- * the source maps; not built. A division by a constant other than 0 (and -1, for signed
- * division) cannot trap, so `x / 2` does not stop a callee from being inlined.
+ * The callee's frame does not disappear from guest stacks: the call becomes an *inline
+ * site* of the function (`IrFunction.inlineSites`: callee, the call's position, the
+ * enclosing site), and every copied instruction names its site. The code generators carry
+ * sites into their source maps, and a trap or a call in the copied code reports the
+ * callee's frame and its caller's, exactly as the interpreter does.
+ *
+ * One level per run: calls inside a copied body stay calls, which also bounds recursion (a
+ * recursive function inlines itself once, from its body as it was before the pass).
  *
  * The call's block is split: the part before the call jumps to the copied entry block with
  * the call's arguments; each copied `return` jumps to a continuation block whose parameter
@@ -15,10 +18,9 @@
  * the rest of the original block. The copies are placed right after the call's block.
  */
 
-import type { Block, BlockCall, Inst, IrFunction, Module, Terminator } from "../../ir/ir.js";
+import type { Block, BlockCall, IrFunction, Module, Terminator } from "../../ir/ir.js";
 import { valueCount } from "../../ir/ir.js";
-import { Op, OpKind, opInfo, TermOp } from "../../ir/ops.js";
-import { Type } from "../../ir/types.js";
+import { Op, TermOp } from "../../ir/ops.js";
 import type { Pass } from "../pass.js";
 
 /** Callees up to this many instructions (terminators included) are inlined. */
@@ -32,39 +34,9 @@ function size(fn: IrFunction): number {
   return n;
 }
 
-/** Whether `inst` may trap, knowing the integer constants of its function. */
-function mayTrap(inst: Inst, constants: ReadonlyMap<number, number | bigint>): boolean {
-  const info = opInfo(inst.op);
-  if (!info.canTrap) return false;
-  if (inst.op === Op.DivS || inst.op === Op.DivU || inst.op === Op.RemS || inst.op === Op.RemU) {
-    const divisor = constants.get(inst.args[1]!);
-    if (divisor === undefined || divisor === 0 || divisor === 0n) return true;
-    // INT_MIN / -1 overflows; the remainder of that division is 0 and does not trap
-    return inst.op === Op.DivS && (divisor === -1 || divisor === -1n);
-  }
-  return true;
-}
-
-/** A callee whose body is present, makes no calls, cannot trap, and is small. */
+/** A callee whose body is present and small; what it does does not matter (inline sites keep its frame). */
 export function isInlinable(callee: IrFunction): boolean {
-  if (callee.blocks.length === 0 || size(callee) > INLINE_MAX_CALLEE_SIZE) return false;
-  const constants = new Map<number, number | bigint>();
-  for (const block of callee.blocks) {
-    for (const inst of block.insts) {
-      if (inst.op === Op.Const && inst.type === Type.I32) constants.set(inst.result, inst.imm);
-      if (inst.op === Op.Const && inst.type === Type.I64) constants.set(inst.result, inst.big);
-    }
-  }
-  for (const block of callee.blocks) {
-    const term = block.term.op;
-    if (term === TermOp.Trap || term === TermOp.Unreachable) return false;
-    for (const inst of block.insts) {
-      const kind = opInfo(inst.op).kind;
-      if (kind === OpKind.Call || kind === OpKind.CallIndirect || kind === OpKind.CallHost) return false;
-      if (mayTrap(inst, constants)) return false;
-    }
-  }
-  return true;
+  return callee.blocks.length > 0 && size(callee) <= INLINE_MAX_CALLEE_SIZE;
 }
 
 /** The direct callees of `fn` this pass could inline (their bodies must travel with a compile job). */
@@ -74,7 +46,7 @@ export function inlineCandidates(module: Module, fn: IrFunction): number[] {
     for (const inst of block.insts) {
       if (inst.op !== Op.Call || found.has(inst.imm)) continue;
       const callee = module.functions[inst.imm];
-      if (callee !== undefined && callee !== fn && isInlinable(callee)) found.add(inst.imm);
+      if (callee !== undefined && isInlinable(callee)) found.add(inst.imm);
     }
   }
   return [...found];
@@ -83,14 +55,19 @@ export function inlineCandidates(module: Module, fn: IrFunction): number[] {
 export const inline: Pass = {
   name: "inline",
   required: false,
-  doc: "inline small leaf functions that cannot trap into their callers",
+  doc: "inline small functions into their callers, keeping their frames for guest stacks",
   run(fn: IrFunction, module: Module): boolean {
+    // a recursive call copies the function as it was before this pass (one level deep)
+    const self = module.functions.indexOf(fn);
+    const recursive = fn.blocks.some((block) => block.insts.some((i) => i.op === Op.Call && i.imm === self));
+    const original = recursive ? structuredClone(fn) : fn;
+    const bodyOf = (id: number): IrFunction | undefined => (id === self ? original : module.functions[id]);
     const inlinable = new Map<number, boolean>();
     const canInline = (id: number): boolean => {
       let known = inlinable.get(id);
       if (known === undefined) {
         const callee = module.functions[id];
-        known = callee !== undefined && callee !== fn && isInlinable(callee);
+        known = callee !== undefined && isInlinable(callee);
         inlinable.set(id, known);
       }
       return known;
@@ -101,20 +78,33 @@ export const inline: Pass = {
       const block = fn.blocks[b]!;
       const k = block.insts.findIndex((inst) => inst.op === Op.Call && canInline(inst.imm));
       if (k < 0) continue;
-      const callee = module.functions[block.insts[k]!.imm]!;
+      const calleeId = block.insts[k]!.imm;
+      const callee = bodyOf(calleeId)!;
       if (total + size(callee) > INLINE_MAX_CALLER_SIZE) break;
       total += size(callee) + 1;
-      inlineAt(fn, b, k, callee);
+      inlineAt(fn, b, k, callee, calleeId);
       changed = true;
-      // the continuation (block b + callee blocks + 1) is scanned when the loop reaches it
+      // the copies' own calls stay calls (one level per run); the continuation, at
+      // b + copies + 1, is scanned next
+      b += callee.blocks.length;
     }
     return changed;
   },
 };
 
-function inlineAt(fn: IrFunction, b: number, k: number, callee: IrFunction): void {
+function inlineAt(fn: IrFunction, b: number, k: number, callee: IrFunction, calleeId: number): void {
   const block = fn.blocks[b]!;
   const call = block.insts[k]!;
+  // the call becomes an inline site; the callee's own sites nest under it
+  const sites = fn.inlineSites ?? [];
+  fn.inlineSites = sites;
+  const site = sites.length;
+  sites.push({ callee: calleeId, loc: call.loc, parent: call.site ?? -1 });
+  const siteBase = sites.length;
+  for (const inner of callee.inlineSites ?? []) {
+    sites.push({ ...inner, parent: inner.parent < 0 ? site : siteBase + inner.parent });
+  }
+  const siteOf = (inner: number | undefined): number => (inner === undefined ? site : siteBase + inner);
   const copies = callee.blocks.length;
   const continuationId = b + 1 + copies;
   // old blocks after b move down by the copies and the continuation
@@ -139,6 +129,7 @@ function inlineAt(fn: IrFunction, b: number, k: number, callee: IrFunction): voi
       ...inst,
       args: inst.args.map(value),
       result: inst.result < 0 ? -1 : value(inst.result),
+      site: siteOf(inst.site),
     }));
     let term: Terminator;
     if (cb.term.op === TermOp.Return) {
@@ -150,9 +141,15 @@ function inlineAt(fn: IrFunction, b: number, k: number, callee: IrFunction): voi
         targets: [{ block: continuationId, args }],
         imm: 0,
         loc: cb.term.loc,
+        site: siteOf(cb.term.site),
       };
     } else {
-      term = { ...cb.term, args: cb.term.args.map(value), targets: cb.term.targets.map(target) };
+      term = {
+        ...cb.term,
+        args: cb.term.args.map(value),
+        targets: cb.term.targets.map(target),
+        site: siteOf(cb.term.site),
+      };
     }
     return { params: cb.params.map(value), paramTypes: [...cb.paramTypes], insts, term };
   });
@@ -172,6 +169,7 @@ function inlineAt(fn: IrFunction, b: number, k: number, callee: IrFunction): voi
     targets: [{ block: b + 1, args: [...call.args] }],
     imm: 0,
     loc: call.loc,
+    ...(call.site === undefined ? {} : { site: call.site }),
   };
   fn.blocks.splice(b + 1, 0, ...copied, continuation);
 }
