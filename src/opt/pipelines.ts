@@ -7,6 +7,7 @@ import type { Pass } from "./pass.js";
 import { constFold } from "./passes/const-fold.js";
 import { copyProp } from "./passes/copy-prop.js";
 import { dce } from "./passes/dce.js";
+import { devirtualize } from "./passes/devirtualize.js";
 import { gvn } from "./passes/gvn.js";
 import { inline } from "./passes/inline.js";
 import { licm } from "./passes/licm.js";
@@ -16,6 +17,7 @@ import { simplifyBranches } from "./passes/simplify-branches.js";
 import { threadJumps } from "./passes/thread-jumps.js";
 
 export const ALL_PASSES: readonly Pass[] = [
+  devirtualize,
   inline,
   constFold,
   threadJumps,
@@ -30,6 +32,7 @@ export const ALL_PASSES: readonly Pass[] = [
 
 /** [before, after, why]: when both are in a pipeline, `before` must come first. */
 export const PASS_ORDER: readonly [string, string, string][] = [
+  ["devirtualize", "inline", "a devirtualized call is a direct call, which inline copies"],
   ["inline", "const-fold", "an inlined body folds with the caller's constant arguments"],
   ["inline", "local-cse", "an inlined body shares expressions with its caller"],
   ["inline", "dce", "an inlined body's unused results are deleted"],
@@ -69,6 +72,7 @@ export const STANDARD_PASSES: readonly Pass[] = [
 
 /** The IR passes of Tier 2, before Binaryen's -O3: the standard ones with dominator- and loop-based passes. */
 export const OPTIMIZING_PASSES: readonly Pass[] = [
+  devirtualize,
   inline,
   constFold,
   threadJumps,

@@ -21,36 +21,8 @@
 import type { Block, BlockCall, IrFunction, Module, Terminator } from "../../ir/ir.js";
 import { valueCount } from "../../ir/ir.js";
 import { Op, TermOp } from "../../ir/ops.js";
+import { INLINE_MAX_CALLER_SIZE, isInlinable, size } from "../inline-policy.js";
 import type { Pass } from "../pass.js";
-
-/** Callees up to this many instructions (terminators included) are inlined. */
-export const INLINE_MAX_CALLEE_SIZE = 40;
-/** A caller stops growing by inlining at this many instructions. */
-export const INLINE_MAX_CALLER_SIZE = 3000;
-
-function size(fn: IrFunction): number {
-  let n = 0;
-  for (const block of fn.blocks) n += block.insts.length + 1;
-  return n;
-}
-
-/** A callee whose body is present and small; what it does does not matter (inline sites keep its frame). */
-export function isInlinable(callee: IrFunction): boolean {
-  return callee.blocks.length > 0 && size(callee) <= INLINE_MAX_CALLEE_SIZE;
-}
-
-/** The direct callees of `fn` this pass could inline (their bodies must travel with a compile job). */
-export function inlineCandidates(module: Module, fn: IrFunction): number[] {
-  const found = new Set<number>();
-  for (const block of fn.blocks) {
-    for (const inst of block.insts) {
-      if (inst.op !== Op.Call || found.has(inst.imm)) continue;
-      const callee = module.functions[inst.imm];
-      if (callee !== undefined && isInlinable(callee)) found.add(inst.imm);
-    }
-  }
-  return [...found];
-}
 
 export const inline: Pass = {
   name: "inline",

@@ -1,0 +1,67 @@
+/**
+ * What the inliner and the devirtualizer may copy: small callees, and the statically known
+ * targets of indirect calls. Compile jobs ship the bodies `inlineCandidates` names, so a
+ * job stays a pure function of its inputs.
+ */
+
+import type { FuncId, IrFunction, Module } from "../ir/ir.js";
+import { Op } from "../ir/ops.js";
+import { signaturesEqual } from "../ir/types.js";
+
+/** Callees up to this many instructions (terminators included) are inlined. */
+export const INLINE_MAX_CALLEE_SIZE = 40;
+/** A caller stops growing by inlining at this many instructions. */
+export const INLINE_MAX_CALLER_SIZE = 3000;
+/** An indirect call is devirtualized when its signature has at most this many functions in the table... */
+export const DEVIRTUALIZE_MAX_TARGETS = 4;
+/** ...in at most this many slots (one comparison each). */
+export const DEVIRTUALIZE_MAX_SLOTS = 8;
+
+export function size(fn: IrFunction): number {
+  let n = 0;
+  for (const block of fn.blocks) n += block.insts.length + 1;
+  return n;
+}
+
+/** A callee whose body is present and small; what it does does not matter (inline sites keep its frame). */
+export function isInlinable(callee: IrFunction): boolean {
+  return callee.blocks.length > 0 && size(callee) <= INLINE_MAX_CALLEE_SIZE;
+}
+
+/**
+ * Slot → function for every slot a call_indirect of type `typeIndex` can reach without
+ * trapping (the table never changes, and a slot of another signature traps), or null when
+ * they are too many or too big to be worth a chain of tests.
+ */
+export function staticTargets(module: Module, typeIndex: number): Map<number, FuncId> | null {
+  const signature = module.types[typeIndex];
+  if (signature === undefined) return null;
+  const slots = new Map<number, FuncId>();
+  const distinct = new Set<FuncId>();
+  for (let slot = 0; slot < module.table.length; slot++) {
+    const id = module.table[slot]!;
+    const callee = id < 0 ? undefined : module.functions[id];
+    if (callee === undefined || !signaturesEqual(callee, signature)) continue;
+    if (slots.size >= DEVIRTUALIZE_MAX_SLOTS || !isInlinable(callee)) return null;
+    slots.set(slot, id);
+    distinct.add(id);
+  }
+  return distinct.size === 0 || distinct.size > DEVIRTUALIZE_MAX_TARGETS ? null : slots;
+}
+
+/** The other functions whose bodies `fn`'s inlining and devirtualization may copy. */
+export function inlineCandidates(module: Module, fn: IrFunction): number[] {
+  const found = new Set<number>();
+  const add = (id: number): void => {
+    const callee = module.functions[id];
+    if (callee !== undefined && callee !== fn && isInlinable(callee)) found.add(id);
+  };
+  for (const block of fn.blocks) {
+    for (const inst of block.insts) {
+      if (inst.op === Op.Call) add(inst.imm);
+      else if (inst.op === Op.CallIndirect)
+        for (const id of staticTargets(module, inst.imm)?.values() ?? []) add(id);
+    }
+  }
+  return [...found];
+}
