@@ -10,16 +10,24 @@ import { loadBinaryen } from "../wasm/tier2.js";
 import { type CompileJob, type JobResult, runCompileJob } from "./jobs.js";
 import { absoluteNow } from "./trace.js";
 import { applyV8Tuning } from "./v8-flags.js";
+import { warmUpTier2 } from "./warm-up.js";
 
 applyV8Tuning();
 
 const { results, preloadBinaryen } = workerData as { results: MessagePort; preloadBinaryen: boolean };
-// Binaryen takes 0.3–0.5 s of CPU to load. One worker loads it at once, so that the first
-// Tier 2 job does not wait; the others only when a Tier 2 job reaches them, so that on a
+// Binaryen takes 0.3–0.5 s of CPU to load, and the first -O3 in a thread ~0.1 s more
+// (warm-up.ts). One worker does both at once, so that the first Tier 2 job does not wait; the others only when a Tier 2 job reaches them, so that on a
 // small machine they do not all compete with the program at start-up.
 let binaryenReady: ReturnType<typeof loadBinaryen> | null = null;
 function binaryen(): ReturnType<typeof loadBinaryen> {
-  binaryenReady ??= loadBinaryen();
+  binaryenReady ??= loadBinaryen().then((loaded) => {
+    try {
+      warmUpTier2(loaded);
+    } catch {
+      // only a warm-up: a real job that fails the same way reports it
+    }
+    return loaded;
+  });
   return binaryenReady;
 }
 if (preloadBinaryen) binaryen().catch(() => {});

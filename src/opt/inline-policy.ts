@@ -49,19 +49,31 @@ export function staticTargets(module: Module, typeIndex: number): Map<number, Fu
   return distinct.size === 0 || distinct.size > DEVIRTUALIZE_MAX_TARGETS ? null : slots;
 }
 
-/** The other functions whose bodies `fn`'s inlining and devirtualization may copy. */
-export function inlineCandidates(module: Module, fn: IrFunction): number[] {
+/**
+ * The other functions whose bodies `fn`'s inlining and devirtualization may copy, `levels`
+ * calls deep (Tier 2 inlines twice: the callees' own callees too).
+ */
+export function inlineCandidates(module: Module, fn: IrFunction, levels = 2): number[] {
   const found = new Set<number>();
-  const add = (id: number): void => {
-    const callee = module.functions[id];
-    if (callee !== undefined && callee !== fn && isInlinable(callee)) found.add(id);
-  };
-  for (const block of fn.blocks) {
-    for (const inst of block.insts) {
-      if (inst.op === Op.Call) add(inst.imm);
-      else if (inst.op === Op.CallIndirect)
-        for (const id of staticTargets(module, inst.imm)?.values() ?? []) add(id);
+  let frontier = [fn];
+  for (let level = 0; level < levels; level++) {
+    const next: IrFunction[] = [];
+    const add = (id: number): void => {
+      const callee = module.functions[id];
+      if (callee === undefined || callee === fn || found.has(id) || !isInlinable(callee)) return;
+      found.add(id);
+      next.push(callee);
+    };
+    for (const caller of frontier) {
+      for (const block of caller.blocks) {
+        for (const inst of block.insts) {
+          if (inst.op === Op.Call) add(inst.imm);
+          else if (inst.op === Op.CallIndirect)
+            for (const id of staticTargets(module, inst.imm)?.values() ?? []) add(id);
+        }
+      }
     }
+    frontier = next;
   }
   return [...found];
 }
