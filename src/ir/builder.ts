@@ -186,6 +186,14 @@ export class FunctionBuilder {
     return this.emit(op, type, [address], offset);
   }
 
+  /** A load of bytes that are stored once, before any invariant load of them (`Inst.invariant`). */
+  loadInvariant(op: Op, type: Type, address: ValueId, offset = 0): ValueId {
+    const result = this.load(op, type, address, offset);
+    const insts = this.fn.blocks[this.current]!.insts;
+    insts[insts.length - 1]!.invariant = true;
+    return result;
+  }
+
   store(op: Op, address: ValueId, value: ValueId, offset = 0): void {
     this.emit(op, Type.None, [address, value], offset);
   }

@@ -45,6 +45,12 @@ export interface Inst {
   /** Source position packed by `makeLoc`, or -1. */
   loc: number;
   /**
+   * Loads only: the bytes read are stored at most once, before any invariant load of them
+   * (the front end's array lengths). The optimizer may then reuse an earlier invariant load
+   * of the same address across stores and calls. Execution ignores it.
+   */
+  invariant?: boolean;
+  /**
    * The inline site (an index into the function's `inlineSites`) whose callee this
    * instruction came from; absent for the function's own code. `loc` is then a position
    * in that callee.

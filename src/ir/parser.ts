@@ -662,6 +662,10 @@ class Parser {
           this.expectPunct("=");
           inst.imm = this.parseUint("an offset");
         }
+        if (opInfo(op).kind === OpKind.Load && this.isIdent("invariant")) {
+          this.skip();
+          inst.invariant = true;
+        }
         break;
       case OpKind.GlobalGet:
         this.refer("global", this.expectKind(Tok.GlobalName, "a $global"), (index) => {

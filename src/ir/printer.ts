@@ -75,6 +75,7 @@ export function formatInst(module: Module, inst: Inst): string {
     case OpKind.Load:
     case OpKind.Store:
       rhs = `${info.name} ${formatArgs(inst.args)}${inst.imm !== 0 ? ` offset=${inst.imm}` : ""}`;
+      if (inst.invariant === true) rhs += " invariant";
       break;
     case OpKind.GlobalGet:
       rhs = `global_get $${globalName(module, inst.imm)}`;

@@ -260,6 +260,8 @@ class FunctionVerifier {
     tree: ReturnType<typeof computeDominators>,
   ): void {
     const info = opInfo(inst.op);
+    if (inst.invariant !== undefined && info.kind !== OpKind.Load)
+      this.report(b, i, "only a load can be invariant");
     if (info === undefined) {
       this.report(b, i, `unknown op ${inst.op}`);
       return;

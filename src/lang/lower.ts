@@ -509,7 +509,8 @@ class FunctionLowering {
   /** Bounds-checks `index` against the array's length; returns the element's address (minus the header). */
   private elementAddress(array: ValueId, index: ValueId, shift: number): ValueId {
     const fb = this.fb;
-    const length = fb.load(Op.Load, Type.I32, array);
+    // the length is written once, by tj.alloc_array, and TJ code cannot write it
+    const length = fb.loadInvariant(Op.Load, Type.I32, array);
     const inBounds = fb.binary(Op.LtU, index, length);
     fb.trapIf(fb.unary(Op.Eqz, inBounds), TrapKind.IndexOutOfBounds);
     const offset = shift === 0 ? index : fb.binary(Op.Shl, index, fb.const(Type.I32, shift));
@@ -559,7 +560,7 @@ class FunctionLowering {
       case "length": {
         const array = this.lowerExpr(expr.array);
         fb.loc = here;
-        return fb.load(Op.Load, Type.I32, array);
+        return fb.loadInvariant(Op.Load, Type.I32, array);
       }
       case "new": {
         const size = this.lowerExpr(expr.size);

@@ -9,7 +9,7 @@ import { copyProp } from "./passes/copy-prop.js";
 import { dce } from "./passes/dce.js";
 import { devirtualize } from "./passes/devirtualize.js";
 import { gvn } from "./passes/gvn.js";
-import { inline } from "./passes/inline.js";
+import { inline, inlineLeaves } from "./passes/inline.js";
 import { licm } from "./passes/licm.js";
 import { localCse } from "./passes/local-cse.js";
 import { mergeBlocks } from "./passes/merge-blocks.js";
@@ -19,6 +19,7 @@ import { threadJumps } from "./passes/thread-jumps.js";
 export const ALL_PASSES: readonly Pass[] = [
   devirtualize,
   inline,
+  inlineLeaves,
   constFold,
   threadJumps,
   copyProp,
@@ -33,6 +34,8 @@ export const ALL_PASSES: readonly Pass[] = [
 /** [before, after, why]: when both are in a pipeline, `before` must come first. */
 export const PASS_ORDER: readonly [string, string, string][] = [
   ["devirtualize", "inline", "a devirtualized call is a direct call, which inline copies"],
+  ["inline", "inline-leaves", "the second level inlines the calls the first level's copies brought in"],
+  ["inline-leaves", "const-fold", "an inlined body folds with the caller's constant arguments"],
   ["inline", "const-fold", "an inlined body folds with the caller's constant arguments"],
   ["inline", "local-cse", "an inlined body shares expressions with its caller"],
   ["inline", "dce", "an inlined body's unused results are deleted"],
@@ -73,9 +76,8 @@ export const STANDARD_PASSES: readonly Pass[] = [
 /** The IR passes of Tier 2, before Binaryen's -O3: the standard ones with dominator- and loop-based passes. */
 export const OPTIMIZING_PASSES: readonly Pass[] = [
   devirtualize,
-  // twice: two levels of calls (a recursive function unrolls two levels; fib 11 -> 6-8 ms)
   inline,
-  inline,
+  inlineLeaves,
   constFold,
   threadJumps,
   copyProp,

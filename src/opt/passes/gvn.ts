@@ -7,7 +7,9 @@
  * - reads of the function's stable globals (never written, no calls) take part everywhere;
  * - within a block, a `global.get` or a load repeats an earlier one when nothing that could
  *   change the global or memory (a store, `global.set` of it, a call, `memory.grow`) comes
- *   between them;
+ *   between them; the repeated load is deleted (it cannot trap where the first did not);
+ * - an *invariant* load (ir.ts: bytes stored once, such as TJ array lengths) repeats an
+ *   earlier one of the same address in any dominating position, whatever lies between;
  * - a `trap_if` on a condition that a dominating `trap_if` already tested goes (the first
  *   one did not trap, so the condition is zero), whatever the two trap kinds.
  *
@@ -78,6 +80,20 @@ export const gvn: Pass = {
           return true;
         }
         const kind = opInfo(inst.op).kind;
+        if (inst.invariant === true && kind === OpKind.Load) {
+          // the same bytes wherever it dominates, stores or calls between notwithstanding
+          const shared = `invariant:${shapeKey(inst)}`;
+          const earlier = available.get(shared);
+          if (earlier === undefined) {
+            available.set(shared, inst.result);
+            undoKeys.push(shared);
+            return true;
+          }
+          // the earlier load of the same address did not trap, and memory never shrinks
+          replacement.set(inst.result, earlier);
+          changed = true;
+          return false;
+        }
         if (kind === OpKind.Load || kind === OpKind.GlobalGet) {
           const local = shapeKey(inst);
           const earlier = recent.get(local);
@@ -85,6 +101,8 @@ export const gvn: Pass = {
           else {
             replacement.set(inst.result, earlier);
             changed = true;
+            // a repeated load cannot trap where the first did not: it goes
+            return false;
           }
         } else if (kind === OpKind.GlobalSet) {
           for (const k of [...recent.keys()]) if (k.startsWith(`${Op.GlobalGet}:`)) recent.delete(k);
@@ -116,7 +134,15 @@ export const gvn: Pass = {
       while (undoKeys.length > frame.keys) available.delete(undoKeys.pop()!);
       while (undoChecks.length > frame.checks) checked.delete(undoChecks.pop()!);
     }
-    // unreachable blocks (not in the tree) keep their uses: the replaced values stay defined
+    // unreachable blocks are not in the tree, but may use a deleted load's value (a
+    // definition anywhere is all that unreachable code needs)
+    for (let id = 0; id < fn.blocks.length; id++) {
+      if (tree.rpoIndex[id] !== -1) continue;
+      const block = fn.blocks[id]!;
+      for (const inst of block.insts) inst.args = inst.args.map(resolve);
+      block.term.args = block.term.args.map(resolve);
+      for (const target of block.term.targets) target.args = target.args.map(resolve);
+    }
     return changed;
   },
 };
