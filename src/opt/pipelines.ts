@@ -13,6 +13,7 @@ import { inline, inlineLeaves } from "./passes/inline.js";
 import { licm } from "./passes/licm.js";
 import { localCse } from "./passes/local-cse.js";
 import { mergeBlocks } from "./passes/merge-blocks.js";
+import { sccp } from "./passes/sccp.js";
 import { simplifyBranches } from "./passes/simplify-branches.js";
 import { threadJumps } from "./passes/thread-jumps.js";
 
@@ -21,6 +22,7 @@ export const ALL_PASSES: readonly Pass[] = [
   inline,
   inlineLeaves,
   constFold,
+  sccp,
   threadJumps,
   copyProp,
   localCse,
@@ -36,6 +38,10 @@ export const PASS_ORDER: readonly [string, string, string][] = [
   ["devirtualize", "inline", "a devirtualized call is a direct call, which inline copies"],
   ["inline", "inline-leaves", "the second level inlines the calls the first level's copies brought in"],
   ["inline-leaves", "const-fold", "an inlined body folds with the caller's constant arguments"],
+  ["inline-leaves", "sccp", "constant arguments flow into the inlined bodies' parameters"],
+  ["sccp", "thread-jumps", "branches sccp decided no longer need threading"],
+  ["sccp", "merge-blocks", "the blocks sccp found unreachable are removed"],
+  ["sccp", "dce", "the operands of folded instructions become unused"],
   ["inline", "const-fold", "an inlined body folds with the caller's constant arguments"],
   ["inline", "local-cse", "an inlined body shares expressions with its caller"],
   ["inline", "dce", "an inlined body's unused results are deleted"],
@@ -79,6 +85,7 @@ export const OPTIMIZING_PASSES: readonly Pass[] = [
   inline,
   inlineLeaves,
   constFold,
+  sccp,
   threadJumps,
   copyProp,
   gvn,

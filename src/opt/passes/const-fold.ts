@@ -34,7 +34,7 @@ function constantsOf(fn: IrFunction): Map<number, { type: Type; value: Scalar }>
   return constants;
 }
 
-function becomeConstant(inst: Inst, value: Scalar): void {
+export function becomeConstant(inst: Inst, value: Scalar): void {
   inst.op = Op.Const;
   inst.args = [];
   if (inst.type === Type.I64) {
@@ -46,7 +46,10 @@ function becomeConstant(inst: Inst, value: Scalar): void {
   }
 }
 
-function fold(inst: Inst, constants: Map<number, { type: Type; value: Scalar }>): Scalar | undefined {
+export function fold(
+  inst: Inst,
+  constants: ReadonlyMap<number, { type: Type; value: Scalar }>,
+): Scalar | undefined {
   const info = opInfo(inst.op);
   const operands = inst.args.map((v) => constants.get(v));
   if (operands.some((c) => c === undefined)) return undefined;
