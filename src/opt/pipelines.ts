@@ -4,6 +4,7 @@
  */
 
 import type { Pass } from "./pass.js";
+import { boundsChecks } from "./passes/bounds-checks.js";
 import { constFold } from "./passes/const-fold.js";
 import { copyProp } from "./passes/copy-prop.js";
 import { dce } from "./passes/dce.js";
@@ -27,6 +28,7 @@ export const ALL_PASSES: readonly Pass[] = [
   copyProp,
   localCse,
   gvn,
+  boundsChecks,
   simplifyBranches,
   mergeBlocks,
   licm,
@@ -42,6 +44,12 @@ export const PASS_ORDER: readonly [string, string, string][] = [
   ["sccp", "thread-jumps", "branches sccp decided no longer need threading"],
   ["sccp", "merge-blocks", "the blocks sccp found unreachable are removed"],
   ["sccp", "dce", "the operands of folded instructions become unused"],
+  [
+    "gvn",
+    "bounds-checks",
+    "gvn forwards an array's length to the value its allocation stored, which the loop tests",
+  ],
+  ["bounds-checks", "dce", "the removed checks' comparisons become unused"],
   ["inline", "const-fold", "an inlined body folds with the caller's constant arguments"],
   ["inline", "local-cse", "an inlined body shares expressions with its caller"],
   ["inline", "dce", "an inlined body's unused results are deleted"],
@@ -89,6 +97,7 @@ export const OPTIMIZING_PASSES: readonly Pass[] = [
   threadJumps,
   copyProp,
   gvn,
+  boundsChecks,
   simplifyBranches,
   mergeBlocks,
   licm,

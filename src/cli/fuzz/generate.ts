@@ -285,8 +285,17 @@ class Generator {
     });
   }
 
-  /** A counted loop: header(counter, carried...) … counter-1 … br_if → header or exit. */
+  /**
+   * A counted loop: header(counter, carried...) … counter-1 … br_if → header or exit; or,
+   * one time in three, a loop counting up from 0 while below a bound of 0..3 whose body
+   * starts with index checks (against the bound, which holds, and against another value,
+   * which may trap), the shape TJ gives `for (i = 0; i < n; i++) a[i]`.
+   */
   private genLoop(scope: Scope, depth: number): void {
+    if (this.traps && this.rng.next() < 1 / 3) {
+      this.genUpLoop(scope, depth);
+      return;
+    }
     const fb = this.fb;
     const carried = this.mergeTypes();
     const header = fb.block([Type.I32, ...carried]);
@@ -315,6 +324,28 @@ class Generator {
     exit.params.forEach((id, i) => {
       scope.values.push({ id, type: exitTypes[i]! });
     });
+  }
+
+  private genUpLoop(scope: Scope, depth: number): void {
+    const fb = this.fb;
+    const bound = fb.binary(Op.And, this.valueOf(scope, Type.I32), fb.const(Type.I32, 3));
+    const other = this.valueOf(scope, Type.I32);
+    const header = fb.block([Type.I32]);
+    const body = fb.block([]);
+    const exit = fb.block([]);
+    fb.jump(header.id, [fb.const(Type.I32, 0)]);
+    fb.switchTo(header.id);
+    const i = header.params[0]!;
+    fb.brIf(fb.binary(Op.LtS, i, bound), body.id, [], exit.id, []);
+    fb.switchTo(body.id);
+    for (const limit of [bound, other]) {
+      const inBounds = fb.binary(Op.LtU, i, limit);
+      fb.trapIf(fb.unary(Op.Eqz, inBounds), TrapKind.IndexOutOfBounds);
+    }
+    const inner: Scope = { values: [...scope.values, { id: i, type: Type.I32 }] };
+    this.genRegion(inner, depth + 1);
+    fb.jump(header.id, [fb.binary(Op.Add, i, fb.const(Type.I32, 1))]);
+    fb.switchTo(exit.id);
   }
 
   private genInst(scope: Scope): void {

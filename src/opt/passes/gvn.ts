@@ -9,7 +9,9 @@
  *   change the global or memory (a store, `global.set` of it, a call, `memory.grow`) comes
  *   between them; the repeated load is deleted (it cannot trap where the first did not);
  * - an *invariant* load (ir.ts: bytes stored once, such as TJ array lengths) repeats an
- *   earlier one of the same address in any dominating position, whatever lies between;
+ *   earlier one of the same address in any dominating position, whatever lies between,
+ *   and takes the value of a dominating full-width store to the same address (the one
+ *   store those bytes get: the length `tj.alloc_array` writes, once it is inlined);
  * - a `trap_if` on a condition that a dominating `trap_if` already tested goes (the first
  *   one did not trap, so the condition is zero), whatever the two trap kinds.
  *
@@ -17,7 +19,7 @@
  */
 
 import { computeDominators } from "../../ir/dominance.js";
-import type { IrFunction, Module } from "../../ir/ir.js";
+import { type IrFunction, type Module, valueTypes } from "../../ir/ir.js";
 import { Op, OpKind, opInfo } from "../../ir/ops.js";
 import type { Pass } from "../pass.js";
 import { shapeKey, stableGlobals, valueKey } from "../value-key.js";
@@ -43,6 +45,7 @@ export const gvn: Pass = {
     const children: number[][] = fn.blocks.map(() => []);
     for (const b of tree.rpo) if (b !== 0) children[tree.idom[b]!]!.push(b);
     const stable = stableGlobals(fn);
+    const types = valueTypes(fn);
     const replacement = new Map<number, number>();
     const resolve = (v: number): number => replacement.get(v) ?? v;
     // scoped tables: entries added in a block are undone when the walk leaves its subtree
@@ -108,6 +111,14 @@ export const gvn: Pass = {
           for (const k of [...recent.keys()]) if (k.startsWith(`${Op.GlobalGet}:`)) recent.delete(k);
         } else if (clobbersState(inst.op)) {
           recent.clear();
+          if (inst.op === Op.Store) {
+            // an invariant load of these bytes can only see this value (they are stored once)
+            const forwarded = `invariant:${Op.Load}:${types[inst.args[1]!]}:${inst.imm}:${inst.args[0]}`;
+            if (!available.has(forwarded)) {
+              available.set(forwarded, inst.args[1]!);
+              undoKeys.push(forwarded);
+            }
+          }
         }
         return true;
       });
