@@ -9,14 +9,20 @@ import { test } from "node:test";
 import { parseModule } from "../../src/ir/parser.js";
 import { printModule } from "../../src/ir/printer.js";
 import { runPasses } from "../../src/opt/pass.js";
-import { passByName } from "../../src/opt/pipelines.js";
+import { ALL_PASSES, passByName } from "../../src/opt/pipelines.js";
 import { REPO_ROOT } from "../support/cli.js";
 
 const DIR = `${REPO_ROOT}test/filetests/`;
 const files = readdirSync(DIR).filter((f) => f.endsWith(".tir") && !f.endsWith(".expected.tir"));
 
-test("there are filetests", () => {
+test("there are filetests, and every pass has one", () => {
   assert.ok(files.length >= 2);
+  const tested = new Set<string>();
+  for (const file of files) {
+    const header = /^; passes: (.*)$/m.exec(readFileSync(DIR + file, "utf8"));
+    for (const name of header?.[1]?.split(",") ?? []) tested.add(name.trim());
+  }
+  for (const pass of ALL_PASSES) assert.ok(tested.has(pass.name), `no filetest runs ${pass.name}`);
 });
 
 for (const file of files) {
