@@ -17,6 +17,7 @@ import { Op, TermOp } from "../../ir/ops.js";
 import { Type } from "../../ir/types.js";
 import { staticTargets } from "../inline-policy.js";
 import type { Pass } from "../pass.js";
+import { continuationAfterCall } from "../split-call.js";
 
 export const devirtualize: Pass = {
   name: "devirtualize",
@@ -52,12 +53,7 @@ function split(fn: IrFunction, b: number, k: number, slots: Map<number, FuncId>)
   // new blocks right after b: one per distinct function, the default, the continuation
   const defaultId = b + 1 + caseCount;
   const continuationId = defaultId + 1;
-  const added = caseCount * 2 + 2;
-  const moved = (id: number): number => (id > b ? id + added : id);
-  for (const other of fn.blocks) {
-    if (other === block) continue;
-    other.term.targets = other.term.targets.map((t) => ({ block: moved(t.block), args: t.args }));
-  }
+  const continuation = continuationAfterCall(fn, b, k, caseCount * 2 + 2);
   let next = valueCount(fn);
   const site = call.site === undefined ? {} : { site: call.site };
   const callBlock = (inst: Inst): Block => {
@@ -78,15 +74,6 @@ function split(fn: IrFunction, b: number, k: number, slots: Map<number, FuncId>)
   };
   const cases = functions.map((id) => callBlock({ ...call, op: Op.Call, imm: id, args: [...args] }));
   const fallback = callBlock({ ...call, args: [...call.args] });
-  const continuation: Block = {
-    params: call.result < 0 ? [] : [call.result],
-    paramTypes: call.result < 0 ? [] : [call.type],
-    insts: block.insts.slice(k + 1),
-    term: {
-      ...block.term,
-      targets: block.term.targets.map((t) => ({ block: moved(t.block), args: t.args })),
-    },
-  };
   // a chain of tests, one block per function, placed after the continuation: test i
   // compares the index with the slots of function i and calls it, or goes on to test i+1
   const testId = (i: number): number => continuationId + 1 + i;

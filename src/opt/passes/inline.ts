@@ -23,6 +23,7 @@ import { valueCount } from "../../ir/ir.js";
 import { Op, TermOp } from "../../ir/ops.js";
 import { INLINE_MAX_CALLER_SIZE, isInlinable, size } from "../inline-policy.js";
 import type { Pass } from "../pass.js";
+import { continuationAfterCall } from "../split-call.js";
 
 export const inline: Pass = {
   name: "inline",
@@ -103,11 +104,7 @@ function inlineAt(fn: IrFunction, b: number, k: number, callee: IrFunction, call
   const copies = callee.blocks.length;
   const continuationId = b + 1 + copies;
   // old blocks after b move down by the copies and the continuation
-  const moved = (id: number): number => (id > b ? id + copies + 1 : id);
-  for (const other of fn.blocks) {
-    if (other === block) continue;
-    other.term.targets = other.term.targets.map((t) => ({ block: moved(t.block), args: t.args }));
-  }
+  const continuation = continuationAfterCall(fn, b, k, copies + 1);
   let next = valueCount(fn);
   const values = new Map<number, number>();
   const value = (v: number): number => {
@@ -148,15 +145,6 @@ function inlineAt(fn: IrFunction, b: number, k: number, callee: IrFunction, call
     }
     return { params: cb.params.map(value), paramTypes: [...cb.paramTypes], insts, term };
   });
-  const continuation: Block = {
-    params: call.result < 0 ? [] : [call.result],
-    paramTypes: call.result < 0 ? [] : [call.type],
-    insts: block.insts.slice(k + 1),
-    term: {
-      ...block.term,
-      targets: block.term.targets.map((t) => ({ block: moved(t.block), args: t.args })),
-    },
-  };
   block.insts = block.insts.slice(0, k);
   block.term = {
     op: TermOp.Jump,
