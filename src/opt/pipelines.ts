@@ -98,6 +98,8 @@ export const OPTIMIZING_PASSES: readonly Pass[] = [
   copyProp,
   gvn,
   boundsChecks,
+  // again: gvn's forwarded array lengths are constants that index checks compare against
+  constFold,
   simplifyBranches,
   mergeBlocks,
   licm,

@@ -4,7 +4,8 @@
  * (ir/numeric.ts), so folding can never disagree with any tier. An operation that would
  * trap is left alone (it must still trap at run time). Also folds `select` on a constant
  * condition into a copy... of a constant only: copies of other values are left to later
- * passes. Deletes `trap_if` on a constant zero. Runs to a fixed point within each block order (one sweep in layout order sees
+ * passes. Deletes `trap_if` on a constant zero. Knows one thing about non-constants: `lt_u
+ * (and x, C1), C2` with C1 < C2 is 1 (an index masked below an array's length). Runs to a fixed point within each block order (one sweep in layout order sees
  * definitions before uses in straight-line code; loops may need more sweeps).
  *
  * Leaves dead instructions to dce.
@@ -77,6 +78,34 @@ export function fold(
   }
 }
 
+/** For each `and x, C` (i32, C a constant): C as unsigned, the most the result can be. */
+function masksOf(fn: IrFunction, constants: Map<number, { type: Type; value: Scalar }>): Map<number, number> {
+  const masks = new Map<number, number>();
+  for (const block of fn.blocks) {
+    for (const inst of block.insts) {
+      if (inst.op !== Op.And || inst.type !== Type.I32) continue;
+      for (const arg of inst.args) {
+        const c = constants.get(arg);
+        if (c !== undefined) masks.set(inst.result, (c.value as number) >>> 0);
+      }
+    }
+  }
+  return masks;
+}
+
+/** `lt_u (and x, C1), C2` with C1 < C2 (unsigned) is 1 whatever x is: an index masked to the table's size. */
+function foldMaskedCompare(
+  inst: Inst,
+  constants: Map<number, { type: Type; value: Scalar }>,
+  masks: Map<number, number>,
+): Scalar | undefined {
+  if (inst.op !== Op.LtU) return undefined;
+  const mask = masks.get(inst.args[0]!);
+  const bound = constants.get(inst.args[1]!);
+  if (mask === undefined || bound === undefined || bound.type !== Type.I32) return undefined;
+  return mask < (bound.value as number) >>> 0 ? 1 : undefined;
+}
+
 export const constFold: Pass = {
   name: "const-fold",
   required: false,
@@ -85,6 +114,7 @@ export const constFold: Pass = {
     let changed = false;
     for (let sweep = 0; sweep < 8; sweep++) {
       const constants = constantsOf(fn);
+      const masks = masksOf(fn, constants);
       let progress = false;
       for (const block of fn.blocks) {
         // a trap_if on a constant zero never traps: it goes (one on a non-zero constant stays)
@@ -95,7 +125,7 @@ export const constFold: Pass = {
         if (block.insts.length !== before) progress = true;
         for (const inst of block.insts) {
           if (inst.op === Op.Const || inst.result < 0) continue;
-          const value = fold(inst, constants);
+          const value = fold(inst, constants) ?? foldMaskedCompare(inst, constants, masks);
           if (value === undefined) continue;
           becomeConstant(inst, value);
           constants.set(inst.result, { type: inst.type, value });
