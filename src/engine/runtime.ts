@@ -21,7 +21,12 @@ import { coerce, type Scalar } from "../ir/numeric.js";
 import { type GuestFrame, TrapError, type TrapKind } from "../ir/trap.js";
 import { signaturesEqual, Type } from "../ir/types.js";
 import { Instrument } from "../wasm/codegen.js";
-import { type CompiledModule, compileModule, RUNTIME_MODULE } from "../wasm/compile-module.js";
+import {
+  type CompiledModule,
+  compileModule,
+  RUNTIME_MODULE,
+  TRAP_KIND_MASK,
+} from "../wasm/compile-module.js";
 import { entryAt, trapKindOfEngineError, wasmFrames } from "../wasm/traps.js";
 
 export interface RuntimeOptions {
@@ -129,8 +134,8 @@ export class WasmRuntime {
 
   private importObject(): WebAssembly.Imports {
     const rt: Record<string, WebAssembly.ImportValue> = {
-      trap: (kind: number) => {
-        throw new TrapError(kind as TrapKind, []);
+      trap: (code: number) => {
+        throw new TrapError((code & TRAP_KIND_MASK) as TrapKind, []);
       },
       safepoint: this.safepoint,
       dispatch: this.dispatch,

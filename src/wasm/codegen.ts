@@ -469,7 +469,9 @@ export class FunctionCodegen {
 
   /** Records the source location of the code emitted next. */
   private mark(loc: number, site = -1): void {
-    if (loc < 0 || (loc === this.lastLoc && site === this.lastSite)) return;
+    // code without a position keeps the one before it, unless it comes from another inline
+    // site (its frames differ even where its line is unknown: tj.alloc_array has none)
+    if (site === this.lastSite && (loc < 0 || loc === this.lastLoc)) return;
     this.lastLoc = loc;
     this.lastSite = site;
     this.offsets.push(this.out.length - this.codeStart);

@@ -3,7 +3,8 @@
  * state. Every module a tier produces has the same import interface, so code compiled
  * separately (Tier 0 now, later tiers per function) interoperates:
  *
- *   function 0          rt.trap(kind: i32)       raises a guest trap (never returns)
+ *   function 0          rt.trap(code: i32)       raises a guest trap (never returns); the
+ *                                                kind is code & TRAP_KIND_MASK
  *   function 1          rt.safepoint(f, kind)    a budget ran out: count, tier up, install,
  *                                                check deadlines; returns the next budget
  *   functions 2..H+1    the IR's host imports, by their own module and field names
@@ -97,6 +98,11 @@ export interface CompiledModule {
 }
 
 export const RUNTIME_MODULE = "rt";
+/**
+ * `rt.trap(code)`: the trap kind is `code & TRAP_KIND_MASK`; the bits above may number the
+ * trap site (Tier 2 does, so that Binaryen does not merge two sites: tier2.ts).
+ */
+export const TRAP_KIND_MASK = 0xff;
 /** Wasm function index of the first host import (after rt.trap and rt.safepoint). */
 export const FIRST_HOST_FUNCTION = 2;
 

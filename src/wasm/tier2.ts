@@ -16,12 +16,12 @@
 
 import type binaryenModule from "binaryen";
 import type { FuncId, Inst, IrFunction, Module } from "../ir/ir.js";
-import { locCol, locLine, valueTypes } from "../ir/ir.js";
+import { locCol, locLine, makeLoc, valueTypes } from "../ir/ir.js";
 import { Op, OpKind, opInfo, TermOp } from "../ir/ops.js";
 import { TrapKind } from "../ir/trap.js";
 import { Type, typeName } from "../ir/types.js";
 import type { CompiledModule, SourceMap } from "./compile-module.js";
-import { compilationHintsPayload, RUNTIME_MODULE } from "./compile-module.js";
+import { compilationHintsPayload, RUNTIME_MODULE, TRAP_KIND_MASK } from "./compile-module.js";
 import { ByteBuffer, customSection, encodeNameSection } from "./encoder.js";
 import { Reader } from "./reader.js";
 
@@ -97,14 +97,24 @@ export function compileTier2(
     // code inlined from other functions is located in a debug "file" per inline site, so
     // that the source map tells which site each position belongs to (decodeSourceMap)
     const siteFiles = (fn.inlineSites ?? []).map((_, k) => m.addDebugInfoFileName(`${SITE_FILE_PREFIX}${k}`));
+    // inlined code without a position still needs its site: a file that says "no line"
+    const siteFilesNoLine = (fn.inlineSites ?? []).map((_, k) =>
+      m.addDebugInfoFileName(`${SITE_FILE_PREFIX}${k}${NO_LINE_SUFFIX}`),
+    );
     let currentSite = -1;
     const located: [Expr, number, number][] = [];
     const at = (expr: Expr, loc: number): Expr => {
       if (loc >= 0) located.push([expr, loc, currentSite < 0 ? fileIndex : siteFiles[currentSite]!]);
+      else if (currentSite >= 0) located.push([expr, makeLoc(1, 0), siteFilesNoLine[currentSite]!]);
       return expr;
     };
-    const trap = (kind: number, loc: number): Expr =>
-      m.block(null, [at(m.call("rt.trap", [m.i32.const(kind)], b.none), loc), m.unreachable()]);
+    // each trap site passes its own number above the kind (TRAP_KIND_MASK), so that
+    // Binaryen's code folding cannot merge two of them into one with one position
+    let trapSites = 0;
+    const trap = (kind: number, loc: number): Expr => {
+      const code = kind + (TRAP_KIND_MASK + 1) * trapSites++;
+      return m.block(null, [at(m.call("rt.trap", [m.i32.const(code)], b.none), loc), m.unreachable()]);
+    };
     const name = `t2_${fn.name}`;
 
     const relooper = new b.Relooper(m);
@@ -415,6 +425,8 @@ const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/
 
 /** The debug file name of inline site k in Tier 2 modules is this and k (Binaryen cuts names at NUL). */
 const SITE_FILE_PREFIX = "<tierjit inline site>";
+/** ...followed by this when the position there has no line (code the front end made up). */
+const NO_LINE_SUFFIX = " no line";
 
 /**
  * Source map v3 "mappings" (base64 VLQ) → offsets, packed locations and inline sites (from
@@ -429,9 +441,11 @@ export function decodeSourceMap(
   if (json === null) return { offsets, locs, sites };
   const parsed = JSON.parse(json) as { mappings: string; sources?: string[] };
   const mappings = parsed.mappings;
-  const siteOfSource = (parsed.sources ?? []).map((name) =>
-    name.startsWith(SITE_FILE_PREFIX) ? Number(name.slice(SITE_FILE_PREFIX.length)) : -1,
+  const sources = parsed.sources ?? [];
+  const siteOfSource = sources.map((name) =>
+    name.startsWith(SITE_FILE_PREFIX) ? Number.parseInt(name.slice(SITE_FILE_PREFIX.length), 10) : -1,
   );
+  const noLine = sources.map((name) => name.startsWith(SITE_FILE_PREFIX) && name.endsWith(NO_LINE_SUFFIX));
   let offset = 0;
   let source = 0;
   let line = 0;
@@ -460,7 +474,7 @@ export function decodeSourceMap(
     offsets.push(offset);
     sites.push(siteOfSource[source] ?? -1);
     // lines are 0-based in source maps; Binaryen passes our columns through as given
-    locs.push((line + 1) * 65536 + Math.min(col, 65535));
+    locs.push(noLine[source] === true ? -1 : (line + 1) * 65536 + Math.min(col, 65535));
   }
   return { offsets, locs, sites };
 }
