@@ -16,6 +16,7 @@ import {
   findFunction,
   type Inst,
   type IrFunction,
+  inlinedFrames,
   locLine,
   type Module,
   PAGE_SIZE,
@@ -131,19 +132,27 @@ export class Interpreter {
     return { fn, regs, types, block: 0, pc: 0, pendingResult: -1 };
   }
 
-  private stackOf(frames: Frame[], innermostLoc: number): GuestFrame[] {
+  private stackOf(frames: Frame[], innermostLoc: number, innermostSite: number | undefined): GuestFrame[] {
     const file = this.module.sourceFile === "" ? undefined : this.module.sourceFile;
     const out: GuestFrame[] = [];
     for (let i = frames.length - 1; i >= 0; i--) {
       const frame = frames[i]!;
       let loc = innermostLoc;
-      if (i !== frames.length - 1) loc = frame.fn.blocks[frame.block]!.insts[frame.pc - 1]?.loc ?? -1;
-      const entry: GuestFrame = { functionName: frame.fn.name };
-      if (loc >= 0) {
-        entry.line = locLine(loc);
-        if (file !== undefined) entry.file = file;
+      let site = innermostSite;
+      if (i !== frames.length - 1) {
+        const call = frame.fn.blocks[frame.block]!.insts[frame.pc - 1];
+        loc = call?.loc ?? -1;
+        site = call?.site;
       }
-      out.push(entry);
+      // optimized IR (the optimizer's tests run it here) has inlined calls: their frames too
+      for (const [id, at] of inlinedFrames(frame.fn.inlineSites ?? [], -1, loc, site)) {
+        const entry: GuestFrame = { functionName: id < 0 ? frame.fn.name : this.module.functions[id]!.name };
+        if (at >= 0) {
+          entry.line = locLine(at);
+          if (file !== undefined) entry.file = file;
+        }
+        out.push(entry);
+      }
     }
     return out;
   }
@@ -158,6 +167,7 @@ export class Interpreter {
       this.depth++;
     };
     let currentLoc = -1;
+    let currentSite: number | undefined;
     try {
       pushFrame(id, args);
       for (;;) {
@@ -167,6 +177,7 @@ export class Interpreter {
         if (frame.pc < block.insts.length) {
           const inst = block.insts[frame.pc++]!;
           currentLoc = inst.loc;
+          currentSite = inst.site;
           const kind = opInfo(inst.op).kind;
           if (kind === OpKind.Call || kind === OpKind.CallIndirect) {
             const calleeId = kind === OpKind.Call ? inst.imm : this.resolveIndirect(inst, regs);
@@ -182,6 +193,7 @@ export class Interpreter {
         }
         const term = block.term;
         currentLoc = term.loc;
+        currentSite = term.site;
         // poll at terminators: every loop, however empty, passes one per iteration
         if (++this.steps >= INTERRUPT_INTERVAL) {
           this.steps = 0;
@@ -217,9 +229,10 @@ export class Interpreter {
         }
       }
     } catch (error) {
-      if (error instanceof NumericTrap) throw new TrapError(error.kind, this.stackOf(frames, currentLoc));
+      if (error instanceof NumericTrap)
+        throw new TrapError(error.kind, this.stackOf(frames, currentLoc, currentSite));
       if (error instanceof TrapError && error.guestStack.length === 0) {
-        throw new TrapError(error.kind, this.stackOf(frames, currentLoc));
+        throw new TrapError(error.kind, this.stackOf(frames, currentLoc, currentSite));
       }
       throw error;
     } finally {

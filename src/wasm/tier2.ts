@@ -101,11 +101,16 @@ export function compileTier2(
     const siteFilesNoLine = (fn.inlineSites ?? []).map((_, k) =>
       m.addDebugInfoFileName(`${SITE_FILE_PREFIX}${k}${NO_LINE_SUFFIX}`),
     );
+    // and so does the function's own code without a position, once it has inlined code,
+    // or it would inherit the position (and site) of whatever code comes before it
+    const ownNoLine =
+      siteFiles.length === 0 ? -1 : m.addDebugInfoFileName(`${SITE_FILE_PREFIX}-1${NO_LINE_SUFFIX}`);
     let currentSite = -1;
     const located: [Expr, number, number][] = [];
     const at = (expr: Expr, loc: number): Expr => {
       if (loc >= 0) located.push([expr, loc, currentSite < 0 ? fileIndex : siteFiles[currentSite]!]);
       else if (currentSite >= 0) located.push([expr, makeLoc(1, 0), siteFilesNoLine[currentSite]!]);
+      else if (ownNoLine >= 0) located.push([expr, makeLoc(1, 0), ownNoLine]);
       return expr;
     };
     // each trap site passes its own number above the kind (TRAP_KIND_MASK), so that

@@ -17,7 +17,7 @@ import { Interpreter } from "../../ir/interpreter.js";
 import type { Module } from "../../ir/ir.js";
 import type { Scalar } from "../../ir/numeric.js";
 import { printModule } from "../../ir/printer.js";
-import { TrapError } from "../../ir/trap.js";
+import { formatGuestFrame, TrapError, TrapKind } from "../../ir/trap.js";
 import { Type } from "../../ir/types.js";
 import { formatScalar, observableMemory, randomHost, randomModule } from "./generate.js";
 import { shrink } from "./shrink.js";
@@ -54,8 +54,18 @@ function attempt(call: () => Scalar | undefined): string {
   }
 }
 
+/** Innermost guest frames compared (the CLI prints 20; the Wasm runtime keeps 100). */
+const COMPARED_FRAMES = 20;
+
 function describeFailure(error: unknown): string {
-  if (error instanceof TrapError) return `trap: ${error.message}`;
+  if (error instanceof TrapError) {
+    // where the stack overflows depends on each tier's frame sizes: only its kind is compared
+    if (error.kind === TrapKind.StackOverflow) return `trap: ${error.message}`;
+    return `trap: ${error.message}\n${error.guestStack
+      .slice(0, COMPARED_FRAMES)
+      .map((frame) => `  at ${formatGuestFrame(frame)}`)
+      .join("\n")}`;
+  }
   return `error: ${error instanceof Error ? error.message : String(error)}`;
 }
 
@@ -79,7 +89,7 @@ export function interpreterOutcomes(module: Module, calls = CALLS_PER_PROGRAM): 
     interp = new Interpreter(module, { imports: randomHost(module, log), interrupt });
   } catch (error) {
     if (!(error instanceof TrapError)) throw error;
-    return exhausted ? null : [{ result: `trap: ${error.message}`, log, memory: "" }];
+    return exhausted ? null : [{ result: describeFailure(error), log, memory: "" }];
   }
   const outcomes: Outcome[] = [];
   for (let i = 0; i < calls; i++) {
