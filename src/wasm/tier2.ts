@@ -82,6 +82,11 @@ export function compileTier2(
     });
 
     const types = valueTypes(fn);
+    const constants = new Map<number, number | bigint>();
+    for (const block of fn.blocks)
+      for (const inst of block.insts)
+        if (inst.op === Op.Const && (inst.type === Type.I32 || inst.type === Type.I64))
+          constants.set(inst.result, inst.type === Type.I64 ? inst.big : inst.imm);
     const localOf = new Int32Array(types.length).fill(-1);
     const vars: number[] = [];
     fn.blocks[0]!.params.forEach((v, i) => {
@@ -217,6 +222,8 @@ export function compileTier2(
           if (inst.type === Type.I64) return (m.i64.const as unknown as (value: bigint) => Expr)(inst.big);
           return builder(m, [typeName(inst.type), "const"])(inst.imm);
         case OpKind.Binary:
+          if (info.canTrap && (operand === Type.I32 || operand === Type.I64)) return division(inst, operand);
+          return at(builder(m, [typeName(operand), info.name])(...args), inst.loc);
         case OpKind.Compare:
         case OpKind.Unary:
           return at(builder(m, [typeName(operand), info.name])(...args), inst.loc);
@@ -275,6 +282,43 @@ export function compileTier2(
       }
     }
 
+    /**
+     * Integer division and remainder, with their traps made explicit calls of rt.trap:
+     * Binaryen treats two operations that may trap as free to reorder (the program traps
+     * either way), but which trap comes first is observable here (its kind and line). The
+     * Wasm operation after the checks cannot trap any more.
+     */
+    function division(inst: Inst, type: Type): Expr {
+      const t = typeName(type);
+      const local = (v: number): Expr => m.local.get(localOf[v]!, bt(type));
+      const constant = (v: number): number | bigint | undefined => constants.get(v);
+      const divisor = constant(inst.args[1]!);
+      const checks: Expr[] = [];
+      if (divisor === undefined || divisor === 0 || divisor === 0n) {
+        checks.push(
+          m.if(builder(m, [t, "eqz"])(local(inst.args[1]!)), trap(TrapKind.IntegerDivideByZero, inst.loc)),
+        );
+      }
+      if (inst.op === Op.DivS && (divisor === undefined || divisor === -1 || divisor === -1n)) {
+        const min =
+          type === Type.I64
+            ? (m.i64.const as unknown as (v: bigint) => Expr)(-(2n ** 63n))
+            : m.i32.const(-(2 ** 31));
+        const minusOne =
+          type === Type.I64 ? (m.i64.const as unknown as (v: bigint) => Expr)(-1n) : m.i32.const(-1);
+        const overflow = m.i32.and(
+          builder(m, [t, "eq"])(local(inst.args[0]!), min),
+          builder(m, [t, "eq"])(local(inst.args[1]!), minusOne),
+        );
+        checks.push(m.if(overflow, trap(TrapKind.IntegerOverflow, inst.loc)));
+      }
+      const operation = at(
+        builder(m, [t, opInfo(inst.op).name])(local(inst.args[0]!), local(inst.args[1]!)),
+        inst.loc,
+      );
+      return checks.length === 0 ? operation : m.block(null, [...checks, operation], bt(inst.type));
+    }
+
     function convert(inst: Inst, from: Type, x: Expr): Expr {
       const to = typeName(inst.type);
       const src = typeName(from);
@@ -287,13 +331,25 @@ export function compileTier2(
           return m.i64.extend_u(x);
         case Op.TruncS:
         case Op.TruncU: {
-          // the IR tells NaN (invalid conversion) from overflow; V8's trap does not
+          // the IR tells NaN (invalid conversion) from overflow; V8's trap does not. Both
+          // are explicit calls, for the reason given at `division`
           const local = localOf[inst.args[0]!]!;
-          const ne = builder(m, [src, "ne"])(m.local.get(local, bt(from)), m.local.get(local, bt(from)));
+          const get = (): Expr => m.local.get(local, bt(from));
+          const ne = builder(m, [src, "ne"])(get(), get());
+          const wide = (): Expr => (from === Type.F32 ? m.f64.promote(get()) : get());
+          const [low, high, lowInclusive] = truncRange(inst.op === Op.TruncS, inst.type === Type.I64);
+          const inRange = m.i32.and(
+            lowInclusive ? m.f64.ge(wide(), m.f64.const(low)) : m.f64.gt(wide(), m.f64.const(low)),
+            m.f64.lt(wide(), m.f64.const(high)),
+          );
           const trunc = builder(m, [to, inst.op === Op.TruncS ? "trunc_s" : "trunc_u", src])(x);
           return m.block(
             null,
-            [m.if(ne, trap(TrapKind.InvalidConversion, inst.loc)), at(trunc, inst.loc)],
+            [
+              m.if(ne, trap(TrapKind.InvalidConversion, inst.loc)),
+              m.if(m.i32.eqz(inRange), trap(TrapKind.IntegerOverflow, inst.loc)),
+              at(trunc, inst.loc),
+            ],
             bt(inst.type),
           );
         }
@@ -316,6 +372,15 @@ export function compileTier2(
   } finally {
     m.dispose();
   }
+}
+
+/**
+ * The f64 range a float must lie in for a trapping truncation to succeed: (low, high), or
+ * [low, high) when `lowInclusive` (i64 signed: -2^63 - 1 is not an f64, -2^63 is).
+ */
+function truncRange(signed: boolean, wide: boolean): [number, number, boolean] {
+  if (signed) return wide ? [-(2 ** 63), 2 ** 63, true] : [-(2 ** 31) - 1, 2 ** 31, false];
+  return [-1, wide ? 2 ** 64 : 2 ** 32, false];
 }
 
 /**
