@@ -8,7 +8,7 @@
  */
 
 import { computeDominators } from "../../ir/dominance.js";
-import type { IrFunction, Module } from "../../ir/ir.js";
+import type { BlockCall, IrFunction, Module } from "../../ir/ir.js";
 import type { Pass } from "../pass.js";
 import { replaceUses } from "../uses.js";
 
@@ -19,21 +19,21 @@ export const copyProp: Pass = {
   run(fn: IrFunction, _module: Module): boolean {
     const reachable = computeDominators(fn).rpoIndex;
     let changed = false;
+    // the edges into each block (terminators are not replaced here, only their arguments)
+    const edgesInto: BlockCall[][] = fn.blocks.map(() => []);
+    for (const pred of fn.blocks) for (const edge of pred.term.targets) edgesInto[edge.block]!.push(edge);
     for (let round = 0; round < 16; round++) {
       const replacement = new Map<number, number>();
       fn.blocks.forEach((block, id) => {
         if (id === 0 || reachable[id] === -1 || block.params.length === 0) return;
         const incoming: (number | undefined)[] = block.params.map(() => undefined);
         const distinct = new Uint8Array(block.params.length);
-        for (const pred of fn.blocks) {
-          for (const edge of pred.term.targets) {
-            if (edge.block !== id) continue;
-            edge.args.forEach((arg, i) => {
-              if (arg === block.params[i]) return;
-              if (incoming[i] === undefined) incoming[i] = arg;
-              else if (incoming[i] !== arg) distinct[i] = 1;
-            });
-          }
+        for (const edge of edgesInto[id]!) {
+          edge.args.forEach((arg, i) => {
+            if (arg === block.params[i]) return;
+            if (incoming[i] === undefined) incoming[i] = arg;
+            else if (incoming[i] !== arg) distinct[i] = 1;
+          });
         }
         const keep: number[] = [];
         block.params.forEach((param, i) => {
@@ -44,10 +44,7 @@ export const copyProp: Pass = {
         if (keep.length === block.params.length) return;
         block.params = keep.map((i) => block.params[i]!);
         block.paramTypes = keep.map((i) => block.paramTypes[i]!);
-        for (const pred of fn.blocks) {
-          for (const edge of pred.term.targets)
-            if (edge.block === id) edge.args = keep.map((i) => edge.args[i]!);
-        }
+        for (const edge of edgesInto[id]!) edge.args = keep.map((i) => edge.args[i]!);
       });
       if (replacement.size === 0) break;
       replaceUses(fn, replacement);

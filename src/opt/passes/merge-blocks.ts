@@ -61,24 +61,32 @@ export function removeUnreachableBlocks(fn: IrFunction): boolean {
 
 /** Merges each block whose only predecessor jumps to it into that predecessor; says whether any was. */
 export function mergeStraightLines(fn: IrFunction): boolean {
-  for (let merged = false; ; merged = true) {
-    const predecessors = new Int32Array(fn.blocks.length);
-    for (const block of fn.blocks) for (const target of block.term.targets) predecessors[target.block]!++;
-    const b = fn.blocks.findIndex((block) => {
-      if (block.term.op !== TermOp.Jump) return false;
-      const next = block.term.targets[0]!.block;
-      return next !== 0 && fn.blocks[next] !== block && predecessors[next] === 1;
-    });
-    if (b < 0) return merged;
-    const block = fn.blocks[b]!;
-    const jump = block.term.targets[0]!;
-    const next = fn.blocks[jump.block]!;
-    const passed = new Map(next.params.map((param, i) => [param, jump.args[i]!] as const));
-    block.insts.push(...next.insts);
-    block.term = next.term;
-    next.insts = [];
-    next.term = { op: TermOp.Unreachable, args: [], targets: [], imm: 0, loc: -1 };
-    replaceUses(fn, passed);
-    removeUnreachableBlocks(fn);
-  }
+  // counts stay right while merging: the merged block's only edge in disappears with it,
+  // and its edges out move to the block that absorbs it
+  const predecessors = new Int32Array(fn.blocks.length);
+  for (const block of fn.blocks) for (const target of block.term.targets) predecessors[target.block]!++;
+  const passed = new Map<number, number>();
+  let merged = false;
+  fn.blocks.forEach((block) => {
+    for (;;) {
+      if (block.term.op !== TermOp.Jump) return;
+      const jump = block.term.targets[0]!;
+      const next = fn.blocks[jump.block]!;
+      if (jump.block === 0 || next === block || predecessors[jump.block] !== 1) return;
+      next.params.forEach((param, k) => {
+        passed.set(param, jump.args[k]!);
+      });
+      block.insts.push(...next.insts);
+      block.term = next.term;
+      next.insts = [];
+      next.params = [];
+      next.paramTypes = [];
+      next.term = { op: TermOp.Unreachable, args: [], targets: [], imm: 0, loc: -1 };
+      merged = true;
+    }
+  });
+  if (!merged) return false;
+  replaceUses(fn, passed);
+  removeUnreachableBlocks(fn);
+  return true;
 }
