@@ -342,7 +342,8 @@ export class TieredBackend {
     if (settled) next = this.polled ? DEADLINE_BUDGET : SETTLED_BUDGET;
     // while its job compiles there is nothing to decide for this function: check back less often
     else if (this.pending[funcId] === 1) next = Math.max(next, PENDING_BUDGET);
-    if ((kind & 1) === SafepointKind.BackEdge && this.osrEnabled) {
+    const osrBackEdge = (kind & 1) === SafepointKind.BackEdge && this.osrEnabled;
+    if (osrBackEdge) {
       const header = osrHeaderOf(kind);
       if (header >= 0) {
         const slot = this.osrSlot(funcId, header);
@@ -366,7 +367,7 @@ export class TieredBackend {
     }
     // a frame still running baseline code may reach a loop it can leave by OSR (or be in
     // one whose entry is compiling): loop safepoints stay frequent, settled or not
-    if ((kind & 1) === SafepointKind.BackEdge && this.osrEnabled) next = Math.min(next, PENDING_BUDGET);
+    if (osrBackEdge) next = Math.min(next, PENDING_BUDGET);
     // if the code was replaced here, the returned budget lands in the old code's counter,
     // and the new code's counters start from their own initial budget
     if (this.generation[funcId] === generation) granted[funcId] = next;
@@ -474,7 +475,8 @@ export class TieredBackend {
     let headers = this.osrHeaders.get(funcId);
     if (headers === undefined) {
       const fn = this.module!.functions[funcId]!;
-      headers = loopHeaders(fn, computeDominators(fn)).filter((h) => osrLiveIns(fn, h) !== null);
+      const tree = computeDominators(fn);
+      headers = loopHeaders(fn, tree).filter((h) => osrLiveIns(fn, h, tree) !== null);
       this.osrHeaders.set(funcId, headers);
     }
     let ready = false;
@@ -693,7 +695,6 @@ function osrKey(funcId: number, header: number): number {
   return funcId * 2 ** 24 + header;
 }
 
-/** Blocks that a back-edge (in reverse postorder) targets. */
 /**
  * Queue priority: Tier 1 jobs first (cheap, and the biggest step from Tier 0), then by
  * hotness. Measured on spectralnorm with one worker: ranked by hotness alone, a Tier 1 job

@@ -16,8 +16,9 @@ applyV8Tuning();
 
 const { results, preloadBinaryen } = workerData as { results: MessagePort; preloadBinaryen: boolean };
 // Binaryen takes 0.3–0.5 s of CPU to load, and the first -O3 in a thread ~0.1 s more
-// (warm-up.ts). One worker does both at once, so that the first Tier 2 job does not wait; the others only when a Tier 2 job reaches them, so that on a
-// small machine they do not all compete with the program at start-up.
+// (warm-up.ts). One worker does both at once, so that the first Tier 2 job does not wait;
+// the others only when a Tier 2 job reaches them, so that on a small machine they do not
+// all compete with the program at start-up.
 let binaryenReady: ReturnType<typeof loadBinaryen> | null = null;
 function binaryen(): ReturnType<typeof loadBinaryen> {
   binaryenReady ??= loadBinaryen().then((loaded) => {

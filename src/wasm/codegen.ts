@@ -319,15 +319,9 @@ export class FunctionCodegen {
     return () => {
       const out = this.out;
       const params = this.fn.blocks[header]!.params;
-      const types: Type[] = [];
-      for (const v of params) {
-        this.getLocal(v);
-        types.push(this.typeOf[v] as Type);
-      }
-      for (const v of liveIns) {
-        this.getLocal(v);
-        types.push(this.typeOf[v] as Type);
-      }
+      const passed = [...params, ...liveIns];
+      for (const v of passed) this.getLocal(v);
+      const types = passed.map((v) => this.typeOf[v] as Type);
       out.u8(0x23);
       out.u32(this.budgetGlobal + 1);
       out.u8(0x41);

@@ -20,6 +20,7 @@ import { locCol, locLine, makeLoc, valueTypes } from "../ir/ir.js";
 import { Op, OpKind, opInfo, TermOp } from "../ir/ops.js";
 import { TrapKind } from "../ir/trap.js";
 import { Type, typeName } from "../ir/types.js";
+import { constantsOf } from "../opt/passes/const-fold.js";
 import type { CompiledModule, SourceMap } from "./compile-module.js";
 import { compilationHintsPayload, RUNTIME_MODULE, TRAP_KIND_MASK } from "./compile-module.js";
 import { ByteBuffer, customSection, encodeNameSection } from "./encoder.js";
@@ -82,11 +83,8 @@ export function compileTier2(
     });
 
     const types = valueTypes(fn);
-    const constants = new Map<number, number | bigint>();
-    for (const block of fn.blocks)
-      for (const inst of block.insts)
-        if (inst.op === Op.Const && (inst.type === Type.I32 || inst.type === Type.I64))
-          constants.set(inst.result, inst.type === Type.I64 ? inst.big : inst.imm);
+    const constants = constantsOf(fn);
+    const i64 = m.i64.const as unknown as (value: bigint) => Expr;
     const localOf = new Int32Array(types.length).fill(-1);
     const vars: number[] = [];
     fn.blocks[0]!.params.forEach((v, i) => {
@@ -99,23 +97,27 @@ export function compileTier2(
     for (let v = 0; v < types.length; v++)
       if (localOf[v] === -1 && types[v] !== 255) localOf[v] = newLocal(types[v] as Type);
     const get = (v: number): Expr => m.local.get(localOf[v]!, bt(types[v] as Type));
-    // code inlined from other functions is located in a debug "file" per inline site, so
-    // that the source map tells which site each position belongs to (decodeSourceMap)
-    const siteFiles = (fn.inlineSites ?? []).map((_, k) => m.addDebugInfoFileName(`${SITE_FILE_PREFIX}${k}`));
-    // inlined code without a position still needs its site: a file that says "no line"
-    const siteFilesNoLine = (fn.inlineSites ?? []).map((_, k) =>
-      m.addDebugInfoFileName(`${SITE_FILE_PREFIX}${k}${NO_LINE_SUFFIX}`),
-    );
-    // and so does the function's own code without a position, once it has inlined code,
-    // or it would inherit the position (and site) of whatever code comes before it
-    const ownNoLine =
-      siteFiles.length === 0 ? -1 : m.addDebugInfoFileName(`${SITE_FILE_PREFIX}-1${NO_LINE_SUFFIX}`);
+    // code inlined from other functions is located in a debug "file" per inline site (and
+    // one per site for code without a line), so that the source map tells which site each
+    // position belongs to (decodeSourceMap). Once a function has inlined code, its own code
+    // without a position needs one too, or it would inherit the site of the code before it.
+    const hasSites = fn.inlineSites !== undefined && fn.inlineSites.length > 0;
+    const debugFiles = new Map<string, number>();
+    const debugFile = (site: number, hasLine: boolean): number => {
+      if (site < 0 && hasLine) return fileIndex;
+      const name = `${SITE_FILE_PREFIX}${site}${hasLine ? "" : NO_LINE_SUFFIX}`;
+      let index = debugFiles.get(name);
+      if (index === undefined) {
+        index = m.addDebugInfoFileName(name);
+        debugFiles.set(name, index);
+      }
+      return index;
+    };
     let currentSite = -1;
     const located: [Expr, number, number][] = [];
     const at = (expr: Expr, loc: number): Expr => {
-      if (loc >= 0) located.push([expr, loc, currentSite < 0 ? fileIndex : siteFiles[currentSite]!]);
-      else if (currentSite >= 0) located.push([expr, makeLoc(1, 0), siteFilesNoLine[currentSite]!]);
-      else if (ownNoLine >= 0) located.push([expr, makeLoc(1, 0), ownNoLine]);
+      if (loc >= 0) located.push([expr, loc, debugFile(currentSite, true)]);
+      else if (hasSites) located.push([expr, makeLoc(1, 0), debugFile(currentSite, false)]);
       return expr;
     };
     // each trap site passes its own number above the kind (TRAP_KIND_MASK), so that
@@ -219,7 +221,7 @@ export function compileTier2(
       const operand = inst.args.length > 0 ? (types[inst.args[0]!] as Type) : inst.type;
       switch (info.kind) {
         case OpKind.Const:
-          if (inst.type === Type.I64) return (m.i64.const as unknown as (value: bigint) => Expr)(inst.big);
+          if (inst.type === Type.I64) return i64(inst.big);
           return builder(m, [typeName(inst.type), "const"])(inst.imm);
         case OpKind.Binary:
           if (info.canTrap && (operand === Type.I32 || operand === Type.I64)) return division(inst, operand);
@@ -291,8 +293,7 @@ export function compileTier2(
     function division(inst: Inst, type: Type): Expr {
       const t = typeName(type);
       const local = (v: number): Expr => m.local.get(localOf[v]!, bt(type));
-      const constant = (v: number): number | bigint | undefined => constants.get(v);
-      const divisor = constant(inst.args[1]!);
+      const divisor = constants.get(inst.args[1]!)?.value;
       const checks: Expr[] = [];
       if (divisor === undefined || divisor === 0 || divisor === 0n) {
         checks.push(
@@ -300,12 +301,8 @@ export function compileTier2(
         );
       }
       if (inst.op === Op.DivS && (divisor === undefined || divisor === -1 || divisor === -1n)) {
-        const min =
-          type === Type.I64
-            ? (m.i64.const as unknown as (v: bigint) => Expr)(-(2n ** 63n))
-            : m.i32.const(-(2 ** 31));
-        const minusOne =
-          type === Type.I64 ? (m.i64.const as unknown as (v: bigint) => Expr)(-1n) : m.i32.const(-1);
+        const min = type === Type.I64 ? i64(-(2n ** 63n)) : m.i32.const(-(2 ** 31));
+        const minusOne = type === Type.I64 ? i64(-1n) : m.i32.const(-1);
         const overflow = m.i32.and(
           builder(m, [t, "eq"])(local(inst.args[0]!), min),
           builder(m, [t, "eq"])(local(inst.args[1]!), minusOne),

@@ -46,13 +46,7 @@ export function wasmFrames(stack: string | undefined): WasmFrame[] {
   return frames;
 }
 
-/** The location in effect at `offset`: the last entry whose offset is at or before it. */
-export function locationAt(offsets: readonly number[], locs: readonly number[], offset: number): number {
-  const found = entryAt(offsets, offset);
-  return found < 0 ? -1 : locs[found]!;
-}
-
-/** The index of the last entry of `offsets` at or before `offset`, or -1. */
+/** The source-map entry in effect at `offset`: the last whose offset is at or before it, or -1. */
 export function entryAt(offsets: readonly number[], offset: number): number {
   let lo = 0;
   let hi = offsets.length - 1;

@@ -24,7 +24,8 @@ import { Op, OpKind, opInfo } from "../../ir/ops.js";
 import { Type } from "../../ir/types.js";
 import type { Pass } from "../pass.js";
 
-function constantsOf(fn: IrFunction): Map<number, { type: Type; value: Scalar }> {
+/** The constants of `fn` by value id, with their types. */
+export function constantsOf(fn: IrFunction): Map<number, { type: Type; value: Scalar }> {
   const constants = new Map<number, { type: Type; value: Scalar }>();
   for (const block of fn.blocks) {
     for (const inst of block.insts) {
