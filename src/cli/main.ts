@@ -117,6 +117,7 @@ function buildProgram(setStatus: (status: number) => void): Command {
         stress: flags.stress === true,
         stats: flags.stats === true,
         osr: flags.osr,
+        speculation: flags.speculation,
         verbosity: flags.verbose,
         profile: flags.profile as "dev" | "prod",
         ...(flags.tier === undefined ? {} : { tier: flags.tier }),

@@ -28,6 +28,8 @@ export interface RunOptions {
   stats: boolean;
   /** On-stack replacement (`--no-osr`: false). */
   osr: boolean;
+  /** Speculation with deopt (`--no-speculation`: false); absent: on. */
+  speculation?: boolean;
   verbosity: number;
   memoryLimitBytes?: number;
   timeoutMs?: number;
@@ -56,6 +58,7 @@ function engineConfig(options: RunOptions): TieredConfig {
   config.fault = options.fault ?? null;
   config.trace = options.traceFile !== undefined;
   config.osr = options.osr;
+  config.speculation = options.speculation !== false;
   if (config.pinnedTier === 2 && config.timeoutMs !== null) {
     throw new CliError(
       "error: --timeout cannot stop Tier 2 code (it has no safepoints): use --tier 0 or 1, or run tiered",

@@ -21,18 +21,16 @@
  */
 
 import { performance } from "node:perf_hooks";
-import { computeDominators } from "../ir/dominance.js";
 import type { HostImports } from "../ir/interpreter.js";
 import { findFunction, type Module, PAGE_SIZE } from "../ir/ir.js";
-import { loopHeaders } from "../ir/loops.js";
 import type { Scalar } from "../ir/numeric.js";
 import { TrapError, TrapKind } from "../ir/trap.js";
 import { verifyOrThrow } from "../ir/verifier.js";
 import { packDeclarations, toWire, type WireUnit } from "../ir/wire.js";
 import { inlineCandidates } from "../opt/inline-policy.js";
-import { osrLiveIns } from "../opt/osr.js";
 import { type Pass, runPasses } from "../opt/pass.js";
-import { Instrument, osrHeaderOf, SafepointKind } from "../wasm/codegen.js";
+import { STANDARD_PASSES } from "../opt/pipelines.js";
+import { deoptGuardOf, Instrument, osrHeaderOf, SafepointKind } from "../wasm/codegen.js";
 import type { CompiledModule } from "../wasm/compile-module.js";
 import { type Binaryen, loadBinaryen } from "../wasm/tier2.js";
 import { TieredConfig, type TierNumber } from "./config.js";
@@ -103,8 +101,15 @@ export class TieredBackend {
   private nextJobId = 1;
   /** OSR entries by (function, loop header): dispatch slot, -1 compiling, -2 failed. */
   private readonly osrSites = new Map<number, number>();
-  /** Per function, the loop headers whose back-edges can hand over (computed when first needed). */
-  private readonly osrHeaders = new Map<number, number[]>();
+  /** The tier each function's code was at before its last install (a deopt goes back there). */
+  private previousTier = new Uint8Array(0);
+  /** Guards (edge numbers) in each function's installed speculative code. */
+  private readonly guards = new Map<number, readonly number[]>();
+  /** Per function: deopts so far, and the edges that deoptimized (never speculated on again). */
+  private deoptCount = new Float64Array(0);
+  private readonly deoptedEdges = new Map<number, Set<number>>();
+  /** Functions with an OSR entry compiling: one at a time, whichever of its loops asked first. */
+  private readonly osrCompiling = new Set<number>();
   /** The module's packed declarations, made once for all its compile jobs. */
   private packedDeclarations: WireUnit["declarations"] | null = null;
 
@@ -198,6 +203,8 @@ export class TieredBackend {
     this.generation = new Uint32Array(count);
     this.pending = new Uint8Array(count);
     this.decidedAt = new Float64Array(count);
+    this.previousTier = new Uint8Array(count);
+    this.deoptCount = new Float64Array(count);
     this.deadline =
       this.config.timeoutMs === null ? Number.POSITIVE_INFINITY : performance.now() + this.config.timeoutMs;
     const started = performance.now();
@@ -212,7 +219,7 @@ export class TieredBackend {
     const pinnedT1 = startTier === 1;
     const hint = PIPELINES[1].compilationHint;
     try {
-      runtime = WasmRuntime.instantiate(pinnedT1 ? optimizedCopy(module, PIPELINES[1].passes) : module, {
+      runtime = WasmRuntime.instantiate(pinnedT1 ? optimizedCopy(module, STANDARD_PASSES) : module, {
         imports,
         safepoint: (funcId, kind) => this.safepoint(funcId, kind),
         baseInstrument: this.instrumentFor(startTier),
@@ -323,6 +330,8 @@ export class TieredBackend {
     if (this.interruptSignal !== null && Atomics.exchange(this.interruptSignal, 0, 0) !== 0) {
       throw new TrapError(TrapKind.Interrupted, []);
     }
+    const guard = deoptGuardOf(kind);
+    if (guard >= 0) return this.deopt(funcId, guard);
     const entry = kind === SafepointKind.Entry;
     const granted = entry ? this.grantedEntry : this.grantedLoop;
     // the whole granted budget has been used: report it, so nothing is left in flight
@@ -358,11 +367,6 @@ export class TieredBackend {
           );
           return ~slot;
         }
-      } else if (this.osrReadyElsewhere(funcId)) {
-        // an inner loop cannot hand over; its enclosing loop's entry is ready, so come back
-        // at the very next back-edge, which may be the enclosing loop's
-        if (this.generation[funcId] === generation) granted[funcId] = 1;
-        return 1;
       }
     }
     // a frame still running baseline code may reach a loop it can leave by OSR (or be in
@@ -451,7 +455,13 @@ export class TieredBackend {
       return;
     }
     this.traceCompile(job.funcId, job.tier, track, result.startedAt, result.compileMs);
-    this.recordInstall(job.funcId, job.tier as TierNumber, result.compileMs, performance.now() - started);
+    this.recordInstall(
+      job.funcId,
+      job.tier as TierNumber,
+      result.compileMs,
+      performance.now() - started,
+      result.compiled.guards,
+    );
   }
 
   /** A job failed or its worker was lost. */
@@ -462,26 +472,72 @@ export class TieredBackend {
     }
     // the loop keeps running where it is; the function may still tier up as a whole
     this.osrSites.set(osrKey(job.funcId, job.osrHeader), -2);
+    this.osrCompiling.delete(job.funcId);
     this.stats.failures++;
     const name = this.module?.functions[job.funcId]?.name ?? `#${job.funcId}`;
     this.log(`tierjit: compiling the OSR entry of ${name} at block${job.osrHeader} failed: ${reason}`);
   }
 
+  /** Whether Tier 1 counts branch edges and Tier 2 speculates, in this configuration. */
+  private get speculating(): boolean {
+    return this.config.speculation && this.config.pinnedTier === null && this.maxTier === 2;
+  }
+
   /**
-   * For a safepoint in a loop that cannot hand over (one nested in another): requests the
-   * entries of the function's loops that can, once hot; says whether one of them is ready.
+   * What a Tier 2 job of function `id` speculates on: the edges its Tier 1 code never ran
+   * (stress mode: edges picked at random), less those that deoptimized before; nothing
+   * once the function has reached the deopt limit, or without a profile.
    */
-  private osrReadyElsewhere(funcId: number): boolean {
-    let headers = this.osrHeaders.get(funcId);
-    if (headers === undefined) {
-      const fn = this.module!.functions[funcId]!;
-      const tree = computeDominators(fn);
-      headers = loopHeaders(fn, tree).filter((h) => osrLiveIns(fn, h, tree) !== null);
-      this.osrHeaders.set(funcId, headers);
+  private speculationFor(id: number): Pick<CompileJob, "speculation"> {
+    if (!this.speculating || this.deoptCount[id]! >= this.config.deoptLimit) return {};
+    const disabled = [...(this.deoptedEdges.get(id) ?? [])];
+    if (this.config.stressSeed !== null) {
+      const randomSeed = (this.config.stressSeed * 31 + id) * 1009 + this.deoptCount[id]!;
+      return { speculation: { taken: new Uint8Array(0), disabled, randomSeed } };
     }
-    let ready = false;
-    for (const header of headers) if (this.osrSlot(funcId, header) >= 0) ready = true;
-    return ready;
+    const taken = this.runtime?.edgeProfile(id) ?? null;
+    if (taken === null) return {};
+    for (const edge of disabled) if (edge < taken.length) taken[edge] = 1;
+    return { speculation: { taken, disabled } };
+  }
+
+  /**
+   * A guard of function `funcId`'s Tier 2 code failed (its frame goes on in the resume
+   * function). Counted by reason; the edge is never speculated on again; if the installed
+   * code has that guard, the function goes back to its previous tier's code, to be
+   * recompiled at Tier 2 without it while it stays hot — as V8 and HotSpot drop code whose
+   * assumptions failed. After `deoptLimit` deopts it is compiled without speculation.
+   */
+  private deopt(funcId: number, guard: number): number {
+    const name = this.module?.functions[funcId]?.name ?? `#${funcId}`;
+    const reason = this.config.stressSeed !== null ? "stress" : "branch";
+    this.stats.deopts++;
+    this.stats.deoptReasons[reason] = (this.stats.deoptReasons[reason] ?? 0) + 1;
+    this.deoptCount[funcId]!++;
+    let edges = this.deoptedEdges.get(funcId);
+    if (edges === undefined) {
+      edges = new Set();
+      this.deoptedEdges.set(funcId, edges);
+    }
+    edges.add(guard);
+    this.trace?.instant(`deopt ${name} edge ${guard}`, "deopt", { function: name, edge: guard, reason });
+    if (this.config.verbosity >= 1) this.log(`tierjit: ${name}: deopt at edge ${guard} (${reason})`);
+    const installed = this.guards.get(funcId);
+    if (
+      installed?.includes(guard) === true &&
+      this.runtime?.revert(funcId, this.config.profile.sampleRate) === true
+    ) {
+      this.stats.invalidations++;
+      this.guards.delete(funcId);
+      this.tiers[funcId] = this.previousTier[funcId]!;
+      this.traceTierCounts();
+      if (this.config.verbosity >= 1) {
+        this.log(`tierjit: ${name}: speculative code dropped, back to T${this.tiers[funcId]}`);
+        if (this.deoptCount[funcId] === this.config.deoptLimit)
+          this.log(`tierjit: ${name}: deopt limit (${this.config.deoptLimit}) reached, no more speculation`);
+      }
+    }
+    return 0;
   }
 
   /** Whether running Tier 0 frames hand over to OSR entry functions in this configuration. */
@@ -500,9 +556,12 @@ export class TieredBackend {
     // the start function runs while the module is instantiated: no runtime to install into
     if (this.runtime === null) return -1;
     if (this.hotness(funcId) < this.config.profile.hotThreshold) return -1;
+    // the nested loops of one frame ask for entries of their own; compile one at a time
+    if (this.osrCompiling.has(funcId)) return -1;
     this.osrSites.set(key, -1);
     const job = { ...this.job(funcId, 2), osrHeader: header };
     if (this.pool !== null) {
+      this.osrCompiling.add(funcId);
       this.pool.submit(job, jobPriority(2, this.hotness(funcId)));
       return -1;
     }
@@ -526,6 +585,7 @@ export class TieredBackend {
   private installOsr(job: CompileJob, compiled: CompiledModule, wasm?: WebAssembly.Module): number {
     const slot = this.runtime!.installOsr(compiled, wasm);
     this.osrSites.set(osrKey(job.funcId, job.osrHeader!), slot);
+    this.osrCompiling.delete(job.funcId);
     this.stats.osrCompiles++;
     if (this.config.verbosity >= 1) {
       const name = this.module?.functions[job.funcId]?.name ?? `#${job.funcId}`;
@@ -567,7 +627,7 @@ export class TieredBackend {
     const compileMs = performance.now() - started;
     this.traceCompile(id, tier, MAIN_TRACK, startedAt, compileMs);
     runtime.install(compiled);
-    this.recordInstall(id, tier, compileMs, performance.now() - started - compileMs);
+    this.recordInstall(id, tier, compileMs, performance.now() - started - compileMs, compiled.guards);
   }
 
   private declarations(): WireUnit["declarations"] {
@@ -589,6 +649,8 @@ export class TieredBackend {
       initialBudget: this.config.profile.sampleRate,
       moduleName: freshModuleName("tj"),
       fault: this.config.fault,
+      ...(tier === 1 && this.speculating ? { profileBranches: true } : {}),
+      ...(tier === 2 ? this.speculationFor(id) : {}),
     };
   }
 
@@ -600,7 +662,13 @@ export class TieredBackend {
     });
   }
 
-  private recordInstall(id: number, tier: TierNumber, compileMs: number, installMs: number): void {
+  private recordInstall(
+    id: number,
+    tier: TierNumber,
+    compileMs: number,
+    installMs: number,
+    guards: readonly number[] = [],
+  ): void {
     const compile = this.stats.compiles[tier]!;
     compile.functions += 1;
     compile.jobs += 1;
@@ -609,7 +677,10 @@ export class TieredBackend {
     // ahead-of-time compiles were not decided at a safepoint: no tier-up latency
     if (this.decidedAt[id]! > 0) this.stats.tierUpLatencies.push(performance.now() - this.decidedAt[id]!);
     const from = this.tiers[id]!;
+    this.previousTier[id] = from;
     this.tiers[id] = tier;
+    if (guards.length > 0) this.guards.set(id, guards);
+    else this.guards.delete(id);
     if (this.trace !== null) {
       const name = this.module?.functions[id]?.name ?? `#${id}`;
       this.trace.instant(`install ${name} T${tier}`, "install", {
@@ -633,6 +704,7 @@ export class TieredBackend {
       tierCounts: [0, 0, 0] as [number, number, number],
       compiles: stats.compiles.map((c) => ({ ...c })) as Statistics["compiles"],
       tierUpLatencies: [...stats.tierUpLatencies],
+      deoptReasons: { ...stats.deoptReasons },
     });
     const profile = this.config.profile;
     snapshot.functions = this.tiers.length;

@@ -80,6 +80,22 @@ export class TieredConfig {
    * entry function compiled at Tier 2 (`--no-osr`: false).
    */
   osr = true;
+  /**
+   * Speculation (`--no-speculation`: false): Tier 1 counts branch edges, and Tier 2 turns
+   * edges that never ran into deopt exits (docs/tiers.md).
+   */
+  speculation = true;
+  /**
+   * Deopts of one function after which it is compiled without speculation (guards that
+   * failed are dropped one by one before that), so a function cannot deopt forever.
+   */
+  deoptLimit = 10;
+  /**
+   * Stress mode's seed: Tier 2 speculates on branch edges picked at random from it (per
+   * function and compile), profile or not, so that guards fail and deopts happen in every
+   * program; null outside stress mode.
+   */
+  stressSeed: number | null = null;
 
   constructor(options: {
     enableBackgroundOptimization: boolean;
@@ -120,14 +136,15 @@ export class TieredConfig {
   }
 
   /**
-   * Stress mode: every function tiers up at its first call, compiling synchronously, so
-   * that every program exercises tier changes from the start. (Random deoptimization, the
-   * third part of stress mode, waits for speculation to exist.)
+   * Stress mode: every function tiers up at its first call, compiling synchronously, and
+   * Tier 2 speculates on branch edges picked at random (`stressSeed`), so that every
+   * program exercises tier changes and deopts from the start.
    */
-  static stress(): TieredConfig {
+  static stress(seed = 1): TieredConfig {
     const config = TieredConfig.development();
     config.profile = new ProfileConfig(1, 1, 1);
     config.enableBackgroundOptimization = false;
+    config.stressSeed = seed;
     return config;
   }
 

@@ -6,12 +6,14 @@
  */
 
 import type { FuncId, IrFunction, Module } from "../ir/ir.js";
+import { TermOp } from "../ir/ops.js";
+import { resumeFunction } from "../ir/resume.js";
 import { fromWire, type WireUnit } from "../ir/wire.js";
-import { osrEntryFunction } from "../opt/osr.js";
-import { runPasses } from "../opt/pass.js";
+import { type PassContext, runPasses, type SpeculationInput } from "../opt/pass.js";
+import { profileBranches } from "../opt/passes/profile-branches.js";
 import type { Instrument } from "../wasm/codegen.js";
 import { type CompiledModule, compileModule } from "../wasm/compile-module.js";
-import { type Binaryen, compileTier2 } from "../wasm/tier2.js";
+import { type Binaryen, compileTier2, type ResumeFunction } from "../wasm/tier2.js";
 import { PIPELINES } from "./pipelines.js";
 
 /** Ways to make a job fail on purpose (`--fault`), to check that nothing changes when one does. */
@@ -30,6 +32,10 @@ export interface CompileJob {
   verify?: boolean;
   /** Compile the OSR entry function for this loop header of the function instead (Tier 2 only). */
   osrHeader?: number;
+  /** Tier 1: count branch edges (`profile-branches`); without it that pass is skipped. */
+  profileBranches?: boolean;
+  /** Tier 2: what to speculate on (`speculate-branches`); absent: nothing. */
+  speculation?: Omit<SpeculationInput, "original">;
 }
 
 export type JobResult =
@@ -72,18 +78,28 @@ export function runCompileJob(
     fn = structuredClone(unit.module.functions[job.funcId]!);
     module = { ...unit.module, functions: unit.module.functions.map((f, i) => (i === job.funcId ? fn : f)) };
   } else {
-    const entry = osrEntryFunction(unit.module, job.funcId, job.osrHeader);
+    const entry = resumeFunction(unit.module, unit.module.functions[job.funcId]!, job.osrHeader);
     if (entry === null) throw new Error(`no OSR entry at block${job.osrHeader}`);
     if (pipeline.emitter !== "binaryen-O3") throw new Error("OSR entry functions are compiled at Tier 2");
     fn = entry.fn;
     target = unit.module.functions.length;
     module = { ...unit.module, functions: [...unit.module.functions, fn] };
   }
-  runPasses(fn, module, pipeline.passes, { verify: job.verify === true });
+  const context: PassContext = {};
+  const original = unit.module.functions[job.funcId]!;
+  if (job.speculation !== undefined && job.osrHeader === undefined) {
+    // deopt exits resume the program's function, kept beside the one being optimized
+    context.speculation = { ...job.speculation, original: module.functions.length };
+    module.functions.push(original);
+  }
+  const passes =
+    job.profileBranches === true ? pipeline.passes : pipeline.passes.filter((p) => p !== profileBranches);
+  runPasses(fn, module, passes, { verify: job.verify === true, context });
   let compiled: CompiledModule;
   if (pipeline.emitter === "binaryen-O3") {
     if (binaryen === null) throw new Error("a Tier 2 job needs Binaryen, which is not loaded here");
-    compiled = compileTier2(binaryen, module, target, job.moduleName, pipeline.compilationHint);
+    const resumes = resumeFunctionsFor(fn, module, original);
+    compiled = compileTier2(binaryen, module, target, job.moduleName, pipeline.compilationHint, resumes);
   } else {
     compiled = compileModule(module, {
       moduleName: job.moduleName,
@@ -103,4 +119,23 @@ export function runCompileJob(
     };
   }
   return { compiled, wasm: compileWasm ? new WebAssembly.Module(compiled.bytes) : null };
+}
+
+/**
+ * The resume functions of the deopt exits left in `fn` after its passes, added to `module`
+ * (one per resume point): each starts the unspeculated `original` at the exit's block.
+ */
+function resumeFunctionsFor(fn: IrFunction, module: Module, original: IrFunction): ResumeFunction[] {
+  const resumes: ResumeFunction[] = [];
+  const seen = new Set<number>();
+  for (const block of fn.blocks) {
+    const resume = block.term.op === TermOp.Deopt ? block.term.resume : undefined;
+    if (resume === undefined || seen.has(resume.block)) continue;
+    seen.add(resume.block);
+    const entry = resumeFunction(module, original, resume.block);
+    if (entry === null) throw new Error(`${original.name}: no resume function at block${resume.block}`);
+    resumes.push({ id: module.functions.length, resume });
+    module.functions.push(entry.fn);
+  }
+  return resumes;
 }

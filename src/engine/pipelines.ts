@@ -6,6 +6,8 @@
  */
 
 import type { Pass } from "../opt/pass.js";
+import { profileBranches } from "../opt/passes/profile-branches.js";
+import { speculateBranches } from "../opt/passes/speculate-branches.js";
 import { OPTIMIZING_PASSES, STANDARD_PASSES } from "../opt/pipelines.js";
 import { Instrument } from "../wasm/codegen.js";
 
@@ -41,7 +43,8 @@ export const PIPELINES: readonly [TierPipeline, TierPipeline, TierPipeline] = [
   {
     tier: 1,
     name: "Standard",
-    passes: STANDARD_PASSES,
+    // the branch profile first, on the program's own blocks (jobs skip it when nothing reads it)
+    passes: [profileBranches, ...STANDARD_PASSES],
     emitter: "baseline",
     instrument: Instrument.Entry,
     compilationHint: EAGER_OPTIMIZED,
@@ -49,7 +52,8 @@ export const PIPELINES: readonly [TierPipeline, TierPipeline, TierPipeline] = [
   {
     tier: 2,
     name: "Optimized",
-    passes: OPTIMIZING_PASSES,
+    // speculation first, so that guards resume the program's own blocks
+    passes: [speculateBranches, ...OPTIMIZING_PASSES],
     emitter: "binaryen-O3",
     instrument: Instrument.None,
     compilationHint: EAGER_OPTIMIZED,

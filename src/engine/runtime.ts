@@ -16,7 +16,7 @@
 import { convertArguments } from "../ir/arguments.js";
 import type { HostImports } from "../ir/interpreter.js";
 import { LinkError } from "../ir/interpreter.js";
-import { inlinedFrames, locLine, type Module } from "../ir/ir.js";
+import { type FuncId, inlinedFrames, locLine, type Module } from "../ir/ir.js";
 import { coerce, type Scalar } from "../ir/numeric.js";
 import { type GuestFrame, TrapError, type TrapKind } from "../ir/trap.js";
 import { signaturesEqual, Type } from "../ir/types.js";
@@ -64,6 +64,8 @@ export function freshModuleName(prefix: string): string {
   return `${prefix}${moduleCounter}`;
 }
 
+type Budgets = { entry: WebAssembly.Global; loop: WebAssembly.Global };
+
 export class WasmRuntime {
   readonly module: Module;
   readonly memory: WebAssembly.Memory | null;
@@ -73,7 +75,11 @@ export class WasmRuntime {
   private readonly hostImports: HostImports;
   private readonly compiled = new Map<string, CompiledModule>();
   /** The entry and loop budget globals of each function's current code (when instrumented). */
-  readonly budgets = new Map<number, { entry: WebAssembly.Global; loop: WebAssembly.Global }>();
+  readonly budgets = new Map<number, Budgets>();
+  /** What each function's last install replaced (its code and budgets), for `revert`. */
+  private readonly previous = new Map<FuncId, { code: unknown; budgets: Budgets | undefined }>();
+  /** Each function's branch-edge counters, from the last code that had them (Tier 1). */
+  private readonly edgeCounters = new Map<FuncId, WebAssembly.Global[]>();
   /** Called before a function's code (and its budgets) is replaced. */
   onReplace: ((funcId: number) => void) | null = null;
   private readonly sourceFile: string | undefined;
@@ -184,19 +190,68 @@ export class WasmRuntime {
    */
   install(compiled: CompiledModule, wasm?: WebAssembly.Module): void {
     const exports = this.instantiateCompiled(compiled, wasm);
-    for (const funcId of compiled.exportOf.keys()) this.onReplace?.(funcId);
-    this.recordBudgets(compiled, exports);
-    for (const [funcId, name] of compiled.exportOf) {
-      const code = exports[name] as WebAssembly.ExportValue;
-      this.dispatch.set(funcId, code as never);
-      this.module.table.forEach((entry, slot) => {
-        if (entry !== funcId) return;
-        for (const [t, table] of this.guestTables) {
-          if (signaturesEqual(this.module.functions[funcId]!, this.module.types[t]!))
-            table.set(slot, code as never);
-        }
-      });
+    for (const funcId of compiled.exportOf.keys()) {
+      this.onReplace?.(funcId);
+      this.previous.set(funcId, { code: this.dispatch.get(funcId), budgets: this.budgets.get(funcId) });
     }
+    this.recordBudgets(compiled, exports);
+    this.recordEdgeCounters(compiled, exports);
+    for (const [funcId, name] of compiled.exportOf)
+      this.setCode(funcId, exports[name] as WebAssembly.ExportValue);
+  }
+
+  /** Points function `funcId`'s dispatch slot, and its guest-table slots, at `code`. */
+  private setCode(funcId: FuncId, code: unknown): void {
+    this.dispatch.set(funcId, code as never);
+    this.module.table.forEach((entry, slot) => {
+      if (entry !== funcId) return;
+      for (const [t, table] of this.guestTables) {
+        if (signaturesEqual(this.module.functions[funcId]!, this.module.types[t]!))
+          table.set(slot, code as never);
+      }
+    });
+  }
+
+  /**
+   * Puts back the code that the last install of `funcId` replaced (speculative code that
+   * deoptimized goes back to the tier before it), its budgets set to `budget`; false when
+   * there is none. Frames still running the dropped code finish there.
+   */
+  revert(funcId: FuncId, budget: number): boolean {
+    const previous = this.previous.get(funcId);
+    if (previous === undefined) return false;
+    this.onReplace?.(funcId);
+    this.previous.delete(funcId);
+    if (previous.budgets === undefined) {
+      this.budgets.delete(funcId);
+    } else {
+      // the code may have been told it had settled (a huge budget): it counts afresh
+      previous.budgets.entry.value = budget;
+      previous.budgets.loop.value = budget;
+      this.budgets.set(funcId, previous.budgets);
+    }
+    this.setCode(funcId, previous.code);
+    return true;
+  }
+
+  private recordEdgeCounters(compiled: CompiledModule, exports: WebAssembly.Exports): void {
+    for (const funcId of compiled.exportOf.keys()) {
+      const counters: WebAssembly.Global[] = [];
+      for (let k = 0; exports[`e${funcId}_${k}`] instanceof WebAssembly.Global; k++) {
+        counters.push(exports[`e${funcId}_${k}`] as WebAssembly.Global);
+      }
+      if (counters.length > 0) this.edgeCounters.set(funcId, counters);
+    }
+  }
+
+  /**
+   * Per branch edge of `funcId`, 1 when its Tier 1 code ran the edge (branch-profile.ts
+   * numbers them); null when no code of the function has counted edges.
+   */
+  edgeProfile(funcId: FuncId): Uint8Array | null {
+    const counters = this.edgeCounters.get(funcId);
+    if (counters === undefined) return null;
+    return Uint8Array.from(counters, (counter) => (counter.value === 0 ? 0 : 1));
   }
 
   /**

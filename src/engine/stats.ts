@@ -33,6 +33,11 @@ export class Statistics {
   /** Running frames that entered optimized code at a loop header, and OSR entry functions compiled. */
   osrEntries = 0;
   osrCompiles = 0;
+  /** Deopts (failed guards), by reason: `branch` (the profile said never taken), `stress` (picked at random). */
+  deopts = 0;
+  deoptReasons: Record<string, number> = {};
+  /** Speculative code dropped after a deopt (the function went back to its previous tier). */
+  invalidations = 0;
   /** Tier-up latencies (ms): from the safepoint that decided a tier-up to the install. */
   tierUpLatencies: number[] = [];
   /** Compile workers running, and started over the engine's life (replacements included). */
@@ -54,6 +59,7 @@ export class Statistics {
       `Failures: ${this.failures}`,
       `Safepoints: ${this.safepoints}`,
       `OSR: ${this.osrEntries} entries (${this.osrCompiles} entry functions compiled)`,
+      `Deopt: ${this.deopts}${formatReasons(this.deoptReasons)}, ${this.invalidations} code invalidated`,
       `Workers: ${this.workers} (${this.workersStarted} started)`,
       `Latency: tier-up median ${percentile(this.tierUpLatencies, 0.5).toFixed(1)} ms, p95 ${percentile(this.tierUpLatencies, 0.95).toFixed(1)} ms (${this.tierUpLatencies.length} tier-ups)`,
     ].join("\n");
@@ -65,4 +71,11 @@ export function percentile(values: readonly number[], q: number): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+function formatReasons(reasons: Record<string, number>): string {
+  const entries = Object.entries(reasons);
+  return entries.length === 0
+    ? ""
+    : ` (${entries.map(([reason, count]) => `${reason}: ${count}`).join(", ")})`;
 }

@@ -125,3 +125,20 @@ export function irreducibleEdges(fn: IrFunction, tree: DomTree): [number, number
   }
   return bad;
 }
+
+/** 1 for each block reachable from `start` (start included). */
+export function reachableFrom(fn: IrFunction, start: number): Uint8Array {
+  const reached = new Uint8Array(fn.blocks.length);
+  const work = [start];
+  reached[start] = 1;
+  while (work.length > 0) {
+    const b = work.pop()!;
+    for (const target of fn.blocks[b]!.term.targets) {
+      if (reached[target.block] === 0) {
+        reached[target.block] = 1;
+        work.push(target.block);
+      }
+    }
+  }
+  return reached;
+}

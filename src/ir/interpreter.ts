@@ -32,6 +32,7 @@ import {
   type Scalar,
 } from "./numeric.js";
 import { Op, OpKind, opInfo, TermOp } from "./ops.js";
+import { resumeFunction } from "./resume.js";
 import { type GuestFrame, TrapError, TrapKind } from "./trap.js";
 import { signaturesEqual, Type } from "./types.js";
 
@@ -80,6 +81,7 @@ export class Interpreter {
   private view: DataView;
   private readonly hostFunctions: HostFunction[];
   private readonly typeTables: Uint8Array[];
+  private readonly resumed = new Map<string, { fn: IrFunction; types: Uint8Array }>();
   private readonly maxDepth: number;
   private readonly maxPages: number;
   private readonly interrupt: (() => boolean) | undefined;
@@ -122,6 +124,20 @@ export class Interpreter {
     const fn = this.module.functions[id];
     if (fn === undefined) throw new Error(`no function ${String(nameOrId)}`);
     return this.invoke(id, convertArguments(fn, args));
+  }
+
+  /** The resume function of (function, block), made once (`deopt` terminators go on there). */
+  private resumeAt(func: number, block: number): { fn: IrFunction; types: Uint8Array } {
+    const key = `${func}:${block}`;
+    let resumed = this.resumed.get(key);
+    if (resumed === undefined) {
+      const entry = resumeFunction(this.module, this.module.functions[func]!, block);
+      if (entry === null)
+        throw new Error(`deopt: @${this.module.functions[func]?.name} cannot resume at block${block}`);
+      resumed = { fn: entry.fn, types: valueTypes(entry.fn) };
+      this.resumed.set(key, resumed);
+    }
+    return resumed;
   }
 
   private newFrame(fn: IrFunction, id: number, args: Scalar[]): Frame {
@@ -226,6 +242,24 @@ export class Interpreter {
             throw new NumericTrap(term.imm as TrapKind);
           case TermOp.Unreachable:
             throw new NumericTrap(TrapKind.Unreachable);
+          case TermOp.Deopt: {
+            // the frame goes on in the unspeculated function: a tail call, so stacks stay exact
+            const resumed = this.resumeAt(term.resume!.func, term.resume!.block);
+            const values = term.args.map((v) => regs[v]!);
+            const next: Frame = {
+              fn: resumed.fn,
+              regs: new Array(resumed.types.length).fill(0),
+              types: resumed.types,
+              block: 0,
+              pc: 0,
+              pendingResult: -1,
+            };
+            resumed.fn.blocks[0]!.params.forEach((p, i) => {
+              next.regs[p] = values[i]!;
+            });
+            frames[frames.length - 1] = next;
+            break;
+          }
         }
       }
     } catch (error) {
@@ -308,6 +342,8 @@ export class Interpreter {
         return;
       case OpKind.GlobalSet:
         this.globals[inst.imm] = regs[args[0]!]!;
+        return;
+      case OpKind.ProfileEdge:
         return;
       case OpKind.CallHost: {
         const imp = this.module.imports[inst.imm]!;

@@ -77,11 +77,23 @@ export interface Terminator {
   args: ValueId[];
   /** `jump`: [target]; `br_if`: [then, else]; `br_table`: [case 0, ..., case n-1, default]. */
   targets: BlockCall[];
-  /** `trap`: the `TrapKind`; 0 otherwise. */
+  /** `trap`: the `TrapKind`; `deopt`: the guard that failed (its branch edge's number); 0 otherwise. */
   imm: number;
   loc: number;
   /** As `Inst.site`. */
   site?: number;
+  /**
+   * `deopt` only: where the frame goes on. The terminator leaves the function and returns
+   * what function `func` returns when started at its block `block`, with that block's
+   * parameters and then its live-ins (`resumeFunction`) taken from `args` — the program's
+   * own, unspeculated `func`, not code that the optimizer derived from it.
+   */
+  resume?: ResumePoint;
+}
+
+export interface ResumePoint {
+  func: FuncId;
+  block: BlockId;
 }
 
 export interface Block {

@@ -95,6 +95,7 @@ export enum Op {
   CallIndirect,
   CallHost,
   TrapIf,
+  ProfileEdge,
 }
 
 /** Terminators end every block. */
@@ -105,6 +106,7 @@ export enum TermOp {
   Return,
   Trap,
   Unreachable,
+  Deopt,
 }
 
 /** The shape of an op: how many operands, what the immediate means, how types relate. */
@@ -125,6 +127,7 @@ export enum OpKind {
   CallIndirect,
   CallHost,
   TrapIf,
+  ProfileEdge,
 }
 
 /** Which operand types an arithmetic op accepts. */
@@ -251,14 +254,24 @@ export const OP_INFO: readonly OpInfo[] = [
   info("call_indirect", OpKind.CallIndirect, Any, { sideEffects: true, canTrap: true }),
   info("call_host", OpKind.CallHost, Any, { sideEffects: true, canTrap: true }),
   info("trap_if", OpKind.TrapIf, Any, { sideEffects: true, canTrap: true }),
+  // profiling: records that a branch edge ran (imm: the edge's number); the guest cannot see it
+  info("profile_edge", OpKind.ProfileEdge, Any, S),
 ];
 
-export const TERM_NAMES: readonly string[] = ["jump", "br_if", "br_table", "return", "trap", "unreachable"];
+export const TERM_NAMES: readonly string[] = [
+  "jump",
+  "br_if",
+  "br_table",
+  "return",
+  "trap",
+  "unreachable",
+  "deopt",
+];
 
 const OP_BY_NAME = new Map<string, Op>(OP_INFO.map((entry, index) => [entry.name, index as Op]));
 const TERM_BY_NAME = new Map<string, TermOp>(TERM_NAMES.map((name, index) => [name, index as TermOp]));
 
-if (OP_INFO.length !== Op.TrapIf + 1) throw new Error("OP_INFO does not match the Op enum");
+if (OP_INFO.length !== Op.ProfileEdge + 1) throw new Error("OP_INFO does not match the Op enum");
 
 export function opInfo(op: Op): OpInfo {
   return OP_INFO[op]!;

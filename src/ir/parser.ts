@@ -621,6 +621,21 @@ class Parser {
       }
       case TermOp.Unreachable:
         break;
+      case TermOp.Deopt: {
+        const resume = { func: -1, block: 0 };
+        term.resume = resume;
+        this.refer("function", this.expectKind(Tok.FuncName, "an @name"), (index) => {
+          resume.func = index;
+        });
+        // a block of the resumed function, not of this one
+        resume.block = this.parseIndexed(BLOCK_NAME, "a block (blockN)");
+        this.expectPunct("(");
+        term.args.push(...this.parseValueList(")"));
+        this.expectPunct(",");
+        this.expectIdent("guard");
+        term.imm = this.parseUint("a guard number");
+        break;
+      }
     }
     term.loc = this.parseLoc();
     const termSite = this.parseSite();
@@ -710,6 +725,9 @@ class Parser {
         break;
       }
       case OpKind.MemorySize:
+        break;
+      case OpKind.ProfileEdge:
+        inst.imm = this.parseUint("an edge number");
         break;
       default:
         inst.args.push(this.parseValue());

@@ -98,13 +98,16 @@ export function formatInst(module: Module, inst: Inst): string {
     case OpKind.MemorySize:
       rhs = "memory_size";
       break;
+    case OpKind.ProfileEdge:
+      rhs = `profile_edge ${inst.imm}`;
+      break;
     default:
       rhs = `${info.name} ${formatArgs(inst.args)}`;
   }
   return `${lhs}${rhs}${formatLoc(inst.loc, inst.site)}`;
 }
 
-export function formatTerminator(term: Terminator): string {
+export function formatTerminator(term: Terminator, module?: Module): string {
   let text = TERM_NAMES[term.op] ?? `term#${term.op}`;
   switch (term.op) {
     case TermOp.Jump:
@@ -126,6 +129,12 @@ export function formatTerminator(term: Terminator): string {
       break;
     case TermOp.Unreachable:
       break;
+    case TermOp.Deopt: {
+      const func = term.resume?.func ?? -1;
+      const name = module?.functions[func]?.name ?? `#${func}`;
+      text += ` @${name} block${term.resume?.block ?? -1}(${formatArgs(term.args)}), guard ${term.imm}`;
+      break;
+    }
   }
   return `${text}${formatLoc(term.loc, term.site)}`;
 }
@@ -153,7 +162,7 @@ export function printFunction(module: Module, fn: IrFunction): string {
   fn.blocks.forEach((block, id) => {
     lines.push(formatBlockHeader(block, id));
     for (const inst of block.insts) lines.push(`  ${formatInst(module, inst)}`);
-    lines.push(`  ${formatTerminator(block.term)}`);
+    lines.push(`  ${formatTerminator(block.term, module)}`);
   });
   lines.push("}");
   return lines.join("\n");

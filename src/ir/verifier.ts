@@ -21,7 +21,15 @@ import type { Block, Inst, IrFunction, Module, Terminator } from "./ir.js";
 import { Op, OperandClass, OpKind, opInfo, opName, TermOp } from "./ops.js";
 import { formatInst, formatTerminator } from "./printer.js";
 import { TRAP_KIND_COUNT } from "./trap.js";
-import { isFloatType, isIntType, isValueType, type Signature, Type, typeName } from "./types.js";
+import {
+  isFloatType,
+  isIntType,
+  isValueType,
+  type Signature,
+  signaturesEqual,
+  Type,
+  typeName,
+} from "./types.js";
 
 export interface VerifierError {
   /** Function name, or "" for a module-level error. */
@@ -121,7 +129,7 @@ class FunctionVerifier {
     let text = "";
     if (b !== undefined && index >= 0 && b.insts[index] !== undefined)
       text = formatInst(this.module, b.insts[index]!);
-    if (b !== undefined && index === TERMINATOR_INDEX) text = formatTerminator(b.term);
+    if (b !== undefined && index === TERMINATOR_INDEX) text = formatTerminator(b.term, this.module);
     this.errors.push({ function: this.fn.name, block, inst: index, text, message });
   }
 
@@ -359,6 +367,11 @@ class FunctionVerifier {
         this.checkOffset(inst, b, i);
         return;
       }
+      case OpKind.ProfileEdge:
+        needsResult(false);
+        arity(0);
+        if (!Number.isInteger(inst.imm) || inst.imm < 0) this.report(b, i, `invalid edge number ${inst.imm}`);
+        return;
       case OpKind.MemorySize:
         needsResult(true);
         needsMemory();
@@ -483,6 +496,26 @@ class FunctionVerifier {
       case TermOp.Unreachable:
         expectCounts(0, 0);
         break;
+      case TermOp.Deopt: {
+        if (term.targets.length !== 0) this.report(b, T, "deopt has no targets");
+        for (const v of term.args) this.use(v, b, T, tree);
+        const resumed = term.resume === undefined ? undefined : this.module.functions[term.resume.func];
+        if (resumed === undefined) {
+          this.report(b, T, "deopt names no function to resume");
+          break;
+        }
+        if (!signaturesEqual({ params: [], results: resumed.results }, { params: [], results: fn.results })) {
+          this.report(b, T, `deopt resumes @${resumed.name}, whose results differ from this function's`);
+        }
+        // a unit's declarations carry no blocks: the block is checked where the body is known
+        const block = term.resume!.block;
+        if (resumed.blocks.length > 0 && (block <= 0 || block >= resumed.blocks.length)) {
+          this.report(b, T, `deopt resumes @${resumed.name} at a block it does not have (block${block})`);
+        }
+        if (!Number.isInteger(term.imm) || term.imm < 0)
+          this.report(b, T, `invalid guard number ${term.imm}`);
+        break;
+      }
       default:
         this.report(b, T, `unknown terminator ${term.op}`);
         return;

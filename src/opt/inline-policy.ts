@@ -5,7 +5,7 @@
  */
 
 import type { FuncId, IrFunction, Module } from "../ir/ir.js";
-import { Op } from "../ir/ops.js";
+import { Op, TermOp } from "../ir/ops.js";
 import { signaturesEqual } from "../ir/types.js";
 
 /** Callees up to this many instructions (terminators included) are inlined. */
@@ -25,7 +25,16 @@ export function size(fn: IrFunction): number {
 
 /** A callee whose body is present and small; what it does does not matter (inline sites keep its frame). */
 export function isInlinable(callee: IrFunction): boolean {
-  return callee.blocks.length > 0 && size(callee) <= INLINE_MAX_CALLEE_SIZE;
+  return callee.blocks.length > 0 && size(callee) <= INLINE_MAX_CALLEE_SIZE && !hasDeoptExits(callee);
+}
+
+/**
+ * Speculative code (a function being optimized, inlining itself) is not copied: its deopt
+ * exits would end the caller's frame with the callee's result. Deopt from inlined frames,
+ * which would rebuild the caller's frame too, is not built.
+ */
+function hasDeoptExits(fn: IrFunction): boolean {
+  return fn.blocks.some((block) => block.term.op === TermOp.Deopt);
 }
 
 /**

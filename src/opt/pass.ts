@@ -7,16 +7,37 @@
  * no state between runs, so functions can be compiled in parallel.
  */
 
-import type { IrFunction, Module } from "../ir/ir.js";
+import type { FuncId, IrFunction, Module } from "../ir/ir.js";
 import { formatVerifierError, verifyFunction } from "../ir/verifier.js";
 
 export interface Pass {
   /** kebab-case, used in pipelines, filetests and messages. */
   name: string;
-  run(fn: IrFunction, module: Module): boolean;
+  run(fn: IrFunction, module: Module, context: PassContext): boolean;
   /** A pass the compiler cannot do without (none of ours yet: all are optimizations). */
   required: boolean;
   doc: string;
+}
+
+/** What a pass may know beyond the IR: the engine's profile. Passes that need none ignore it. */
+export interface PassContext {
+  /** Speculation input (`speculate-branches`); absent: no speculation. */
+  speculation?: SpeculationInput;
+}
+
+/**
+ * What Tier 2 may speculate on. Edges are numbered per function: the k-th `br_if` in block
+ * order has edges 2k (then) and 2k + 1 (else), in the function as the program has it.
+ */
+export interface SpeculationInput {
+  /** Per edge, 1 when the profile saw it run (Tier 1's `profile_edge` counters, and deopts). */
+  taken: Uint8Array;
+  /** Edges never to speculate on again (they deoptimized before). */
+  disabled: readonly number[];
+  /** The unspeculated function, which deopt exits resume (an index into the module). */
+  original: FuncId;
+  /** Stress mode: speculate on edges picked at random from this seed, profile or not. */
+  randomSeed?: number;
 }
 
 export class PassFailure extends Error {}
@@ -24,6 +45,7 @@ export class PassFailure extends Error {}
 export interface RunOptions {
   /** Verify the function after each pass (and before the first). */
   verify?: boolean;
+  context?: PassContext;
 }
 
 /** Runs `passes` over `fn` in order; returns the names of the passes that changed it. */
@@ -42,8 +64,9 @@ export function runPasses(
   };
   check("before the first pass");
   const changed: string[] = [];
+  const context = options.context ?? {};
   for (const pass of passes) {
-    if (pass.run(fn, module)) changed.push(pass.name);
+    if (pass.run(fn, module, context)) changed.push(pass.name);
     check(`after ${pass.name}`);
   }
   return changed;

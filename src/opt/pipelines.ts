@@ -14,11 +14,15 @@ import { inline, inlineLeaves } from "./passes/inline.js";
 import { licm } from "./passes/licm.js";
 import { localCse } from "./passes/local-cse.js";
 import { mergeBlocks } from "./passes/merge-blocks.js";
+import { profileBranches } from "./passes/profile-branches.js";
 import { sccp } from "./passes/sccp.js";
 import { simplifyBranches } from "./passes/simplify-branches.js";
+import { speculateBranches } from "./passes/speculate-branches.js";
 import { threadJumps } from "./passes/thread-jumps.js";
 
 export const ALL_PASSES: readonly Pass[] = [
+  profileBranches,
+  speculateBranches,
   devirtualize,
   inline,
   inlineLeaves,
@@ -37,6 +41,14 @@ export const ALL_PASSES: readonly Pass[] = [
 
 /** [before, after, why]: when both are in a pipeline, `before` must come first. */
 export const PASS_ORDER: readonly [string, string, string][] = [
+  ["profile-branches", "inline", "edges are numbered in the function as the program has it"],
+  ["profile-branches", "const-fold", "edges are numbered in the function as the program has it"],
+  [
+    "speculate-branches",
+    "devirtualize",
+    "guards are numbered and resumed in the function as the program has it",
+  ],
+  ["speculate-branches", "inline", "guards are numbered and resumed in the function as the program has it"],
   ["devirtualize", "inline", "a devirtualized call is a direct call, which inline copies"],
   ["inline", "inline-leaves", "the second level inlines the calls the first level's copies brought in"],
   ["inline-leaves", "const-fold", "an inlined body folds with the caller's constant arguments"],

@@ -19,11 +19,11 @@
  */
 
 import { computeDominators, type DomTree } from "../ir/dominance.js";
-import type { BlockCall, Inst, IrFunction, Module, Terminator, ValueId } from "../ir/ir.js";
+import type { BlockCall, Inst, IrFunction, Module, Terminator } from "../ir/ir.js";
+import { computeLiveness, type Liveness, liveInValues } from "../ir/liveness.js";
 import { Op, OpKind, opInfo, TermOp } from "../ir/ops.js";
 import { TrapKind } from "../ir/trap.js";
 import { isFloatType, Type } from "../ir/types.js";
-import { osrLiveIns } from "../opt/osr.js";
 import type { ByteBuffer } from "./encoder.js";
 import { ARITH_OPCODE, conversionOpcode, loadOpcode, naturalAlign, storeOpcode, VALTYPE } from "./opcodes.js";
 
@@ -63,6 +63,19 @@ export enum SafepointKind {
 }
 
 const OSR_CAPABLE = 2;
+
+/**
+ * The `kind` of a deopt exit's call of `rt.safepoint` (Tier 2 code): bit 1 without bit 0,
+ * plus four times the guard's number.
+ */
+export function deoptKind(guard: number): number {
+  return OSR_CAPABLE + 4 * guard;
+}
+
+/** The guard of a deopt exit's safepoint kind, else -1. */
+export function deoptGuardOf(kind: number): number {
+  return (kind & 3) === OSR_CAPABLE ? kind >> 2 : -1;
+}
 
 export function backEdgeKind(header: number, osrCapable: boolean): number {
   return SafepointKind.BackEdge + (osrCapable ? OSR_CAPABLE : 0) + 4 * header;
@@ -106,10 +119,12 @@ export class FunctionCodegen {
   private instrument = Instrument.None;
   /** Wasm global index of the function's entry budget; the loop budget is the next one. */
   private budgetGlobal = -1;
+  /** Wasm global index of the function's first edge counter (`profile_edge`), -1 for none. */
+  private edgeGlobal = -1;
   /** Emit OSR hand-overs at back-edges (only with loop budgets). */
   private osr = false;
-  /** Per loop header: the live-ins an OSR entry takes, null where there is none (computed once). */
-  private osrLive = new Map<number, ValueId[] | null>();
+  /** Live values at block entries, for OSR hand-overs (computed once per function, when needed). */
+  private liveness: Liveness | null = null;
 
   constructor(
     private readonly module: Module,
@@ -127,13 +142,15 @@ export class FunctionCodegen {
     instrument = Instrument.None,
     budgetGlobal = -1,
     osr = false,
+    edgeGlobal = -1,
   ): [number, number][] {
     this.fn = fn;
     this.osr = osr && instrument === Instrument.EntryAndLoops;
-    this.osrLive.clear();
+    this.liveness = null;
     this.funcId = funcId;
     this.instrument = instrument;
     this.budgetGlobal = budgetGlobal;
+    this.edgeGlobal = edgeGlobal;
     this.offsets.length = 0;
     this.locs.length = 0;
     this.sites.length = 0;
@@ -309,13 +326,9 @@ export class FunctionCodegen {
   /** The OSR hand-over for a back-edge to `header` (header arguments are already in its parameters' locals). */
   private osrHandover(header: number): (() => void) | null {
     if (!this.osr) return null;
-    let live = this.osrLive.get(header);
-    if (live === undefined) {
-      live = osrLiveIns(this.fn, header, this.tree);
-      this.osrLive.set(header, live);
-    }
-    if (live === null) return null;
-    const liveIns = live;
+    if (header === 0) return null;
+    this.liveness ??= computeLiveness(this.fn, this.tree);
+    const liveIns = liveInValues(this.liveness, header);
     return () => {
       const out = this.out;
       const params = this.fn.blocks[header]!.params;
@@ -414,6 +427,9 @@ export class FunctionCodegen {
       case TermOp.Unreachable:
         out.u8(0x00);
         return;
+      case TermOp.Deopt:
+        // the resume functions a deopt exit calls are compiled into Tier 2's units only
+        throw new Error(`${this.fn.name}: deopt exits are compiled by Tier 2 only`);
     }
   }
 
@@ -560,6 +576,13 @@ export class FunctionCodegen {
         this.getLocal(inst.args[0]!);
         out.u8(0x24);
         out.u32(inst.imm);
+        break;
+      case OpKind.ProfileEdge:
+        if (this.edgeGlobal < 0) break; // compiled without counters: nothing to record
+        out.u8(0x41);
+        out.s32(1);
+        out.u8(0x24);
+        out.u32(this.edgeGlobal + inst.imm);
         break;
       case OpKind.Call: {
         for (const arg of inst.args) this.getLocal(arg);

@@ -22,8 +22,8 @@
  * A compile is a pure function of (module, options): no clock, no global state.
  */
 
-import type { FuncId, InlineSite, Module } from "../ir/ir.js";
-import { OpKind, opInfo } from "../ir/ops.js";
+import type { FuncId, InlineSite, IrFunction, Module } from "../ir/ir.js";
+import { Op, OpKind, opInfo } from "../ir/ops.js";
 import { TrapKind } from "../ir/trap.js";
 import { signaturesEqual, type Type } from "../ir/types.js";
 import { FunctionCodegen, Instrument, type ModuleLayoutInfo } from "./codegen.js";
@@ -95,6 +95,8 @@ export interface CompiledModule {
   sourceMaps: Map<number, SourceMap>;
   /** IR type indices that have a guest table, in Wasm table order (from table 1). */
   guestTypes: number[];
+  /** Tier 2: the guards (deopt exits, by edge number) in the compiled function; absent: none. */
+  guards?: number[];
 }
 
 export const RUNTIME_MODULE = "rt";
@@ -200,6 +202,7 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
   initialBudget.u8(0x41);
   initialBudget.s32(options.initialBudget ?? 1000);
   const budgetInit = initialBudget.toBytes();
+  const zeroInit = Uint8Array.of(0x41, 0x00);
   for (const id of compiled) {
     const fn = module.functions[id]!;
     const wasmIndex = importedFunctions + bodies.length;
@@ -213,8 +216,15 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
       budgetExports.push({ name: `b${id}`, kind: "global", index: budgetGlobal });
       budgetExports.push({ name: `l${id}`, kind: "global", index: budgetGlobal + 1 });
     }
+    // one counter global per profiled edge, exported as e<function>_<edge>
+    const edges = profiledEdges(fn);
+    const edgeGlobal = edges === 0 ? -1 : module.globals.length + globals.length;
+    for (let k = 0; k < edges; k++) {
+      globals.push({ valtype: VALTYPE[0]!, mutable: true, init: zeroInit });
+      budgetExports.push({ name: `e${id}_${k}`, kind: "global", index: edgeGlobal + k });
+    }
     code.reset();
-    const locals = codegen.compile(fn, id, instrument, budgetGlobal, options.osr === true);
+    const locals = codegen.compile(fn, id, instrument, budgetGlobal, options.osr === true, edgeGlobal);
     bodies.push({ locals, code: code.toBytes() });
     functionTypes.push(typeIndex(fn.params, fn.results));
     names.push([wasmIndex, fn.name]);
@@ -310,4 +320,12 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
     sourceMaps,
     guestTypes,
   };
+}
+
+/** How many edge counters the `profile_edge` instructions of `fn` need (highest number + 1). */
+function profiledEdges(fn: IrFunction): number {
+  let count = 0;
+  for (const block of fn.blocks)
+    for (const inst of block.insts) if (inst.op === Op.ProfileEdge) count = Math.max(count, inst.imm + 1);
+  return count;
 }

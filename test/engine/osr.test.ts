@@ -2,12 +2,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { TieredBackend } from "../../src/engine/backend.js";
 import { TieredConfig } from "../../src/engine/config.js";
+import { computeDominators } from "../../src/ir/dominance.js";
 import { Interpreter } from "../../src/ir/interpreter.js";
 import type { Module } from "../../src/ir/ir.js";
+import { computeLoops } from "../../src/ir/loops.js";
 import { parseModule } from "../../src/ir/parser.js";
+import { resumeFunction, resumeLiveIns } from "../../src/ir/resume.js";
 import { TrapError } from "../../src/ir/trap.js";
 import { compileTj } from "../../src/lang/compile.js";
-import { osrEntryFunction, osrLiveIns } from "../../src/opt/osr.js";
 
 function tj(source: string): Module {
   const compiled = compileTj(source, "osr.tj");
@@ -56,20 +58,59 @@ test("one long call of main enters Tier 2 code at its loop (OSR), with the inter
   await backend.shutdown();
 });
 
-test("nested loops: the outermost loop's header is the entry, and the result is exact", async () => {
+test("nested loops: the hot inner loop hands over at its own header, and the result is exact", async () => {
   const module = tj(NESTED);
   const expected = new Interpreter(module).call(0, [300]);
-  const backend = await TieredBackend.create(sync());
+  const config = sync();
+  config.trace = true;
+  const backend = await TieredBackend.create(config);
   backend.compileModule(module);
   assert.equal(backend.getFunction("main")(300), expected);
   assert.equal(backend.getStatistics().osrEntries, 1);
+  const osr = backend.getTrace()!.traceEvents.filter((e) => e.cat === "osr");
   await backend.shutdown();
-  // only the outer loop can be entered: the inner loop's header reaches the outer one
+  assert.equal(osr.length, 1);
   const fn = module.functions[0]!;
-  const entries = fn.blocks.map(
-    (_, b) => osrLiveIns(fn, b) !== null && osrEntryFunction(module, 0, b) !== null,
-  );
-  assert.ok(entries.filter(Boolean).length >= 1);
+  const inner = computeLoops(fn, computeDominators(fn)).loops.find((loop) => loop.depth === 2)!;
+  assert.equal(osr[0]!.name, `OSR main block${inner.header}`, "entered at the inner loop");
+  // every block but the entry has a resume function that verifies
+  for (let b = 1; b < fn.blocks.length; b++) assert.ok(resumeFunction(module, fn, b) !== null, `block${b}`);
+});
+
+test("a resume function inside a loop nest joins the outer loop's values with its parameters", () => {
+  // y counts the outer loop; t = 3y is defined in the outer body; the inner loop (block3)
+  // adds t y times (at least once)
+  const module = parseModule(`export func @f(i32) -> i32 {
+block0(v0: i32):
+  v1:i32 = const 0
+  jump block1(v1, v1)
+block1(v2: i32, v3: i32):
+  v4:i32 = lt_s v2, v0
+  br_if v4, block2, block5
+block2:
+  v5:i32 = const 3
+  v6:i32 = mul v2, v5
+  jump block3(v1, v3)
+block3(v7: i32, v8: i32):
+  v9:i32 = add v8, v6
+  v10:i32 = const 1
+  v11:i32 = add v7, v10
+  v12:i32 = lt_s v11, v2
+  br_if v12, block3(v11, v9), block4
+block4:
+  v13:i32 = add v2, v10
+  jump block1(v13, v9)
+block5:
+  return v3
+}
+`);
+  const fn = module.functions[0]!;
+  assert.equal(new Interpreter(module).call(0, [4]), 42);
+  const entry = resumeFunction(module, fn, 3)!;
+  assert.deepEqual(entry.liveIns, [0, 1, 2, 6], "n, the constant 0, y and t");
+  const run = new Interpreter({ ...module, functions: [entry.fn] });
+  // at block3 with x = 0, acc = 100, y = 2, t = 6: 100 + 2*6, then y = 3 adds 3*9
+  assert.equal(run.call(0, [0, 100, 4, 0, 2, 6]), 139);
 });
 
 test("a trap after OSR reports the interpreter's guest stack (the hand-over is a tail call)", async () => {
@@ -130,7 +171,7 @@ test("with background workers, one long call enters its entry function once a wo
   await backend.shutdown();
 });
 
-test("entry functions: header arguments, then the live-ins; none for the entry block or an inner loop", () => {
+test("entry functions: header arguments, then the live-ins; none for the entry block", () => {
   const module = parseModule(`export func @f(i32) -> i32 {
 block0(v0: i32):
   v1:i32 = const 1
@@ -145,9 +186,9 @@ block2:
 }
 `);
   const fn = module.functions[0]!;
-  assert.deepEqual(osrLiveIns(fn, 1), [0, 1], "v0 and v1 come from before the loop");
-  assert.equal(osrLiveIns(fn, 0), null);
-  const entry = osrEntryFunction(module, 0, 1)!;
+  assert.deepEqual(resumeLiveIns(fn, 1), [0, 1], "v0 and v1 come from before the loop");
+  assert.equal(resumeLiveIns(fn, 0), null);
+  const entry = resumeFunction(module, fn, 1)!;
   assert.deepEqual(entry.fn.params, [0, 0, 0], "i32 header argument, then v0 and v1");
   assert.deepEqual(entry.liveIns, [0, 1]);
   const run = new Interpreter({ ...module, functions: [entry.fn] });

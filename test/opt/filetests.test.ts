@@ -1,14 +1,14 @@
 /**
  * Filetests: each `test/filetests/NAME.tir` starts with `; passes: a, b, ...`; its functions
  * go through those passes (verifying after each) and the printed result must equal
- * `NAME.expected.tir`. `TIERJIT_BLESS=1 npm test` rewrites the expected files: review the diff.
+ * `NAME.expected.tir`. `; profile: 0, 3` gives speculation a profile (the edges that ran). `TIERJIT_BLESS=1 npm test` rewrites the expected files: review the diff.
  */
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { test } from "node:test";
 import { parseModule } from "../../src/ir/parser.js";
 import { printModule } from "../../src/ir/printer.js";
-import { runPasses } from "../../src/opt/pass.js";
+import { type PassContext, runPasses } from "../../src/opt/pass.js";
 import { ALL_PASSES, passByName } from "../../src/opt/pipelines.js";
 import { REPO_ROOT } from "../support/cli.js";
 
@@ -36,7 +36,21 @@ for (const file of files) {
       return pass;
     });
     const module = parseModule(source, file);
-    for (const fn of module.functions) runPasses(fn, module, passes, { verify: true });
+    // `; profile: 1, 2`: the edges that ran, per function; deopt exits resume an
+    // unspeculated copy of each function, added as `<name>_unspeculated`
+    const profile = /^; profile: (.*)$/m.exec(source);
+    const count = module.functions.length;
+    for (let f = 0; f < count; f++) {
+      const fn = module.functions[f]!;
+      const context: PassContext = {};
+      if (profile !== null) {
+        const taken = new Uint8Array(64);
+        for (const edge of profile[1]!.split(",")) taken[Number(edge.trim())] = 1;
+        context.speculation = { taken, disabled: [], original: module.functions.length };
+        module.functions.push({ ...structuredClone(fn), name: `${fn.name}_unspeculated`, exported: false });
+      }
+      runPasses(fn, module, passes, { verify: true, context });
+    }
     const actual = printModule(module);
     const expectedFile = DIR + file.replace(/\.tir$/, ".expected.tir");
     if (process.env.TIERJIT_BLESS === "1" || !existsSync(expectedFile)) writeFileSync(expectedFile, actual);

@@ -4,7 +4,7 @@ import { randomModule } from "../../src/cli/fuzz/generate.js";
 import { interpreterOutcomes } from "../../src/cli/fuzz/run.js";
 import { PIPELINES } from "../../src/engine/pipelines.js";
 import { runPasses } from "../../src/opt/pass.js";
-import { ALL_PASSES, OPTIMIZING_PASSES, PASS_ORDER, STANDARD_PASSES } from "../../src/opt/pipelines.js";
+import { ALL_PASSES, PASS_ORDER, STANDARD_PASSES } from "../../src/opt/pipelines.js";
 
 test("every pipeline respects PASS_ORDER, and every pass is named and documented", () => {
   for (const pass of ALL_PASSES) {
@@ -22,8 +22,8 @@ test("every pipeline respects PASS_ORDER, and every pass is named and documented
 });
 
 for (const [name, passes] of [
-  ["Tier 1's", STANDARD_PASSES],
-  ["Tier 2's", OPTIMIZING_PASSES],
+  ["Tier 1's", PIPELINES[1].passes],
+  ["Tier 2's", PIPELINES[2].passes],
 ] as const) {
   test(`${name} passes keep the IR valid and preserve the interpreter's results on 300 generated modules`, () => {
     let changed = 0;
@@ -31,8 +31,15 @@ for (const [name, passes] of [
       const module = randomModule(seed);
       const expected = interpreterOutcomes(module, 3);
       const optimized = structuredClone(module);
-      for (const fn of optimized.functions) {
-        if (runPasses(fn, optimized, passes, { verify: true }).length > 0) changed++;
+      const count = optimized.functions.length;
+      for (let f = 0; f < count; f++) {
+        const fn = optimized.functions[f]!;
+        // Tier 2 speculates at random (as in stress mode), resuming an unspeculated copy
+        const original = optimized.functions.length;
+        optimized.functions.push({ ...structuredClone(fn), exported: false });
+        const speculation = { taken: new Uint8Array(0), disabled: [], original, randomSeed: seed * 13 + f };
+        if (runPasses(fn, optimized, passes, { verify: true, context: { speculation } }).length > 0)
+          changed++;
       }
       assert.deepEqual(interpreterOutcomes(optimized, 3), expected, `seed ${seed}`);
     }
@@ -47,8 +54,15 @@ test("each pass alone keeps the IR valid and the interpreter's results on 150 ge
       const module = randomModule(seed);
       const expected = interpreterOutcomes(module, 3);
       const optimized = structuredClone(module);
-      for (const fn of optimized.functions) {
-        if (runPasses(fn, optimized, [pass], { verify: true }).length > 0) fired++;
+      const count = optimized.functions.length;
+      for (let f = 0; f < count; f++) {
+        const fn = optimized.functions[f]!;
+        // speculation on edges picked at random; deopt exits resume an unspeculated copy
+        // (of the same name, as in the engine, where it is the program's function)
+        const original = optimized.functions.length;
+        optimized.functions.push({ ...structuredClone(fn), exported: false });
+        const speculation = { taken: new Uint8Array(0), disabled: [], original, randomSeed: seed * 7 + f };
+        if (runPasses(fn, optimized, [pass], { verify: true, context: { speculation } }).length > 0) fired++;
       }
       assert.deepEqual(interpreterOutcomes(optimized, 3), expected, `${pass.name}, seed ${seed}`);
     }

@@ -76,7 +76,7 @@ export async function shrink(
 /** Every reduction that applies to `module`, coarsest first. */
 function reductions(module: Module): Reduction[] {
   const list: Reduction[] = [
-    (m) => m.functions.map((fn) => dce.run(fn, m)).some((changed) => changed),
+    (m) => m.functions.map((fn) => dce.run(fn, m, {})).some((changed) => changed),
     // cleanups are candidates too, not steps taken for granted: a compiler bug may need an
     // unreachable block or a jump chain to show
     (m) => m.functions.map(removeUnreachableBlocks).some((changed) => changed),

@@ -9,8 +9,8 @@
 
 import { computeDominators } from "../../ir/dominance.js";
 import type { BlockCall, IrFunction, Module } from "../../ir/ir.js";
+import { replaceUses } from "../../ir/uses.js";
 import type { Pass } from "../pass.js";
-import { replaceUses } from "../uses.js";
 
 export const copyProp: Pass = {
   name: "copy-prop",

@@ -7,8 +7,8 @@
 
 import type { IrFunction, Module } from "../../ir/ir.js";
 import { opInfo } from "../../ir/ops.js";
+import { useCounts } from "../../ir/uses.js";
 import type { Pass } from "../pass.js";
-import { useCounts } from "../uses.js";
 
 export const dce: Pass = {
   name: "dce",

@@ -11,8 +11,8 @@
  */
 
 import type { IrFunction, Module } from "../../ir/ir.js";
+import { replaceUses } from "../../ir/uses.js";
 import type { Pass } from "../pass.js";
-import { replaceUses } from "../uses.js";
 import { pureKey } from "../value-key.js";
 
 export const localCse: Pass = {

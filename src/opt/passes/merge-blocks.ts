@@ -6,10 +6,11 @@
  * numbers change; layout order is kept.
  */
 
+import { reachableFrom } from "../../ir/dominance.js";
 import type { Block, IrFunction, Module } from "../../ir/ir.js";
 import { TermOp } from "../../ir/ops.js";
+import { replaceUses } from "../../ir/uses.js";
 import type { Pass } from "../pass.js";
-import { replaceUses } from "../uses.js";
 
 export const mergeBlocks: Pass = {
   name: "merge-blocks",
@@ -21,23 +22,6 @@ export const mergeBlocks: Pass = {
     return removed || merged;
   },
 };
-
-/** 1 for each block reachable from `start` (start included). */
-export function reachableFrom(fn: IrFunction, start: number): Uint8Array {
-  const reached = new Uint8Array(fn.blocks.length);
-  const work = [start];
-  reached[start] = 1;
-  while (work.length > 0) {
-    const b = work.pop()!;
-    for (const target of fn.blocks[b]!.term.targets) {
-      if (reached[target.block] === 0) {
-        reached[target.block] = 1;
-        work.push(target.block);
-      }
-    }
-  }
-  return reached;
-}
 
 /** Removes blocks the entry cannot reach, renumbering the rest in order; says whether any went. */
 export function removeUnreachableBlocks(fn: IrFunction): boolean {

@@ -16,8 +16,8 @@ import { valueCount } from "../../ir/ir.js";
 import type { Scalar } from "../../ir/numeric.js";
 import { Op, OpKind, opInfo, TermOp } from "../../ir/ops.js";
 import { Type } from "../../ir/types.js";
+import { replaceUses } from "../../ir/uses.js";
 import type { Pass } from "../pass.js";
-import { replaceUses } from "../uses.js";
 import { becomeConstant, fold } from "./const-fold.js";
 
 /** Lattice: unknown (no definition reached yet) → constant → varying. */

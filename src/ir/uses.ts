@@ -1,7 +1,7 @@
 /** Use counts and use rewriting over a function's instruction operands, branch arguments and terminator operands. */
 
-import type { IrFunction } from "../ir/ir.js";
-import { valueCount } from "../ir/ir.js";
+import type { IrFunction } from "./ir.js";
+import { valueCount } from "./ir.js";
 
 export function useCounts(fn: IrFunction): Int32Array {
   const uses = new Int32Array(valueCount(fn));

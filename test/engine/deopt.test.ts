@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { TieredBackend } from "../../src/engine/backend.js";
+import { TieredConfig } from "../../src/engine/config.js";
+import { Interpreter } from "../../src/ir/interpreter.js";
+import { findFunction, type Module } from "../../src/ir/ir.js";
+import { TrapError } from "../../src/ir/trap.js";
+import { compileTj } from "../../src/lang/compile.js";
+
+function tj(source: string): Module {
+  const compiled = compileTj(source, "deopt.tj");
+  assert.ok(compiled.ok, "compiles");
+  return compiled.module;
+}
+
+/**
+ * Dev profile, quiet, compiling at the safepoint, and no OSR: `main`'s one long call stays
+ * in Tier 0 code and calls the function under test through its slot, tier after tier.
+ */
+function sync(): TieredConfig {
+  const config = TieredConfig.development();
+  config.verbosity = 0;
+  config.enableBackgroundOptimization = false;
+  config.osr = false;
+  return config;
+}
+
+// step's then-edge runs only at the last call: Tier 1 never sees it, Tier 2 speculates
+const LATE_BRANCH = `function step(i: i32, n: i32): i32 {
+  if (i == n - 1) {
+    return i * 3;
+  }
+  return i & 7;
+}
+export function main(n: i32): i32 {
+  let s = 0;
+  for (let i = 0; i < n; i += 1) s += step(i, n);
+  return s;
+}
+`;
+
+test("a branch that turns taken late deopts once, exactly, and the speculative code is dropped", async () => {
+  const module = tj(LATE_BRANCH);
+  const main = findFunction(module, "main");
+  const step = findFunction(module, "step");
+  const expected = new Interpreter(module).call(main, [5000]);
+  const config = sync();
+  config.trace = true;
+  const backend = await TieredBackend.create(config);
+  backend.compileModule(module);
+  assert.equal(backend.getFunction("main")(5000), expected);
+  const stats = backend.getStatistics();
+  assert.equal(stats.deopts, 1);
+  assert.deepEqual(stats.deoptReasons, { branch: 1 });
+  assert.equal(stats.invalidations, 1);
+  assert.match(stats.format(), /^Deopt: 1 \(branch: 1\), 1 code invalidated$/m);
+  assert.equal(backend.getFunctionTier(step), 1, "back at Tier 1 after the deopt");
+  const deopts = backend.getTrace()!.traceEvents.filter((e) => e.cat === "deopt");
+  assert.deepEqual(
+    deopts.map((e) => e.name),
+    ["deopt step edge 0"],
+  );
+  // recompiled at Tier 2 without that guard: the late branch no longer deopts
+  assert.equal(backend.getFunction("step")(7, 8), 21);
+  for (let i = 0; i < 200; i++) backend.getFunction("step")(i, 1000);
+  assert.equal(backend.getFunctionTier(step), 2);
+  assert.equal(backend.getFunction("step")(7, 8), 21);
+  assert.equal(backend.getStatistics().deopts, 1);
+  await backend.shutdown();
+});
+
+test("with speculation off (--no-speculation) nothing deopts", async () => {
+  const module = tj(LATE_BRANCH);
+  const config = sync();
+  config.speculation = false;
+  const backend = await TieredBackend.create(config);
+  backend.compileModule(module);
+  assert.equal(backend.getFunction("main")(5000), new Interpreter(module).call(findFunction(module, "main"), [5000]));
+  assert.equal(backend.getStatistics().deopts, 0);
+  assert.equal(backend.getFunctionTier(findFunction(module, "step")), 2);
+  await backend.shutdown();
+});
+
+test("a trap in the code a deopt resumed reports the interpreter's guest stack", async () => {
+  const source = `function get(a: i32[], i: i32, n: i32): i32 {
+  if (i == n - 1) {
+    return a[i + 100];
+  }
+  return a[i % 10];
+}
+export function main(n: i32): i32 {
+  let a = new i32[10];
+  let s = 0;
+  for (let i = 0; i < n; i += 1) s += get(a, i, n);
+  return s;
+}
+`;
+  const module = tj(source);
+  let expected: TrapError | null = null;
+  try {
+    new Interpreter(module).call(findFunction(module, "main"), [3000]);
+  } catch (error) {
+    expected = error as TrapError;
+  }
+  assert.ok(expected instanceof TrapError);
+  const backend = await TieredBackend.create(sync());
+  backend.compileModule(module);
+  assert.throws(
+    () => backend.getFunction("main")(3000),
+    (error: unknown) =>
+      error instanceof TrapError &&
+      error.message === expected!.message &&
+      JSON.stringify(error.guestStack) === JSON.stringify(expected!.guestStack),
+  );
+  assert.equal(backend.getStatistics().deopts, 1, "the trap came after the deopt");
+  await backend.shutdown();
+});
+
+test("stress mode: random guards deopt until the function's deopt limit, then it runs unspeculated", async () => {
+  // every edge runs within a few calls, so whatever stress speculates on fails soon
+  const source = `function mix(x: i32): i32 {
+  let r = 0;
+  if ((x & 1) == 0) r += 1; else r += 2;
+  if ((x & 2) == 0) r += 3; else r += 5;
+  if ((x & 4) == 0) r += 7; else r += 11;
+  if ((x & 8) == 0) r += 13; else r += 17;
+  return r;
+}
+export function main(n: i32): i32 {
+  let s = 0;
+  for (let i = 0; i < n; i += 1) s += mix(i);
+  return s;
+}
+`;
+  const module = tj(source);
+  const expected = new Interpreter(module).call(findFunction(module, "main"), [1000]);
+  for (const limit of [1, 3]) {
+    const config = TieredConfig.stress();
+    config.verbosity = 0;
+    config.osr = false;
+    config.deoptLimit = limit;
+    const backend = await TieredBackend.create(config);
+    backend.compileModule(module);
+    assert.equal(backend.getFunction("main")(1000), expected);
+    const stats = backend.getStatistics();
+    assert.equal(stats.deopts, limit, `limit ${limit}`);
+    assert.deepEqual(stats.deoptReasons, { stress: limit });
+    assert.equal(backend.getFunctionTier(findFunction(module, "mix")), 2, "recompiled without speculation");
+    await backend.shutdown();
+  }
+});
