@@ -75,7 +75,10 @@ test("with speculation off (--no-speculation) nothing deopts", async () => {
   config.speculation = false;
   const backend = await TieredBackend.create(config);
   backend.compileModule(module);
-  assert.equal(backend.getFunction("main")(5000), new Interpreter(module).call(findFunction(module, "main"), [5000]));
+  assert.equal(
+    backend.getFunction("main")(5000),
+    new Interpreter(module).call(findFunction(module, "main"), [5000]),
+  );
   assert.equal(backend.getStatistics().deopts, 0);
   assert.equal(backend.getFunctionTier(findFunction(module, "step")), 2);
   await backend.shutdown();
