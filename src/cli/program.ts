@@ -56,7 +56,7 @@ export function loadIrProgram(file: string, source: string): LoadedProgram {
     if (error instanceof IrParseError) throw new CliError(error.message);
     throw error;
   }
-  const errors = verify(module);
+  const errors = verify(module, true);
   if (errors.length > 0) {
     throw new CliError(errors.map((e) => `${file}: error: ${formatVerifierError(e)}`).join("\n"));
   }

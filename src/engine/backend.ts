@@ -107,6 +107,8 @@ export class TieredBackend {
   private readonly guards = new Map<number, readonly number[]>();
   /** Per function: deopts so far, and the edges that deoptimized (never speculated on again). */
   private deoptCount = new Float64Array(0);
+  /** Calls that each function's Tier 1 code (which counts branch edges) has made. */
+  private profiledCalls = new Float64Array(0);
   private readonly deoptedEdges = new Map<number, Set<number>>();
   /** Functions with an OSR entry compiling: one at a time, whichever of its loops asked first. */
   private readonly osrCompiling = new Set<number>();
@@ -205,6 +207,7 @@ export class TieredBackend {
     this.decidedAt = new Float64Array(count);
     this.previousTier = new Uint8Array(count);
     this.deoptCount = new Float64Array(count);
+    this.profiledCalls = new Float64Array(count);
     this.deadline =
       this.config.timeoutMs === null ? Number.POSITIVE_INFINITY : performance.now() + this.config.timeoutMs;
     const started = performance.now();
@@ -336,6 +339,9 @@ export class TieredBackend {
     const granted = entry ? this.grantedEntry : this.grantedLoop;
     // the whole granted budget has been used: report it, so nothing is left in flight
     if (entry) {
+      // entry safepoints of a Tier 1 function come from its Tier 1 code (Tier 0 frames
+      // still running report back-edges only): its branch profile has seen calls
+      if (this.tiers[funcId] === 1) this.profiledCalls[funcId]! += granted[funcId]!;
       this.calls[funcId]! += granted[funcId]!;
       this.stats.totalCalls += granted[funcId]!;
     } else {
@@ -412,6 +418,9 @@ export class TieredBackend {
     const hotness = this.hotness(id);
     let target: TierNumber = hotness >= profile.hotThreshold ? 2 : hotness >= profile.warmThreshold ? 1 : 0;
     if (target > this.maxTier) target = this.maxTier;
+    // Tier 2 speculates from Tier 1's branch profile: wait until Tier 1 code has run (a
+    // Tier 0 frame still in a hot loop asks for Tier 2 right after Tier 1 is installed)
+    if (target === 2 && this.tiers[id] === 1 && this.awaitsProfile(id)) return;
     if (target <= this.tiers[id]! || this.pending[id] === 1) return;
     this.decidedAt[id] = performance.now();
     if (this.pool !== null) this.submit(id, target as TierNumber, hotness);
@@ -476,6 +485,16 @@ export class TieredBackend {
     this.stats.failures++;
     const name = this.module?.functions[job.funcId]?.name ?? `#${job.funcId}`;
     this.log(`tierjit: compiling the OSR entry of ${name} at block${job.osrHeader} failed: ${reason}`);
+  }
+
+  /** Whether function `id`'s Tier 1 code counts edges but has not run yet. */
+  private awaitsProfile(id: number): boolean {
+    return (
+      this.speculating &&
+      this.config.stressSeed === null &&
+      this.profiledCalls[id] === 0 &&
+      this.runtime?.edgeProfile(id) !== null
+    );
   }
 
   /** Whether Tier 1 counts branch edges and Tier 2 speculates, in this configuration. */
@@ -693,7 +712,7 @@ export class TieredBackend {
     if (this.config.verbosity >= 2) {
       const name = this.module?.functions[id]?.name ?? `#${id}`;
       this.log(
-        `tierjit: ${name}: T${tier} installed (compiled in ${compileMs.toFixed(2)} ms, installed in ${installMs.toFixed(2)} ms)`,
+        `tierjit: ${name}: T${tier} installed (compiled in ${compileMs.toFixed(2)} ms, installed in ${installMs.toFixed(2)} ms${guards.length > 0 ? `, guards on edges ${guards.join(", ")}` : ""})`,
       );
     }
   }

@@ -122,6 +122,8 @@ class FunctionVerifier {
     private readonly module: Module,
     private readonly fn: IrFunction,
     private readonly errors: VerifierError[],
+    /** A program as given to the engine: no code only the compiler makes (deopt exits, edge counters). */
+    private readonly program = false,
   ) {}
 
   private report(block: number, index: number, message: string): void {
@@ -368,6 +370,8 @@ class FunctionVerifier {
         return;
       }
       case OpKind.ProfileEdge:
+        if (this.program)
+          this.report(b, i, "profile_edge is Tier 1's profiling; a program cannot contain it");
         needsResult(false);
         arity(0);
         if (!Number.isInteger(inst.imm) || inst.imm < 0) this.report(b, i, `invalid edge number ${inst.imm}`);
@@ -497,6 +501,8 @@ class FunctionVerifier {
         expectCounts(0, 0);
         break;
       case TermOp.Deopt: {
+        if (this.program)
+          this.report(b, T, "deopt exits are made by Tier 2's speculation; a program cannot contain them");
         if (term.targets.length !== 0) this.report(b, T, "deopt has no targets");
         for (const v of term.args) this.use(v, b, T, tree);
         const resumed = term.resume === undefined ? undefined : this.module.functions[term.resume.func];
@@ -621,11 +627,15 @@ function verifyModuleLevel(module: Module, errors: VerifierError[]): void {
   }
 }
 
-/** Verifies a whole module; returns every error found (empty when the module is valid). */
-export function verify(module: Module): VerifierError[] {
+/**
+ * Verifies a whole module; returns every error found (empty when the module is valid).
+ * `program`: the module is a program to run, which may not contain what only the compiler
+ * makes (deopt exits and edge counters).
+ */
+export function verify(module: Module, program = false): VerifierError[] {
   const errors: VerifierError[] = [];
   verifyModuleLevel(module, errors);
-  for (const fn of module.functions) new FunctionVerifier(module, fn, errors).run();
+  for (const fn of module.functions) new FunctionVerifier(module, fn, errors, program).run();
   return errors;
 }
 
@@ -636,7 +646,8 @@ export function verifyFunction(module: Module, fn: IrFunction): VerifierError[] 
   return errors;
 }
 
+/** Verifies a program (see `verify`); throws VerifierFailure listing every error. */
 export function verifyOrThrow(module: Module): void {
-  const errors = verify(module);
+  const errors = verify(module, true);
   if (errors.length > 0) throw new VerifierFailure(errors);
 }
