@@ -31,7 +31,7 @@ import { inlineCandidates } from "../opt/inline-policy.js";
 import { type Pass, runPasses } from "../opt/pass.js";
 import { STANDARD_PASSES } from "../opt/pipelines.js";
 import { deoptGuardOf, Instrument, osrHeaderOf, SafepointKind } from "../wasm/codegen.js";
-import type { CompiledModule } from "../wasm/compile-module.js";
+import type { CompiledModule, Guard } from "../wasm/compile-module.js";
 import { type Binaryen, loadBinaryen } from "../wasm/tier2.js";
 import { TieredConfig, type TierNumber } from "./config.js";
 import { type OutputSink, withStandardHost } from "./host.js";
@@ -103,8 +103,8 @@ export class TieredBackend {
   private readonly osrSites = new Map<number, number>();
   /** The tier each function's code was at before its last install (a deopt goes back there). */
   private previousTier = new Uint8Array(0);
-  /** Guards (edge numbers) in each function's installed speculative code. */
-  private readonly guards = new Map<number, readonly number[]>();
+  /** Guards in each function's installed speculative code (its own edges, and inlined callees'). */
+  private readonly guards = new Map<number, readonly Guard[]>();
   /** Per function: deopts so far, and the edges that deoptimized (never speculated on again). */
   private deoptCount = new Float64Array(0);
   /** Calls that each function's Tier 1 code (which counts branch edges) has made. */
@@ -521,6 +521,23 @@ export class TieredBackend {
   }
 
   /**
+   * What the inlined callees of function `id` speculate on: each callee with a profile of
+   * its own (stress mode: any), at most CALLEES_SPECULATED of them, since every call site of
+   * one brings a snapshot of the caller (and its resume function) into the unit.
+   */
+  private calleeSpeculationFor(id: number): Pick<CompileJob, "calleeSpeculation"> {
+    if (!this.speculating) return {};
+    const { module } = this.requireModule();
+    const callees: NonNullable<CompileJob["calleeSpeculation"]> = [];
+    for (const callee of new Set(inlineCandidates(module, module.functions[id]!))) {
+      if (callee === id || callees.length >= CALLEES_SPECULATED) continue;
+      const { speculation } = this.speculationFor(callee);
+      if (speculation !== undefined) callees.push({ func: callee, speculation });
+    }
+    return callees.length === 0 ? {} : { calleeSpeculation: callees };
+  }
+
+  /**
    * A guard of function `funcId`'s Tier 2 code failed (its frame goes on in the resume
    * function). Counted by reason; the edge is never speculated on again; if the installed
    * code has that guard, the function goes back to its previous tier's code, to be
@@ -541,20 +558,22 @@ export class TieredBackend {
     edges.add(guard);
     this.trace?.instant(`deopt ${name} edge ${guard}`, "deopt", { function: name, edge: guard, reason });
     if (this.config.verbosity >= 1) this.log(`tierjit: ${name}: deopt at edge ${guard} (${reason})`);
-    const installed = this.guards.get(funcId);
-    if (
-      installed?.includes(guard) === true &&
-      this.runtime?.revert(funcId, this.config.profile.sampleRate) === true
-    ) {
+    // every installed code with that guard (the function's own, and its callers' that
+    // inlined it) is dropped
+    for (const [holder, installed] of [...this.guards]) {
+      if (!installed.some((g) => g.func === funcId && g.edge === guard)) continue;
+      if (this.runtime?.revert(holder, this.config.profile.sampleRate) !== true) continue;
       this.stats.invalidations++;
-      this.guards.delete(funcId);
-      this.tiers[funcId] = this.previousTier[funcId]!;
+      this.guards.delete(holder);
+      this.tiers[holder] = this.previousTier[holder]!;
       this.traceTierCounts();
       if (this.config.verbosity >= 1) {
-        this.log(`tierjit: ${name}: speculative code dropped, back to T${this.tiers[funcId]}`);
-        if (this.deoptCount[funcId] === this.config.deoptLimit)
-          this.log(`tierjit: ${name}: deopt limit (${this.config.deoptLimit}) reached, no more speculation`);
+        const holderName = this.module?.functions[holder]?.name ?? `#${holder}`;
+        this.log(`tierjit: ${holderName}: speculative code dropped, back to T${this.tiers[holder]}`);
       }
+    }
+    if (this.config.verbosity >= 1 && this.deoptCount[funcId] === this.config.deoptLimit) {
+      this.log(`tierjit: ${name}: deopt limit (${this.config.deoptLimit}) reached, no more speculation`);
     }
     return 0;
   }
@@ -670,6 +689,7 @@ export class TieredBackend {
       fault: this.config.fault,
       ...(tier === 1 && this.speculating ? { profileBranches: true } : {}),
       ...(tier === 2 ? this.speculationFor(id) : {}),
+      ...(tier === 2 ? this.calleeSpeculationFor(id) : {}),
     };
   }
 
@@ -686,7 +706,7 @@ export class TieredBackend {
     tier: TierNumber,
     compileMs: number,
     installMs: number,
-    guards: readonly number[] = [],
+    guards: readonly Guard[] = [],
   ): void {
     const compile = this.stats.compiles[tier]!;
     compile.functions += 1;
@@ -712,7 +732,7 @@ export class TieredBackend {
     if (this.config.verbosity >= 2) {
       const name = this.module?.functions[id]?.name ?? `#${id}`;
       this.log(
-        `tierjit: ${name}: T${tier} installed (compiled in ${compileMs.toFixed(2)} ms, installed in ${installMs.toFixed(2)} ms${guards.length > 0 ? `, guards on edges ${guards.join(", ")}` : ""})`,
+        `tierjit: ${name}: T${tier} installed (compiled in ${compileMs.toFixed(2)} ms, installed in ${installMs.toFixed(2)} ms${guards.length > 0 ? `, guards on ${guards.map((g) => `${this.module?.functions[g.func]?.name}:${g.edge}`).join(", ")}` : ""})`,
       );
     }
   }
@@ -780,6 +800,9 @@ function optimizedCopy(module: Module, passes: readonly Pass[]): Module {
   for (const fn of copy.functions) runPasses(fn, copy, passes);
   return copy;
 }
+
+/** Inlined callees speculated on per Tier 2 compile (each call site adds a caller snapshot). */
+const CALLEES_SPECULATED = 2;
 
 /** One key per (function, loop header). */
 function osrKey(funcId: number, header: number): number {

@@ -11,6 +11,7 @@ import { resumeFunction } from "../ir/resume.js";
 import { fromWire, type WireUnit } from "../ir/wire.js";
 import { type PassContext, runPasses, type SpeculationInput } from "../opt/pass.js";
 import { profileBranches } from "../opt/passes/profile-branches.js";
+import { speculateBranches } from "../opt/passes/speculate-branches.js";
 import type { Instrument } from "../wasm/codegen.js";
 import { type CompiledModule, compileModule } from "../wasm/compile-module.js";
 import { type Binaryen, compileTier2, type ResumeFunction } from "../wasm/tier2.js";
@@ -36,6 +37,11 @@ export interface CompileJob {
   profileBranches?: boolean;
   /** Tier 2: what to speculate on (`speculate-branches`); absent: nothing. */
   speculation?: Omit<SpeculationInput, "original">;
+  /**
+   * Tier 2: callees whose inlined copies are speculated on too, each from its own profile
+   * (their guards rebuild the caller's frame: deopt from inlined frames).
+   */
+  calleeSpeculation?: { func: FuncId; speculation: Omit<SpeculationInput, "original"> }[];
 }
 
 export type JobResult =
@@ -86,11 +92,20 @@ export function runCompileJob(
     module = { ...unit.module, functions: [...unit.module.functions, fn] };
   }
   const context: PassContext = {};
-  const original = unit.module.functions[job.funcId]!;
+  // the program function each function the job adds stands for (the rest: snapshots of this one)
+  const frameOf = new Map<number, FuncId>();
   if (job.speculation !== undefined && job.osrHeader === undefined) {
     // deopt exits resume the program's function, kept beside the one being optimized
+    frameOf.set(module.functions.length, job.funcId);
     context.speculation = { ...job.speculation, original: module.functions.length };
-    module.functions.push(original);
+    module.functions.push(unit.module.functions[job.funcId]!);
+  }
+  if (job.osrHeader === undefined) {
+    for (const { func, speculation } of job.calleeSpeculation ?? []) {
+      if (func === job.funcId || (unit.module.functions[func]?.blocks.length ?? 0) === 0) continue;
+      frameOf.set(module.functions.length, func);
+      module.functions[func] = speculatedCopy(module, func, speculation);
+    }
   }
   const passes =
     job.profileBranches === true ? pipeline.passes : pipeline.passes.filter((p) => p !== profileBranches);
@@ -98,7 +113,9 @@ export function runCompileJob(
   let compiled: CompiledModule;
   if (pipeline.emitter === "binaryen-O3") {
     if (binaryen === null) throw new Error("a Tier 2 job needs Binaryen, which is not loaded here");
-    const resumes = resumeFunctionsFor(fn, module, original);
+    const resumes = resumeFunctionsFor(fn, module, (f) =>
+      f < unit.module.functions.length ? f : (frameOf.get(f) ?? job.funcId),
+    );
     compiled = compileTier2(binaryen, module, target, job.moduleName, pipeline.compilationHint, resumes);
   } else {
     compiled = compileModule(module, {
@@ -122,20 +139,56 @@ export function runCompileJob(
 }
 
 /**
- * The resume functions of the deopt exits left in `fn` after its passes, added to `module`
- * (one per resume point): each starts the unspeculated `original` at the exit's block.
+ * The resume functions of the deopt exits left in `fn` after its passes, added to `module`:
+ * one per resume point (the callee frame's, and the caller's of exits in inlined code), and
+ * then those of the exits that the resume functions hold themselves (a caller's snapshot
+ * keeps its own guards). `frameOf` gives the program function behind a module index.
  */
-function resumeFunctionsFor(fn: IrFunction, module: Module, original: IrFunction): ResumeFunction[] {
+function resumeFunctionsFor(
+  fn: IrFunction,
+  module: Module,
+  frameOf: (index: number) => FuncId,
+): ResumeFunction[] {
   const resumes: ResumeFunction[] = [];
-  const seen = new Set<number>();
-  for (const block of fn.blocks) {
-    const resume = block.term.op === TermOp.Deopt ? block.term.resume : undefined;
-    if (resume === undefined || seen.has(resume.block)) continue;
-    seen.add(resume.block);
-    const entry = resumeFunction(module, original, resume.block);
-    if (entry === null) throw new Error(`${original.name}: no resume function at block${resume.block}`);
-    resumes.push({ id: module.functions.length, resume });
-    module.functions.push(entry.fn);
+  const seen = new Set<string>();
+  const work = [fn];
+  while (work.length > 0) {
+    for (const block of work.pop()!.blocks) {
+      if (block.term.op !== TermOp.Deopt) continue;
+      for (const point of [block.term.resume!, block.term.caller]) {
+        if (point === undefined || seen.has(`${point.func}:${point.block}`)) continue;
+        seen.add(`${point.func}:${point.block}`);
+        const from = module.functions[point.func]!;
+        const entry = resumeFunction(module, from, point.block);
+        if (entry === null) throw new Error(`${from.name}: no resume function at block${point.block}`);
+        resumes.push({
+          id: module.functions.length,
+          resume: { func: point.func, block: point.block },
+          frameOf: frameOf(point.func),
+        });
+        module.functions.push(entry.fn);
+        work.push(entry.fn);
+      }
+    }
   }
   return resumes;
+}
+
+/**
+ * Callee `func` with speculation applied (its own guards, from its own profile), to be
+ * inlined in its place; its unspeculated body is kept beside it for its deopt exits.
+ */
+export function speculatedCopy(
+  module: Module,
+  func: FuncId,
+  speculation: Omit<SpeculationInput, "original">,
+): IrFunction {
+  const original = module.functions[func]!;
+  const copy = structuredClone(original);
+  const index = module.functions.length;
+  module.functions.push(original);
+  runPasses(copy, module, [speculateBranches], {
+    context: { speculation: { ...speculation, original: index } },
+  });
+  return copy;
 }

@@ -20,6 +20,7 @@ import {
   locLine,
   type Module,
   PAGE_SIZE,
+  type ResumePoint,
   valueTypes,
 } from "./ir.js";
 import {
@@ -69,6 +70,8 @@ interface Frame {
   pc: number;
   /** Value id in this frame that receives the result of the call in progress. */
   pendingResult: number;
+  /** A caller frame a deopt rebuilt: where it called the callee frame above it (until that returns). */
+  callAt?: { loc: number; site: number | undefined };
 }
 
 const DEFAULT_MAX_DEPTH = 10000;
@@ -126,6 +129,23 @@ export class Interpreter {
     return this.invoke(id, convertArguments(fn, args));
   }
 
+  /** A frame that starts `point`'s resume function with `values` as its parameters. */
+  private resumeFrame(point: ResumePoint, values: Scalar[]): Frame {
+    const resumed = this.resumeAt(point.func, point.block);
+    const frame: Frame = {
+      fn: resumed.fn,
+      regs: new Array(resumed.types.length).fill(0),
+      types: resumed.types,
+      block: 0,
+      pc: 0,
+      pendingResult: -1,
+    };
+    resumed.fn.blocks[0]!.params.forEach((p, i) => {
+      frame.regs[p] = values[i]!;
+    });
+    return frame;
+  }
+
   /** The resume function of (function, block), made once (`deopt` terminators go on there). */
   private resumeAt(func: number, block: number): { fn: IrFunction; types: Uint8Array } {
     const key = `${func}:${block}`;
@@ -155,7 +175,10 @@ export class Interpreter {
       const frame = frames[i]!;
       let loc = innermostLoc;
       let site = innermostSite;
-      if (i !== frames.length - 1) {
+      if (i !== frames.length - 1 && frame.callAt !== undefined) {
+        loc = frame.callAt.loc;
+        site = frame.callAt.site;
+      } else if (i !== frames.length - 1) {
         const call = frame.fn.blocks[frame.block]!.insts[frame.pc - 1];
         loc = call?.loc ?? -1;
         site = call?.site;
@@ -236,6 +259,7 @@ export class Interpreter {
             const caller = frames[frames.length - 1]!;
             if (caller.pendingResult >= 0) caller.regs[caller.pendingResult] = value!;
             caller.pendingResult = -1;
+            caller.callAt = undefined;
             break;
           }
           case TermOp.Trap:
@@ -243,21 +267,23 @@ export class Interpreter {
           case TermOp.Unreachable:
             throw new NumericTrap(TrapKind.Unreachable);
           case TermOp.Deopt: {
-            // the frame goes on in the unspeculated function: a tail call, so stacks stay exact
-            const resumed = this.resumeAt(term.resume!.func, term.resume!.block);
+            // the frame goes on in unspeculated code: a tail call, so stacks stay exact; code
+            // inlined from a callee first finishes the callee's frame, whose result the
+            // caller's frame then takes
             const values = term.args.map((v) => regs[v]!);
-            const next: Frame = {
-              fn: resumed.fn,
-              regs: new Array(resumed.types.length).fill(0),
-              types: resumed.types,
-              block: 0,
-              pc: 0,
-              pendingResult: -1,
-            };
-            resumed.fn.blocks[0]!.params.forEach((p, i) => {
-              next.regs[p] = values[i]!;
-            });
-            frames[frames.length - 1] = next;
+            const caller = term.caller;
+            const own = caller === undefined ? values.length : values.length - caller.args;
+            if (caller === undefined) {
+              frames[frames.length - 1] = this.resumeFrame(term.resume!, values);
+            } else {
+              const callee = this.resumeAt(term.resume!.func, term.resume!.block);
+              const returns = callee.fn.results.length > 0;
+              const outer = this.resumeFrame(caller, [...(returns ? [0] : []), ...values.slice(own)]);
+              if (returns) outer.pendingResult = outer.fn.blocks[0]!.params[0]!;
+              outer.callAt = { loc: caller.loc, site: caller.site };
+              frames[frames.length - 1] = outer;
+              frames.push(this.resumeFrame(term.resume!, values.slice(0, own)));
+            }
             break;
           }
         }

@@ -89,11 +89,30 @@ export interface Terminator {
    * own, unspeculated `func`, not code that the optimizer derived from it.
    */
   resume?: ResumePoint;
+  /**
+   * `deopt` in code inlined from a callee: the caller's frame, which goes on after the
+   * callee's frame (`resume`) returns. The last `caller.args` of `args` are its live-ins;
+   * the callee's result comes first.
+   */
+  caller?: DeoptCaller;
 }
 
 export interface ResumePoint {
   func: FuncId;
   block: BlockId;
+}
+
+/**
+ * A caller frame a deopt rebuilds: `func` (the optimized function as it was when the
+ * callee was inlined, its call still a call) resumed at `block`, right after that call,
+ * whose result is the block's parameter.
+ */
+export interface DeoptCaller extends ResumePoint {
+  /** How many of the deopt's arguments, the last ones, are the caller's live-ins. */
+  args: number;
+  /** The call's position and inline site in `func` (the caller frame's line while the callee finishes). */
+  loc: number;
+  site?: number;
 }
 
 export interface Block {

@@ -631,6 +631,22 @@ class Parser {
         resume.block = this.parseIndexed(BLOCK_NAME, "a block (blockN)");
         this.expectPunct("(");
         term.args.push(...this.parseValueList(")"));
+        if (this.isIdent("then")) {
+          this.skip();
+          const caller: Terminator["caller"] = { func: -1, block: 0, args: 0, loc: NO_LOC };
+          this.refer("function", this.expectKind(Tok.FuncName, "an @name"), (index) => {
+            caller!.func = index;
+          });
+          caller.block = this.parseIndexed(BLOCK_NAME, "a block (blockN)");
+          this.expectPunct("(");
+          const passed = this.parseValueList(")");
+          caller.args = passed.length;
+          term.args.push(...passed);
+          caller.loc = this.parseLoc();
+          const site = this.parseSite();
+          if (site !== undefined) caller.site = site;
+          term.caller = caller;
+        }
         this.expectPunct(",");
         this.expectIdent("guard");
         term.imm = this.parseUint("a guard number");

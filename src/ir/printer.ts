@@ -132,7 +132,15 @@ export function formatTerminator(term: Terminator, module?: Module): string {
     case TermOp.Deopt: {
       const func = term.resume?.func ?? -1;
       const name = module?.functions[func]?.name ?? `#${func}`;
-      text += ` @${name} block${term.resume?.block ?? -1}(${formatArgs(term.args)}), guard ${term.imm}`;
+      const caller = term.caller;
+      const own = caller === undefined ? term.args : term.args.slice(0, term.args.length - caller.args);
+      text += ` @${name} block${term.resume?.block ?? -1}(${formatArgs(own)})`;
+      if (caller !== undefined) {
+        const callerName = module?.functions[caller.func]?.name ?? `#${caller.func}`;
+        const passed = term.args.slice(term.args.length - caller.args);
+        text += ` then @${callerName} block${caller.block}(${formatArgs(passed)})${formatLoc(caller.loc, caller.site)}`;
+      }
+      text += `, guard ${term.imm}`;
       break;
     }
   }

@@ -459,6 +459,32 @@ class FunctionVerifier {
     }
   }
 
+  private checkDeoptCaller(term: Terminator, b: number): void {
+    const caller = term.caller;
+    if (caller === undefined) return;
+    const T = TERMINATOR_INDEX;
+    const callerFn = this.module.functions[caller.func];
+    if (callerFn === undefined) {
+      this.report(b, T, "deopt names no caller function to resume");
+    } else {
+      if (
+        !signaturesEqual({ params: [], results: callerFn.results }, { params: [], results: this.fn.results })
+      ) {
+        this.report(b, T, `deopt's caller @${callerFn.name} has results that differ from this function's`);
+      }
+      if (callerFn.blocks.length > 0 && (caller.block <= 0 || caller.block >= callerFn.blocks.length)) {
+        this.report(
+          b,
+          T,
+          `deopt resumes its caller @${callerFn.name} at a block it does not have (block${caller.block})`,
+        );
+      }
+    }
+    if (!Number.isInteger(caller.args) || caller.args < 0 || caller.args > term.args.length) {
+      this.report(b, T, `deopt's caller takes ${caller.args} arguments of ${term.args.length}`);
+    }
+  }
+
   private checkTerminator(term: Terminator, b: number, tree: ReturnType<typeof computeDominators>): void {
     const T = TERMINATOR_INDEX;
     const fn = this.fn;
@@ -510,7 +536,12 @@ class FunctionVerifier {
           this.report(b, T, "deopt names no function to resume");
           break;
         }
-        if (!signaturesEqual({ params: [], results: resumed.results }, { params: [], results: fn.results })) {
+        // with a caller frame, the callee's result goes to the caller, whose results are checked
+        const sameResults = signaturesEqual(
+          { params: [], results: resumed.results },
+          { params: [], results: fn.results },
+        );
+        if (term.caller === undefined && !sameResults) {
           this.report(b, T, `deopt resumes @${resumed.name}, whose results differ from this function's`);
         }
         // a unit's declarations carry no blocks: the block is checked where the body is known
@@ -520,6 +551,7 @@ class FunctionVerifier {
         }
         if (!Number.isInteger(term.imm) || term.imm < 0)
           this.report(b, T, `invalid guard number ${term.imm}`);
+        this.checkDeoptCaller(term, b);
         break;
       }
       default:

@@ -25,16 +25,15 @@ export function size(fn: IrFunction): number {
 
 /** A callee whose body is present and small; what it does does not matter (inline sites keep its frame). */
 export function isInlinable(callee: IrFunction): boolean {
-  return callee.blocks.length > 0 && size(callee) <= INLINE_MAX_CALLEE_SIZE && !hasDeoptExits(callee);
+  return callee.blocks.length > 0 && size(callee) <= INLINE_MAX_CALLEE_SIZE && !hasCallerFrames(callee);
 }
 
 /**
- * Speculative code (a function being optimized, inlining itself) is not copied: its deopt
- * exits would end the caller's frame with the callee's result. Deopt from inlined frames,
- * which would rebuild the caller's frame too, is not built.
+ * Deopt exits that already rebuild a caller frame (code that inlined a speculated callee)
+ * would need a third frame once copied again: such code is not inlined.
  */
-function hasDeoptExits(fn: IrFunction): boolean {
-  return fn.blocks.some((block) => block.term.op === TermOp.Deopt);
+function hasCallerFrames(fn: IrFunction): boolean {
+  return fn.blocks.some((block) => block.term.op === TermOp.Deopt && block.term.caller !== undefined);
 }
 
 /**

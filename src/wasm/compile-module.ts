@@ -95,8 +95,14 @@ export interface CompiledModule {
   sourceMaps: Map<number, SourceMap>;
   /** IR type indices that have a guest table, in Wasm table order (from table 1). */
   guestTypes: number[];
-  /** Tier 2: the guards (deopt exits, by edge number) in the compiled function; absent: none. */
-  guards?: number[];
+  /** Tier 2: the guards (deopt exits) in the unit's code; absent: none. */
+  guards?: Guard[];
+}
+
+/** A guard in Tier 2 code: a branch edge of program function `func` (a callee's, when inlined). */
+export interface Guard {
+  func: FuncId;
+  edge: number;
 }
 
 export const RUNTIME_MODULE = "rt";

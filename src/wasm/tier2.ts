@@ -22,7 +22,7 @@ import { TrapKind } from "../ir/trap.js";
 import { Type, typeName } from "../ir/types.js";
 import { constantsOf } from "../opt/passes/const-fold.js";
 import { deoptKind } from "./codegen.js";
-import type { CompiledModule, SourceMap } from "./compile-module.js";
+import type { CompiledModule, Guard, SourceMap } from "./compile-module.js";
 import { compilationHintsPayload, RUNTIME_MODULE, TRAP_KIND_MASK } from "./compile-module.js";
 import { ByteBuffer, customSection, encodeNameSection } from "./encoder.js";
 import { Reader } from "./reader.js";
@@ -48,8 +48,10 @@ function builder(m: binaryenModule.Module, path: string[]): Fn {
 export interface ResumeFunction {
   /** Its index in the unit's module. */
   id: FuncId;
-  /** The resume point it starts at: deopt terminators with this `resume` call it. */
+  /** The resume point it starts at: deopt exits resuming there call it. */
   resume: ResumePoint;
+  /** The program function its frames are (guest stacks; the owner of the guards it resumes). */
+  frameOf: FuncId;
 }
 
 function resumeKey(resume: ResumePoint): string {
@@ -109,7 +111,11 @@ export function compileTier2(
     });
     const mainName = `t2_${fn.name}`;
     const resumeNames = new Map<string, string>();
-    for (const [k, f] of internal.entries()) resumeNames.set(resumeKey(f.resume), `t2_resume${k}_${fn.name}`);
+    const resumeFunctions = new Map<string, ResumeFunction>();
+    for (const [k, f] of internal.entries()) {
+      resumeNames.set(resumeKey(f.resume), `t2_resume${k}_${fn.name}`);
+      resumeFunctions.set(resumeKey(f.resume), f);
+    }
     emitFunction(fn, funcId, mainName);
     for (const [k, f] of internal.entries())
       emitFunction(module.functions[f.id]!, null, `t2_resume${k}_${fn.name}`);
@@ -126,11 +132,27 @@ export function compileTier2(
     }
     m.optimize();
     const out = m.emitBinary("tier2.map");
-    const byName = new Map<string, IrFunction>([[mainName, fn]]);
-    for (const [k, f] of internal.entries()) byName.set(`t2_resume${k}_${fn.name}`, module.functions[f.id]!);
+    const byName = new Map<string, { fn: IrFunction; frameOf: FuncId }>([
+      [mainName, { fn, frameOf: funcId }],
+    ]);
+    for (const [k, f] of internal.entries()) {
+      byName.set(`t2_resume${k}_${fn.name}`, { fn: module.functions[f.id]!, frameOf: f.frameOf });
+    }
     const compiled = finish(out.binary, out.sourceMap, funcId, byName, moduleName, compilationHint);
-    const guards = fn.blocks.flatMap((block) => (block.term.op === TermOp.Deopt ? [block.term.imm] : []));
+    const guards: Guard[] = [];
+    for (const { fn: unitFn } of compiledFunctions) {
+      for (const block of unitFn.blocks) {
+        if (block.term.op === TermOp.Deopt) guards.push({ func: ownerOf(block.term), edge: block.term.imm });
+      }
+    }
     return guards.length === 0 ? compiled : { ...compiled, guards };
+
+    /** The program function whose guard a deopt exit is: the innermost frame's. */
+    function ownerOf(term: Terminator): FuncId {
+      const resumed = resumeFunctions.get(resumeKey(term.resume!));
+      if (resumed === undefined) throw new Error(`tier 2: no resume function for a deopt of ${fn.name}`);
+      return resumed.frameOf;
+    }
 
     function emitFunction(fn: IrFunction, self: FuncId | null, name: string): void {
       const types = valueTypes(fn);
@@ -259,15 +281,45 @@ export function compileTier2(
        * stay exact.
        */
       function deoptExit(term: Terminator): Expr {
-        const callee = resumeNames.get(resumeKey(term.resume!));
-        if (callee === undefined) throw new Error(`tier 2: no resume function for a deopt of ${fn.name}`);
+        const inner = resumeName(term.resume!);
         const notify = m.drop(
-          m.call("rt.safepoint", [m.i32.const(funcId), m.i32.const(deoptKind(term.imm))], b.i32),
+          m.call("rt.safepoint", [m.i32.const(ownerOf(term)), m.i32.const(deoptKind(term.imm))], b.i32),
         );
-        return m.block(null, [
-          notify,
-          at(m.return_call(callee, term.args.map(get), sig(fn.results)), term.loc),
-        ]);
+        const caller = term.caller;
+        if (caller === undefined) {
+          return m.block(null, [
+            notify,
+            at(m.return_call(inner, term.args.map(get), sig(fn.results)), term.loc),
+          ]);
+        }
+        // code inlined from a callee: finish the callee's frame, positioned at the call in
+        // the caller (so this frame shows the caller's line meanwhile), then the caller's
+        const own = term.args.length - caller.args;
+        const innerFn = module.functions[resumeFunctions.get(resumeKey(term.resume!))!.id]!;
+        const outerArgs = term.args.slice(own).map(get);
+        const site = currentSite;
+        currentSite = caller.site ?? -1;
+        const finishCallee = at(
+          m.call(inner, term.args.slice(0, own).map(get), sig(innerFn.results)),
+          caller.loc,
+        );
+        currentSite = site;
+        const returns = innerFn.results.length > 0;
+        const finishCaller = at(
+          m.return_call(
+            resumeName(caller),
+            returns ? [finishCallee, ...outerArgs] : outerArgs,
+            sig(fn.results),
+          ),
+          term.loc,
+        );
+        return m.block(null, returns ? [notify, finishCaller] : [notify, finishCallee, finishCaller]);
+      }
+
+      function resumeName(point: ResumePoint): string {
+        const found = resumeNames.get(resumeKey(point));
+        if (found === undefined) throw new Error(`tier 2: no resume function for a deopt of ${fn.name}`);
+        return found;
       }
 
       function instruction(inst: Inst): Expr {
@@ -455,7 +507,7 @@ function finish(
   binary: Uint8Array,
   sourceMapJson: string | null,
   funcId: FuncId,
-  byName: ReadonlyMap<string, IrFunction>,
+  byName: ReadonlyMap<string, { fn: IrFunction; frameOf: FuncId }>,
   moduleName: string,
   compilationHint: number | null,
 ): CompiledModule {
@@ -488,9 +540,9 @@ function finish(
   }
   const defined = bodies.map((_, i) => {
     const index = importedFunctions + i;
-    const fn = byName.get(binaryenNames.get(index) ?? "");
-    if (fn === undefined) throw new Error(`tier 2: function ${index} of the unit has no known name`);
-    return { index, fn };
+    const known = byName.get(binaryenNames.get(index) ?? "");
+    if (known === undefined) throw new Error(`tier 2: function ${index} of the unit has no known name`);
+    return { index, ...known };
   });
   const names = encodeNameSection({
     module: moduleName,
@@ -500,8 +552,8 @@ function finish(
   const irFunctionOf = new Int32Array(importedFunctions + bodies.length).fill(-1);
   const sourceMaps = new Map<number, SourceMap>();
   const map = decodeSourceMap(sourceMapJson);
-  defined.forEach(({ index, fn }, i) => {
-    irFunctionOf[index] = funcId;
+  defined.forEach(({ index, fn, frameOf }, i) => {
+    irFunctionOf[index] = frameOf;
     const [start, end] = bodies[i]!;
     const offsets: number[] = [];
     const locs: number[] = [];

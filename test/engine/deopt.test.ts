@@ -152,3 +152,85 @@ export function main(n: i32): i32 {
     await backend.shutdown();
   }
 });
+
+// leaf's first edge never runs in its own calls (main calls it first, so Tier 1 profiles
+// it) nor in the first 90% of the rounds; round inlines mid, and mid's copy inlines leaf
+const TWO_DEEP = `function leaf(a: i32[], x: i32, limit: i32): i32 {
+  if (x >= limit) {
+    return a[x % 16];
+  }
+  return (x ^ (x >>> 3)) & 1023;
+}
+function mid(a: i32[], x: i32, limit: i32): i32 {
+  return leaf(a, x, limit) + 1;
+}
+function round(a: i32[], r: i32, limit: i32): i32 {
+  let s = 0;
+  let t = r;
+  for (let i = 0; i < 200; i += 1) {
+    s += mid(a, i + r, limit);
+    t = t ^ (s << 3);
+  }
+  let u = t;
+  for (let k = 0; k < 3; k += 1) {
+    u = u * 1103515245 + 12345;
+    s += (u >>> 16) & 7;
+  }
+  return s;
+}
+export function main(rounds: i32): i32 {
+  let a = new i32[16];
+  let total = 0;
+  // leaf's own calls first: its Tier 1 code profiles the else-edge only
+  for (let w = 0; w < 50; w += 1) total += leaf(a, w, 1 << 30);
+  let late = (rounds / 10) * 9;
+  for (let r = 0; r < rounds; r += 1) {
+    let limit = 1 << 30;
+    if (r >= late) limit = 150;
+    total = total + round(a, r, limit);
+  }
+  return total;
+}
+`;
+
+test("a guard in a callee inlined two deep: the deopt finishes the callee's frame, then the caller's", async () => {
+  for (const length of [16, 10]) {
+    // with 10 elements, a[x % 16] traps in leaf's frame after the deopt
+    const module = tj(TWO_DEEP.replace("new i32[16]", `new i32[${length}]`));
+    let expected: unknown;
+    try {
+      expected = new Interpreter(module).call(findFunction(module, "main"), [400]);
+    } catch (error) {
+      expected = error;
+    }
+    const config = sync();
+    config.verbosity = 2;
+    const log: string[] = [];
+    const backend = await TieredBackend.create(config, { log: (line) => log.push(line) });
+    backend.compileModule(module);
+    let actual: unknown;
+    try {
+      actual = backend.getFunction("main")(400);
+    } catch (error) {
+      actual = error;
+    }
+    if (expected instanceof TrapError) {
+      assert.ok(actual instanceof TrapError, `length ${length}: traps`);
+      assert.equal(actual.message, expected.message);
+      assert.deepEqual(actual.guestStack, expected.guestStack);
+      assert.deepEqual(
+        actual.guestStack.map((frame) => frame.functionName),
+        ["leaf", "mid", "round", "main"],
+      );
+    } else {
+      assert.equal(actual, expected, `length ${length}`);
+    }
+    assert.ok(
+      log.some((line) => /round: T2 installed .*guards on leaf:0/.test(line)),
+      "round's code holds leaf's guard",
+    );
+    assert.equal(backend.getStatistics().deopts, 1);
+    assert.ok(log.includes("tierjit: round: speculative code dropped, back to T1"));
+    await backend.shutdown();
+  }
+});

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { randomModule } from "../../src/cli/fuzz/generate.js";
 import { interpreterOutcomes } from "../../src/cli/fuzz/run.js";
+import { speculatedCopy } from "../../src/engine/jobs.js";
 import { PIPELINES } from "../../src/engine/pipelines.js";
 import { runPasses } from "../../src/opt/pass.js";
 import { ALL_PASSES, PASS_ORDER, STANDARD_PASSES } from "../../src/opt/pipelines.js";
@@ -82,4 +83,28 @@ test("inlining keeps results on 300 generated modules without trap-prone code, w
     assert.deepEqual(interpreterOutcomes(optimized, 3), expected, `seed ${seed}`);
   }
   assert.ok(inlined > 50, `inlining fired in only ${inlined} functions`);
+});
+
+test("deopt exits in inlined callees rebuild the caller's frame: the interpreter's results on 400 generated modules", () => {
+  let chained = 0;
+  for (let seed = 2000; seed < 2400; seed++) {
+    // half without trap-prone code, where inlining fires more often
+    const module = randomModule(seed, seed % 2 === 0 ? { traps: false } : {});
+    const expected = interpreterOutcomes(module, 3);
+    const optimized = structuredClone(module);
+    const count = optimized.functions.length;
+    // every function speculated at random first, as a Tier 2 job does with the callees it
+    // may inline; then each goes through Tier 2's passes and inlines the others
+    for (let f = 0; f < count; f++) {
+      const speculation = { taken: new Uint8Array(0), disabled: [], randomSeed: seed * 17 + f };
+      optimized.functions[f] = speculatedCopy(optimized, f, speculation);
+    }
+    for (let f = 0; f < count; f++) {
+      const fn = optimized.functions[f]!;
+      runPasses(fn, optimized, PIPELINES[2].passes, { verify: true });
+      for (const block of fn.blocks) if (block.term.caller !== undefined) chained++;
+    }
+    assert.deepEqual(interpreterOutcomes(optimized, 3), expected, `seed ${seed}`);
+  }
+  assert.ok(chained > 20, `only ${chained} deopt exits rebuild a caller frame`);
 });

@@ -18,9 +18,10 @@
  * the rest of the original block. The copies are placed right after the call's block.
  */
 
-import type { Block, BlockCall, IrFunction, Module, Terminator } from "../../ir/ir.js";
+import type { Block, BlockCall, DeoptCaller, Inst, IrFunction, Module, Terminator } from "../../ir/ir.js";
 import { valueCount } from "../../ir/ir.js";
 import { Op, TermOp } from "../../ir/ops.js";
+import { resumeLiveIns } from "../../ir/resume.js";
 import { INLINE_MAX_CALLER_SIZE, isInlinable, size } from "../inline-policy.js";
 import type { Pass } from "../pass.js";
 import { continuationAfterCall } from "../split-call.js";
@@ -79,7 +80,7 @@ function inlineCalls(fn: IrFunction, module: Module, leavesOnly: boolean): boole
     const callee = bodyOf(calleeId)!;
     if (total + size(callee) > INLINE_MAX_CALLER_SIZE) break;
     total += size(callee) + 1;
-    inlineAt(fn, b, k, callee, calleeId);
+    inlineAt(fn, b, k, callee, calleeId, module);
     changed = true;
     // the copies' own calls stay calls (one level per run); the continuation, at
     // b + copies + 1, is scanned next
@@ -88,9 +89,18 @@ function inlineCalls(fn: IrFunction, module: Module, leavesOnly: boolean): boole
   return changed;
 }
 
-function inlineAt(fn: IrFunction, b: number, k: number, callee: IrFunction, calleeId: number): void {
+function inlineAt(
+  fn: IrFunction,
+  b: number,
+  k: number,
+  callee: IrFunction,
+  calleeId: number,
+  module: Module,
+): void {
   const block = fn.blocks[b]!;
   const call = block.insts[k]!;
+  // a speculated callee's deopt exits must also rebuild this frame after the call
+  const deoptCaller = hasDeoptExits(callee) ? snapshotAfterCall(fn, b, k, module) : null;
   // the call becomes an inline site; the callee's own sites nest under it
   const sites = fn.inlineSites ?? [];
   fn.inlineSites = sites;
@@ -124,7 +134,14 @@ function inlineAt(fn: IrFunction, b: number, k: number, callee: IrFunction, call
       site: siteOf(inst.site),
     }));
     let term: Terminator;
-    if (cb.term.op === TermOp.Return) {
+    if (cb.term.op === TermOp.Deopt && deoptCaller !== null) {
+      term = {
+        ...cb.term,
+        args: [...cb.term.args.map(value), ...deoptCaller.liveIns],
+        caller: deoptCaller.caller,
+        site: siteOf(cb.term.site),
+      };
+    } else if (cb.term.op === TermOp.Return) {
       // a call whose result has no value id discards it
       const args = call.result < 0 ? [] : cb.term.args.map(value);
       term = {
@@ -155,4 +172,53 @@ function inlineAt(fn: IrFunction, b: number, k: number, callee: IrFunction, call
     ...(call.site === undefined ? {} : { site: call.site }),
   };
   fn.blocks.splice(b + 1, 0, ...copied, continuation);
+}
+
+function hasDeoptExits(fn: IrFunction): boolean {
+  return fn.blocks.some((block) => block.term.op === TermOp.Deopt);
+}
+
+/**
+ * The caller frame for the deopt exits of a callee inlined at block `b`'s call `k`: a copy
+ * of `fn` as it is now (the call still a call, its block split after it, so the rest
+ * starts a block whose parameter is the call's result), added to `module` under the same
+ * name; its resume function at that block finishes the frame, guest stacks unchanged.
+ * Returns the resume point and the values it takes after the call's result.
+ */
+function snapshotAfterCall(
+  fn: IrFunction,
+  b: number,
+  k: number,
+  module: Module,
+): { caller: DeoptCaller; liveIns: number[] } {
+  const snapshot = structuredClone(fn);
+  snapshot.exported = false;
+  const call = snapshot.blocks[b]!.insts[k]!;
+  const continuation = continuationAfterCall(snapshot, b, k, 1);
+  // the call keeps a result of its own; the continuation's parameter takes over its id
+  const renamed: Inst = { ...call, result: call.result < 0 ? -1 : valueCount(snapshot) };
+  const block = snapshot.blocks[b]!;
+  block.insts = [...block.insts.slice(0, k), renamed];
+  block.term = {
+    op: TermOp.Jump,
+    args: [],
+    targets: [{ block: b + 1, args: renamed.result < 0 ? [] : [renamed.result] }],
+    imm: 0,
+    loc: call.loc,
+    ...(call.site === undefined ? {} : { site: call.site }),
+  };
+  snapshot.blocks.splice(b + 1, 0, continuation);
+  const func = module.functions.length;
+  module.functions.push(snapshot);
+  const liveIns = resumeLiveIns(snapshot, b + 1) ?? [];
+  return {
+    caller: {
+      func,
+      block: b + 1,
+      args: liveIns.length,
+      loc: call.loc,
+      ...(call.site === undefined ? {} : { site: call.site }),
+    },
+    liveIns,
+  };
 }
