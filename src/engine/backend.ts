@@ -355,8 +355,10 @@ export class TieredBackend {
     // code that will not tier up again reaches the runtime rarely (for deadlines only)
     let next = this.config.profile.sampleRate;
     if (settled) next = this.polled ? DEADLINE_BUDGET : SETTLED_BUDGET;
-    // while its job compiles there is nothing to decide for this function: check back less often
-    else if (this.pending[funcId] === 1) next = Math.max(next, PENDING_BUDGET);
+    // while its job compiles, or while its Tier 1 code has not run (a Tier 0 frame in a long
+    // loop, see consider), there is nothing to decide for this function: check back less often
+    else if (this.pending[funcId] === 1 || (this.tiers[funcId] === 1 && this.awaitsProfile(funcId)))
+      next = Math.max(next, PENDING_BUDGET);
     const osrBackEdge = (kind & 1) === SafepointKind.BackEdge && this.osrEnabled;
     if (osrBackEdge) {
       const header = osrHeaderOf(kind);

@@ -234,3 +234,22 @@ test("a guard in a callee inlined two deep: the deopt finishes the callee's fram
     await backend.shutdown();
   }
 });
+
+test("a Tier 0 frame looping in a function whose Tier 1 code has not run yet enters the runtime rarely", async () => {
+  // main goes to Tier 1 during its one call and waits there for a profile before Tier 2;
+  // its Tier 0 frame must not pay a safepoint per sampleRate iterations meanwhile
+  const module = tj(`export function main(n: i32): i32 {
+  let s = 0;
+  for (let i = 0; i < n; i += 1) {
+    if ((i & 7) == 3) s += i; else s ^= i;
+  }
+  return s;
+}
+`);
+  const backend = await TieredBackend.create(sync());
+  backend.compileModule(module);
+  assert.equal(backend.getFunction("main")(1_000_000), new Interpreter(module).call(0, [1_000_000]));
+  assert.equal(backend.getFunctionTier(0), 1);
+  assert.ok(backend.getStatistics().safepoints < 5_000, `${backend.getStatistics().safepoints} safepoints`);
+  await backend.shutdown();
+});
