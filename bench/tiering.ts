@@ -11,7 +11,7 @@
  *
  * Every mode must print the same result; the script stops otherwise.
  *
- *   npm run build && node dist/bench/tiering.js
+ *   npm run build && node dist/bench/tiering.js [PROGRAM...]
  */
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
@@ -88,9 +88,11 @@ console.log(
   "| program | mode | process (ms) | ratio to --tier 2 | warm (ms) | ratio to --tier 2 | OSR entries | deopts |",
 );
 console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+const only = process.argv.slice(2);
 for (const name of readdirSync(DIR)
   .filter((f) => f.endsWith(".tj"))
   .sort()) {
+  if (only.length > 0 && !only.includes(name.replace(/\.tj$/, ""))) continue;
   const file = DIR + name;
   const source = readFileSync(file, "utf8");
   const args = (/^\/\/ args: (.*)$/m.exec(source)?.[1] ?? "").split(/\s+/).filter((a) => a !== "");

@@ -354,11 +354,12 @@ export class TieredBackend {
     const settled = this.tiers[funcId]! >= this.maxTier || this.failed[funcId] === 1;
     // code that will not tier up again reaches the runtime rarely (for deadlines only)
     let next = this.config.profile.sampleRate;
-    if (settled) next = this.polled ? DEADLINE_BUDGET : SETTLED_BUDGET;
-    // while its job compiles, or while its Tier 1 code has not run (a Tier 0 frame in a long
-    // loop, see consider), there is nothing to decide for this function: check back less often
-    else if (this.pending[funcId] === 1 || (this.tiers[funcId] === 1 && this.awaitsProfile(funcId)))
-      next = Math.max(next, PENDING_BUDGET);
+    // a Tier 0 frame looping in a function that waits at Tier 1 for its profile (see
+    // consider) has nothing left to decide but OSR, which keeps its own pace below
+    const waiting = !entry && this.tiers[funcId] === 1 && this.awaitsProfile(funcId);
+    if (settled || waiting) next = this.polled ? DEADLINE_BUDGET : SETTLED_BUDGET;
+    // while its job compiles there is nothing to decide for this function: check back less often
+    else if (this.pending[funcId] === 1) next = Math.max(next, PENDING_BUDGET);
     const osrBackEdge = (kind & 1) === SafepointKind.BackEdge && this.osrEnabled;
     if (osrBackEdge) {
       const header = osrHeaderOf(kind);
@@ -495,7 +496,7 @@ export class TieredBackend {
       this.speculating &&
       this.config.stressSeed === null &&
       this.profiledCalls[id] === 0 &&
-      this.runtime?.edgeProfile(id) !== null
+      this.runtime?.hasEdgeCounters(id) === true
     );
   }
 

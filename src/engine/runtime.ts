@@ -244,6 +244,11 @@ export class WasmRuntime {
     }
   }
 
+  /** Whether some code of `funcId` has counted its branch edges (cheap: no profile is read). */
+  hasEdgeCounters(funcId: FuncId): boolean {
+    return this.edgeCounters.has(funcId);
+  }
+
   /**
    * Per branch edge of `funcId`, 1 when its Tier 1 code ran the edge (branch-profile.ts
    * numbers them); null when no code of the function has counted edges.
