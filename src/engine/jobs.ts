@@ -33,6 +33,12 @@ export interface CompileJob {
   verify?: boolean;
   /** Compile the OSR entry function for this loop header of the function instead (Tier 2 only). */
   osrHeader?: number;
+  /**
+   * Tier 2's passes, then the baseline code generator (no counters) instead of Binaryen: an
+   * interim Tier 2 that needs no Binaryen, compiled on the main thread while the workers
+   * are still loading it. Takes no speculation (its code generator has no deopt exits).
+   */
+  interim?: boolean;
   /** Tier 1: count branch edges (`profile-branches`); without it that pass is skipped. */
   profileBranches?: boolean;
   /** Tier 2: what to speculate on (`speculate-branches`); absent: nothing. */
@@ -94,13 +100,14 @@ export function runCompileJob(
   const context: PassContext = {};
   // the program function each function the job adds stands for (the rest: snapshots of this one)
   const frameOf = new Map<number, FuncId>();
-  if (job.speculation !== undefined && job.osrHeader === undefined) {
+  const speculating = job.osrHeader === undefined && job.interim !== true;
+  if (job.speculation !== undefined && speculating) {
     // deopt exits resume the program's function, kept beside the one being optimized
     frameOf.set(module.functions.length, job.funcId);
     context.speculation = { ...job.speculation, original: module.functions.length };
     module.functions.push(unit.module.functions[job.funcId]!);
   }
-  if (job.osrHeader === undefined) {
+  if (speculating) {
     for (const { func, speculation } of job.calleeSpeculation ?? []) {
       if (func === job.funcId || (unit.module.functions[func]?.blocks.length ?? 0) === 0) continue;
       frameOf.set(module.functions.length, func);
@@ -111,7 +118,7 @@ export function runCompileJob(
     job.profileBranches === true ? pipeline.passes : pipeline.passes.filter((p) => p !== profileBranches);
   runPasses(fn, module, passes, { verify: job.verify === true, context });
   let compiled: CompiledModule;
-  if (pipeline.emitter === "binaryen-O3") {
+  if (pipeline.emitter === "binaryen-O3" && job.interim !== true) {
     if (binaryen === null) throw new Error("a Tier 2 job needs Binaryen, which is not loaded here");
     const resumes = resumeFunctionsFor(fn, module, (f) =>
       f < unit.module.functions.length ? f : (frameOf.get(f) ?? job.funcId),
