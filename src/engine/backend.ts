@@ -39,6 +39,7 @@ import { type CompileJob, InjectedFault, type JobResult, runCompileJob } from ".
 import { PIPELINES } from "./pipelines.js";
 import { WorkerPool } from "./pool.js";
 import { freshModuleName, WasmRuntime } from "./runtime.js";
+import { SpeculationBook } from "./speculation.js";
 import { Statistics } from "./stats.js";
 import { absoluteNow, MAIN_TRACK, TraceRecorder } from "./trace.js";
 import { applyV8Tuning } from "./v8-flags.js";
@@ -103,17 +104,12 @@ export class TieredBackend {
   private readonly osrSites = new Map<number, number>();
   /** The tier each function's code was at before its last install (a deopt goes back there). */
   private previousTier = new Uint8Array(0);
-  /** Guards in each function's installed speculative code (its own edges, and inlined callees'). */
-  private readonly guards = new Map<number, readonly Guard[]>();
-  /** Per function: deopts so far, and the edges that deoptimized (never speculated on again). */
-  private deoptCount = new Float64Array(0);
+  /** Speculation's tables and policy (made with the module). */
+  private speculation: SpeculationBook | null = null;
   /** Interim Tier 2 code installed (see compileInterim), and whether Binaryen's has arrived yet. */
   private interim = new Uint8Array(0);
   private interimCompiles = 0;
   private tier2Arrived = false;
-  /** Calls that each function's Tier 1 code (which counts branch edges) has made. */
-  private profiledCalls = new Float64Array(0);
-  private readonly deoptedEdges = new Map<number, Set<number>>();
   /** Functions with an OSR entry compiling: one at a time, whichever of its loops asked first. */
   private readonly osrCompiling = new Set<number>();
   /** The module's packed declarations, made once for all its compile jobs. */
@@ -210,8 +206,7 @@ export class TieredBackend {
     this.pending = new Uint8Array(count);
     this.decidedAt = new Float64Array(count);
     this.previousTier = new Uint8Array(count);
-    this.deoptCount = new Float64Array(count);
-    this.profiledCalls = new Float64Array(count);
+    this.speculation = new SpeculationBook(count, this.config, this.speculating);
     this.interim = new Uint8Array(count);
     this.deadline =
       this.config.timeoutMs === null ? Number.POSITIVE_INFINITY : performance.now() + this.config.timeoutMs;
@@ -346,7 +341,7 @@ export class TieredBackend {
     if (entry) {
       // entry safepoints of a Tier 1 function come from its Tier 1 code (Tier 0 frames
       // still running report back-edges only): its branch profile has seen calls
-      if (this.tiers[funcId] === 1) this.profiledCalls[funcId]! += granted[funcId]!;
+      if (this.tiers[funcId] === 1) this.speculation?.countProfiledCalls(funcId, granted[funcId]!);
       this.calls[funcId]! += granted[funcId]!;
       this.stats.totalCalls += granted[funcId]!;
     } else {
@@ -365,6 +360,8 @@ export class TieredBackend {
     if (settled || waiting) next = this.polled ? DEADLINE_BUDGET : SETTLED_BUDGET;
     // while its job compiles there is nothing to decide for this function: check back less often
     else if (this.pending[funcId] === 1) next = Math.max(next, PENDING_BUDGET);
+    // Tier 1 code profiling for Tier 2 reports every call until its profile is taken
+    else if (entry && this.tiers[funcId] === 1 && this.awaitsProfile(funcId)) next = 1;
     const osrBackEdge = (kind & 1) === SafepointKind.BackEdge && this.osrEnabled;
     if (osrBackEdge) {
       const header = osrHeaderOf(kind);
@@ -459,9 +456,9 @@ export class TieredBackend {
 
   /**
    * Compiles function `id` with Tier 2's passes and the baseline code generator, here and now
-   * (no Binaryen: ~1 ms for a small function), and installs it as Tier 2 code; the Binaryen
-   * job queued next replaces it. Measured on fib(32), production profile: Tier 2 code at
-   * ~130 ms instead of ~580 ms after start.
+   * (no Binaryen; ~10 ms for fib, V8's eager TurboFan compile included), and installs it as
+   * Tier 2 code; the Binaryen job queued next replaces it. Measured on fib(32), production
+   * profile: Tier 2 code from ~130 ms instead of ~580 ms after start.
    */
   private compileInterim(id: number): void {
     const { runtime } = this.requireModule();
@@ -534,14 +531,9 @@ export class TieredBackend {
     this.log(`tierjit: compiling the OSR entry of ${name} at block${job.osrHeader} failed: ${reason}`);
   }
 
-  /** Whether function `id`'s Tier 1 code counts edges but has not run yet. */
+  /** Whether function `id` waits at Tier 1 for its Tier 1 code to run (to have a profile). */
   private awaitsProfile(id: number): boolean {
-    return (
-      this.speculating &&
-      this.config.stressSeed === null &&
-      this.profiledCalls[id] === 0 &&
-      this.runtime?.hasEdgeCounters(id) === true
-    );
+    return this.speculation?.awaitsProfile(id, this.runtime) === true;
   }
 
   /** Whether Tier 1 counts branch edges and Tier 2 speculates, in this configuration. */
@@ -550,68 +542,29 @@ export class TieredBackend {
   }
 
   /**
-   * What a Tier 2 job of function `id` speculates on: the edges its Tier 1 code never ran
-   * (stress mode: edges picked at random), less those that deoptimized before; nothing
-   * once the function has reached the deopt limit, or without a profile.
-   */
-  private speculationFor(id: number): Pick<CompileJob, "speculation"> {
-    if (!this.speculating || this.deoptCount[id]! >= this.config.deoptLimit) return {};
-    const disabled = [...(this.deoptedEdges.get(id) ?? [])];
-    if (this.config.stressSeed !== null) {
-      const randomSeed = (this.config.stressSeed * 31 + id) * 1009 + this.deoptCount[id]!;
-      return { speculation: { taken: new Uint8Array(0), disabled, randomSeed } };
-    }
-    const taken = this.runtime?.edgeProfile(id) ?? null;
-    if (taken === null) return {};
-    for (const edge of disabled) if (edge < taken.length) taken[edge] = 1;
-    return { speculation: { taken, disabled } };
-  }
-
-  /**
-   * What the inlined callees of function `id` speculate on: each callee with a profile of
-   * its own (stress mode: any), at most CALLEES_SPECULATED of them, since every call site of
-   * one brings a snapshot of the caller (and its resume function) into the unit.
-   */
-  private calleeSpeculationFor(id: number): Pick<CompileJob, "calleeSpeculation"> {
-    if (!this.speculating) return {};
-    const { module } = this.requireModule();
-    const callees: NonNullable<CompileJob["calleeSpeculation"]> = [];
-    for (const callee of new Set(inlineCandidates(module, module.functions[id]!))) {
-      if (callee === id || callees.length >= CALLEES_SPECULATED) continue;
-      const { speculation } = this.speculationFor(callee);
-      if (speculation !== undefined) callees.push({ func: callee, speculation });
-    }
-    return callees.length === 0 ? {} : { calleeSpeculation: callees };
-  }
-
-  /**
-   * A guard of function `funcId`'s Tier 2 code failed (its frame goes on in the resume
-   * function). Counted by reason; the edge is never speculated on again; if the installed
-   * code has that guard, the function goes back to its previous tier's code, to be
-   * recompiled at Tier 2 without it while it stays hot — as V8 and HotSpot drop code whose
-   * assumptions failed. After `deoptLimit` deopts it is compiled without speculation.
+   * A guard on an edge of function `funcId` failed, in its own Tier 2 code or in a caller's
+   * that inlined it (the frame goes on in the resume functions). Counted by reason; the edge
+   * is never speculated on again; every installed code holding that guard goes back to its
+   * previous tier's code, to be recompiled at Tier 2 without it while it stays hot — as V8
+   * and HotSpot drop code whose assumptions failed. After `deoptLimit` deopts of its guards
+   * the function is no longer speculated on.
    */
   private deopt(funcId: number, guard: number): number {
     const name = this.module?.functions[funcId]?.name ?? `#${funcId}`;
     const reason = this.config.stressSeed !== null ? "stress" : "branch";
     this.stats.deopts++;
     this.stats.deoptReasons[reason] = (this.stats.deoptReasons[reason] ?? 0) + 1;
-    this.deoptCount[funcId]!++;
-    let edges = this.deoptedEdges.get(funcId);
-    if (edges === undefined) {
-      edges = new Set();
-      this.deoptedEdges.set(funcId, edges);
-    }
-    edges.add(guard);
+    const book = this.speculation;
+    if (book === null) return 0;
+    const { holders, limitReached } = book.deopt(funcId, guard);
     this.trace?.instant(`deopt ${name} edge ${guard}`, "deopt", { function: name, edge: guard, reason });
     if (this.config.verbosity >= 1) this.log(`tierjit: ${name}: deopt at edge ${guard} (${reason})`);
     // every installed code with that guard (the function's own, and its callers' that
     // inlined it) is dropped
-    for (const [holder, installed] of [...this.guards]) {
-      if (!installed.some((g) => g.func === funcId && g.edge === guard)) continue;
+    for (const holder of holders) {
       if (this.runtime?.revert(holder, this.config.profile.sampleRate) !== true) continue;
       this.stats.invalidations++;
-      this.guards.delete(holder);
+      book.dropped(holder);
       this.tiers[holder] = this.previousTier[holder]!;
       this.traceTierCounts();
       if (this.config.verbosity >= 1) {
@@ -619,7 +572,7 @@ export class TieredBackend {
         this.log(`tierjit: ${holderName}: speculative code dropped, back to T${this.tiers[holder]}`);
       }
     }
-    if (this.config.verbosity >= 1 && this.deoptCount[funcId] === this.config.deoptLimit) {
+    if (this.config.verbosity >= 1 && limitReached) {
       this.log(`tierjit: ${name}: deopt limit (${this.config.deoptLimit}) reached, no more speculation`);
     }
     return 0;
@@ -731,12 +684,13 @@ export class TieredBackend {
       funcId: id,
       tier,
       instrument: this.instrumentFor(tier),
-      initialBudget: this.config.profile.sampleRate,
+      // Tier 1 code that profiles for Tier 2 reports its first call at once (speculation.ts)
+      initialBudget: tier === 1 && this.speculating ? 1 : this.config.profile.sampleRate,
       moduleName: freshModuleName("tj"),
       fault: this.config.fault,
       ...(tier === 1 && this.speculating ? { profileBranches: true } : {}),
-      ...(tier === 2 ? this.speculationFor(id) : {}),
-      ...(tier === 2 ? this.calleeSpeculationFor(id) : {}),
+      ...(tier === 2 ? this.speculation?.speculationFor(id, this.runtime) : {}),
+      ...(tier === 2 ? this.speculation?.calleeSpeculationFor(id, module, this.runtime) : {}),
     };
   }
 
@@ -771,8 +725,7 @@ export class TieredBackend {
     this.previousTier[id] = this.interim[id] === 1 ? 1 : from;
     this.interim[id] = 0;
     this.tiers[id] = tier;
-    if (guards.length > 0) this.guards.set(id, guards);
-    else this.guards.delete(id);
+    this.speculation?.codeInstalled(id, guards);
     if (this.trace !== null) {
       const name = this.module?.functions[id]?.name ?? `#${id}`;
       this.trace.instant(`install ${name} T${tier}`, "install", {
@@ -856,9 +809,6 @@ function optimizedCopy(module: Module, passes: readonly Pass[]): Module {
 
 /** Functions that get interim Tier 2 code at most (a bound on the main thread's compile work). */
 const INTERIM_LIMIT = 16;
-
-/** Inlined callees speculated on per Tier 2 compile (each call site adds a caller snapshot). */
-const CALLEES_SPECULATED = 2;
 
 /** One key per (function, loop header). */
 function osrKey(funcId: number, header: number): number {

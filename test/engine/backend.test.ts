@@ -55,7 +55,9 @@ export function main(n: i32): i32 { return fib(n); }
 `;
 
 test("the seed's API: compile, call, tiers, statistics, shutdown", async () => {
-  const backend = await TieredBackend.create(quiet(TieredConfig.development()));
+  const config = quiet(TieredConfig.development());
+  config.profileWindowMs = 0; // Tier 2 at the hot threshold, as in the seed
+  const backend = await TieredBackend.create(config);
   backend.compileModule(tj(FIB));
   const main = backend.getFunction("main");
   const fibId = 0;

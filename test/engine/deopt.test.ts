@@ -22,6 +22,7 @@ function sync(): TieredConfig {
   config.verbosity = 0;
   config.enableBackgroundOptimization = false;
   config.osr = false;
+  config.profileWindowMs = 0; // tier changes by counts only, not by the clock
   return config;
 }
 

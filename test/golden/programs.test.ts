@@ -25,6 +25,10 @@ const MODES: string[][] = [
   ["--profile", "dev"],
   [],
   ["--stress"],
+  // the switches of OSR and speculation: each path on its own
+  ["--stress", "--no-osr"],
+  ["--profile", "dev", "--no-osr"],
+  ["--profile", "dev", "--no-speculation"],
 ];
 const DIRECTORIES = ["examples", "test/programs/tj", "test/programs/ir", "bench/programs"];
 

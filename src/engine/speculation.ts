@@ -1,0 +1,130 @@
+/**
+ * The engine's speculation bookkeeping (docs/tiers.md): what each Tier 2 job may speculate
+ * on, which installed code holds which guards, and what a deopt changes. The engine asks;
+ * this class keeps the per-function tables and the policy:
+ *
+ * - a function's Tier 2 job speculates on the branch edges its Tier 1 code never ran
+ *   (stress mode: edges picked at random from a seed), less those that deoptimized before;
+ *   nothing once its guards have deoptimized `deoptLimit` times;
+ * - up to CALLEES_SPECULATED of the callees it may inline are speculated on the same way;
+ * - a function at Tier 1 waits for its Tier 1 code to run before it goes to Tier 2;
+ * - a deopt marks the edge, and names every installed code holding the guard (to drop).
+ */
+
+import { performance } from "node:perf_hooks";
+import type { Module } from "../ir/ir.js";
+import { inlineCandidates } from "../opt/inline-policy.js";
+import type { Guard } from "../wasm/compile-module.js";
+import type { TieredConfig } from "./config.js";
+import type { CompileJob } from "./jobs.js";
+import type { WasmRuntime } from "./runtime.js";
+
+/** Inlined callees speculated on per Tier 2 compile (each call site adds a caller snapshot). */
+const CALLEES_SPECULATED = 2;
+
+export class SpeculationBook {
+  /** Per function: deopts of its guards so far, and the edges that deoptimized. */
+  private readonly deoptCount: Float64Array;
+  private readonly deoptedEdges = new Map<number, Set<number>>();
+  /** Calls that each function's Tier 1 code (which counts branch edges) has made, and when the first was reported. */
+  private readonly profiledCalls: Float64Array;
+  private readonly firstProfiledAt: Float64Array;
+  /** Guards in each function's installed code (its own edges, and inlined callees'). */
+  private readonly guards = new Map<number, readonly Guard[]>();
+
+  constructor(
+    functions: number,
+    private readonly config: TieredConfig,
+    /** Whether the engine speculates at all (not pinned, Tier 2 reachable, not switched off). */
+    readonly enabled: boolean,
+  ) {
+    this.deoptCount = new Float64Array(functions);
+    this.profiledCalls = new Float64Array(functions);
+    this.firstProfiledAt = new Float64Array(functions);
+  }
+
+  /** `calls` calls of function `id`'s Tier 1 code reached its entry safepoint. */
+  countProfiledCalls(id: number, calls: number): void {
+    if (this.profiledCalls[id] === 0) this.firstProfiledAt[id] = performance.now();
+    this.profiledCalls[id]! += calls;
+  }
+
+  /**
+   * Whether function `id`'s Tier 1 code counts edges but has not run for `profileWindowMs`
+   * since its first call yet (Tier 2 waits; meanwhile that code reports every call).
+   */
+  awaitsProfile(id: number, runtime: WasmRuntime | null): boolean {
+    return (
+      this.enabled &&
+      this.config.stressSeed === null &&
+      runtime?.hasEdgeCounters(id) === true &&
+      (this.profiledCalls[id] === 0 ||
+        performance.now() - this.firstProfiledAt[id]! < this.config.profileWindowMs)
+    );
+  }
+
+  /** What a Tier 2 job of function `id` speculates on (nothing without a profile). */
+  speculationFor(id: number, runtime: WasmRuntime | null): Pick<CompileJob, "speculation"> {
+    if (!this.enabled || this.deoptCount[id]! >= this.config.deoptLimit) return {};
+    const disabled = [...(this.deoptedEdges.get(id) ?? [])];
+    if (this.config.stressSeed !== null) {
+      const randomSeed = (this.config.stressSeed * 31 + id) * 1009 + this.deoptCount[id]!;
+      return { speculation: { taken: new Uint8Array(0), disabled, randomSeed } };
+    }
+    const taken = runtime?.edgeProfile(id) ?? null;
+    if (taken === null) return {};
+    for (const edge of disabled) if (edge < taken.length) taken[edge] = 1;
+    return { speculation: { taken, disabled } };
+  }
+
+  /**
+   * What the inlined callees of function `id` speculate on: each callee with a profile of its
+   * own (stress mode: any), at most CALLEES_SPECULATED of them, since every call site of one
+   * brings a snapshot of the caller (and its resume function) into the unit.
+   */
+  calleeSpeculationFor(
+    id: number,
+    module: Module,
+    runtime: WasmRuntime | null,
+  ): Pick<CompileJob, "calleeSpeculation"> {
+    if (!this.enabled) return {};
+    const callees: NonNullable<CompileJob["calleeSpeculation"]> = [];
+    for (const callee of new Set(inlineCandidates(module, module.functions[id]!))) {
+      if (callee === id || callees.length >= CALLEES_SPECULATED) continue;
+      const { speculation } = this.speculationFor(callee, runtime);
+      if (speculation !== undefined) callees.push({ func: callee, speculation });
+    }
+    return callees.length === 0 ? {} : { calleeSpeculation: callees };
+  }
+
+  /** Function `id` now runs code holding `guards` (none: unspeculated code). */
+  codeInstalled(id: number, guards: readonly Guard[]): void {
+    if (guards.length > 0) this.guards.set(id, guards);
+    else this.guards.delete(id);
+  }
+
+  /**
+   * A guard on edge `edge` of function `funcId` failed: the edge is never speculated on
+   * again. Returns the functions whose installed code holds that guard (to be dropped; they
+   * hold no guards afterwards) and whether `funcId` just reached the deopt limit.
+   */
+  deopt(funcId: number, edge: number): { holders: number[]; limitReached: boolean } {
+    this.deoptCount[funcId]!++;
+    let edges = this.deoptedEdges.get(funcId);
+    if (edges === undefined) {
+      edges = new Set();
+      this.deoptedEdges.set(funcId, edges);
+    }
+    edges.add(edge);
+    const holders: number[] = [];
+    for (const [holder, guards] of this.guards) {
+      if (guards.some((g) => g.func === funcId && g.edge === edge)) holders.push(holder);
+    }
+    return { holders, limitReached: this.deoptCount[funcId] === this.config.deoptLimit };
+  }
+
+  /** Function `id`'s speculative code was dropped. */
+  dropped(id: number): void {
+    this.guards.delete(id);
+  }
+}
