@@ -9,13 +9,9 @@ import type { Module } from "../../src/ir/ir.js";
 import { parseModule } from "../../src/ir/parser.js";
 import { TrapError } from "../../src/ir/trap.js";
 import { VerifierFailure } from "../../src/ir/verifier.js";
-import { compileTj } from "../../src/lang/compile.js";
+import { tjModule } from "../support/tj.js";
 
-function tj(source: string): Module {
-  const compiled = compileTj(source, "test.tj");
-  assert.ok(compiled.ok, "compiles");
-  return compiled.module;
-}
+const tj = (source: string): Module => tjModule(source, "test.tj");
 
 /** Quiet, and compiling synchronously at safepoints, so that tier changes are deterministic. */
 function quiet(config: TieredConfig): TieredConfig {

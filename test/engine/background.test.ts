@@ -7,13 +7,9 @@ import { TieredConfig } from "../../src/engine/config.js";
 import { BufferSink } from "../../src/engine/host.js";
 import type { FaultKind } from "../../src/engine/jobs.js";
 import type { Module } from "../../src/ir/ir.js";
-import { compileTj } from "../../src/lang/compile.js";
+import { tjModule } from "../support/tj.js";
 
-function tj(source: string): Module {
-  const compiled = compileTj(source, "test.tj");
-  assert.ok(compiled.ok, "compiles");
-  return compiled.module;
-}
+const tj = (source: string): Module => tjModule(source, "test.tj");
 
 function background(fault: FaultKind | null = null): TieredConfig {
   const config = TieredConfig.development();

@@ -5,13 +5,9 @@ import { TieredConfig } from "../../src/engine/config.js";
 import { Interpreter } from "../../src/ir/interpreter.js";
 import { findFunction, type Module } from "../../src/ir/ir.js";
 import { TrapError } from "../../src/ir/trap.js";
-import { compileTj } from "../../src/lang/compile.js";
+import { tjModule } from "../support/tj.js";
 
-function tj(source: string): Module {
-  const compiled = compileTj(source, "deopt.tj");
-  assert.ok(compiled.ok, "compiles");
-  return compiled.module;
-}
+const tj = (source: string): Module => tjModule(source, "deopt.tj");
 
 /**
  * Dev profile, quiet, compiling at the safepoint, and no OSR: `main`'s one long call stays

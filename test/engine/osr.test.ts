@@ -9,13 +9,9 @@ import { computeLoops } from "../../src/ir/loops.js";
 import { parseModule } from "../../src/ir/parser.js";
 import { resumeFunction, resumeLiveIns } from "../../src/ir/resume.js";
 import { TrapError } from "../../src/ir/trap.js";
-import { compileTj } from "../../src/lang/compile.js";
+import { tjModule } from "../support/tj.js";
 
-function tj(source: string): Module {
-  const compiled = compileTj(source, "osr.tj");
-  assert.ok(compiled.ok, "compiles");
-  return compiled.module;
-}
+const tj = (source: string): Module => tjModule(source, "osr.tj");
 
 /** Dev profile, quiet, compiling at the safepoint: deterministic tier changes. */
 function sync(): TieredConfig {

@@ -3,10 +3,18 @@ import assert from "node:assert/strict";
 import { BufferSink, withStandardHost } from "../../src/engine/host.js";
 import { WasmRuntime } from "../../src/engine/runtime.js";
 import { Interpreter } from "../../src/ir/interpreter.js";
+import type { Module } from "../../src/ir/ir.js";
 import type { Scalar } from "../../src/ir/numeric.js";
 import { TrapError } from "../../src/ir/trap.js";
 import { compileTj } from "../../src/lang/compile.js";
 import { formatDiagnostics } from "../../src/lang/diagnostics.js";
+
+/** The IR module of TJ source that must compile. */
+export function tjModule(source: string, file = "test.tj"): Module {
+  const compiled = compileTj(source, file);
+  assert.ok(compiled.ok, "compiles");
+  return compiled.module;
+}
 
 export interface TjRun {
   output: string;
