@@ -282,7 +282,10 @@ export class Interpreter {
               if (returns) outer.pendingResult = outer.fn.blocks[0]!.params[0]!;
               outer.callAt = { loc: caller.loc, site: caller.site };
               frames[frames.length - 1] = outer;
+              // the callee's frame is one more frame, as a call's
+              if (this.depth >= this.maxDepth) throw new NumericTrap(TrapKind.StackOverflow);
               frames.push(this.resumeFrame(term.resume!, values.slice(0, own)));
+              this.depth++;
             }
             break;
           }

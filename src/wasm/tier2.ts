@@ -1,5 +1,7 @@
 /**
- * Tier 2: IR → Binaryen IR → `-O3` → WebAssembly, for one function.
+ * Tier 2: IR → Binaryen IR → `-O3` → WebAssembly, for one function and the resume
+ * functions its deopt exits call (each exit tells the runtime through `rt.safepoint`, then
+ * tail-calls them, so the frame is replaced; see docs/tiers.md).
  *
  * The function is built with Binaryen's API (not read back from Tier 0's bytes) so that
  * every expression that came from an IR instruction carries its source position as a
@@ -112,13 +114,13 @@ export function compileTier2(
     const mainName = `t2_${fn.name}`;
     const resumeNames = new Map<string, string>();
     const resumeFunctions = new Map<string, ResumeFunction>();
+    const internalName = (k: number): string => `t2_resume${k}_${fn.name}`;
     for (const [k, f] of internal.entries()) {
-      resumeNames.set(resumeKey(f.resume), `t2_resume${k}_${fn.name}`);
+      resumeNames.set(resumeKey(f.resume), internalName(k));
       resumeFunctions.set(resumeKey(f.resume), f);
     }
     emitFunction(fn, funcId, mainName);
-    for (const [k, f] of internal.entries())
-      emitFunction(module.functions[f.id]!, null, `t2_resume${k}_${fn.name}`);
+    for (const [k, f] of internal.entries()) emitFunction(module.functions[f.id]!, null, internalName(k));
     m.addFunctionExport(mainName, `f${funcId}`);
     if (!m.validate()) throw new Error(`tier 2: Binaryen rejected the module for ${fn.name}`);
     b.setOptimizeLevel(3);
@@ -136,7 +138,7 @@ export function compileTier2(
       [mainName, { fn, frameOf: funcId }],
     ]);
     for (const [k, f] of internal.entries()) {
-      byName.set(`t2_resume${k}_${fn.name}`, { fn: module.functions[f.id]!, frameOf: f.frameOf });
+      byName.set(internalName(k), { fn: module.functions[f.id]!, frameOf: f.frameOf });
     }
     const compiled = finish(out.binary, out.sourceMap, funcId, byName, moduleName, compilationHint);
     const guards: Guard[] = [];
