@@ -5,7 +5,7 @@ import { TieredConfig } from "../../src/engine/config.js";
 import { Interpreter } from "../../src/ir/interpreter.js";
 import { findFunction, type Module } from "../../src/ir/ir.js";
 import { TrapError } from "../../src/ir/trap.js";
-import { tjModule } from "../support/tj.js";
+import { assertSameTrap, tjModule, trapOf } from "../support/tj.js";
 
 const tj = (source: string): Module => tjModule(source, "deopt.tj");
 
@@ -96,22 +96,10 @@ export function main(n: i32): i32 {
 }
 `;
   const module = tj(source);
-  let expected: TrapError | null = null;
-  try {
-    new Interpreter(module).call(findFunction(module, "main"), [3000]);
-  } catch (error) {
-    expected = error as TrapError;
-  }
-  assert.ok(expected instanceof TrapError);
+  const expected = trapOf(() => new Interpreter(module).call(findFunction(module, "main"), [3000]));
   const backend = await TieredBackend.create(sync());
   backend.compileModule(module);
-  assert.throws(
-    () => backend.getFunction("main")(3000),
-    (error: unknown) =>
-      error instanceof TrapError &&
-      error.message === expected!.message &&
-      JSON.stringify(error.guestStack) === JSON.stringify(expected!.guestStack),
-  );
+  assertSameTrap(() => backend.getFunction("main")(3000), expected);
   assert.equal(backend.getStatistics().deopts, 1, "the trap came after the deopt");
   await backend.shutdown();
 });

@@ -8,8 +8,7 @@ import type { Module } from "../../src/ir/ir.js";
 import { computeLoops } from "../../src/ir/loops.js";
 import { parseModule } from "../../src/ir/parser.js";
 import { resumeFunction, resumeLiveIns } from "../../src/ir/resume.js";
-import { TrapError } from "../../src/ir/trap.js";
-import { tjModule } from "../support/tj.js";
+import { assertSameTrap, tjModule, trapOf } from "../support/tj.js";
 
 const tj = (source: string): Module => tjModule(source, "osr.tj");
 
@@ -122,22 +121,10 @@ export function main(n: i32): i32 {
 }
 `;
   const module = tj(source);
-  let expected: TrapError | null = null;
-  try {
-    new Interpreter(module).call(1, [50_000]);
-  } catch (error) {
-    expected = error as TrapError;
-  }
-  assert.ok(expected instanceof TrapError);
+  const expected = trapOf(() => new Interpreter(module).call(1, [50_000]));
   const backend = await TieredBackend.create(sync());
   backend.compileModule(module);
-  assert.throws(
-    () => backend.getFunction("main")(50_000),
-    (error: unknown) =>
-      error instanceof TrapError &&
-      error.message === expected!.message &&
-      JSON.stringify(error.guestStack) === JSON.stringify(expected!.guestStack),
-  );
+  assertSameTrap(() => backend.getFunction("main")(50_000), expected);
   assert.equal(backend.getStatistics().osrEntries, 1);
   await backend.shutdown();
 });

@@ -76,3 +76,21 @@ export function compileErrors(source: string): string[] {
   if (compiled.ok) return [];
   return compiled.diagnostics.map((d) => `${d.line}:${d.col}: ${d.message}`);
 }
+
+/** The trap `run` throws (a failed assertion if it returns or throws something else). */
+export function trapOf(run: () => unknown): TrapError {
+  try {
+    run();
+  } catch (error) {
+    assert.ok(error instanceof TrapError, `a trap, not ${String(error)}`);
+    return error;
+  }
+  return assert.fail("no trap");
+}
+
+/** Asserts that `run` traps with the same message and guest stack as `expected`. */
+export function assertSameTrap(run: () => unknown, expected: TrapError): void {
+  const actual = trapOf(run);
+  assert.equal(actual.message, expected.message);
+  assert.deepEqual(actual.guestStack, expected.guestStack);
+}
