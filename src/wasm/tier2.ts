@@ -111,6 +111,7 @@ export function compileTier2(
     module.globals.forEach((g, i) => {
       m.addGlobalImport(`g${i}`, RUNTIME_MODULE, `g${i}`, bt(g.type), true);
     });
+    let trapSites = 0;
     const mainName = `t2_${fn.name}`;
     const resumeNames = new Map<string, string>();
     const resumeFunctions = new Map<string, ResumeFunction>();
@@ -195,9 +196,8 @@ export function compileTier2(
         else if (hasSites) located.push([expr, makeLoc(1, 0), debugFile(currentSite, false)]);
         return expr;
       };
-      // each trap site passes its own number above the kind (TRAP_KIND_MASK), so that
-      // Binaryen's code folding cannot merge two of them into one with one position
-      let trapSites = 0;
+      // each trap site passes its own number above the kind (TRAP_KIND_MASK; numbered across
+      // the unit's functions), so that Binaryen cannot merge two of them into one position
       const trap = (kind: number, loc: number): Expr => {
         const code = kind + (TRAP_KIND_MASK + 1) * trapSites++;
         return m.block(null, [at(m.call("rt.trap", [m.i32.const(code)], b.none), loc), m.unreachable()]);
