@@ -7,7 +7,8 @@
  *   (stress mode: edges picked at random from a seed), less those that deoptimized before;
  *   nothing once its guards have deoptimized `deoptLimit` times;
  * - up to CALLEES_SPECULATED of the callees it may inline are speculated on the same way;
- * - a function at Tier 1 waits for its Tier 1 code to run before it goes to Tier 2;
+ * - a hot function at Tier 1 waits until its Tier 1 code has profiled for
+ *   `profileWindowMs` before it goes to Tier 2;
  * - a deopt marks the edge, and names every installed code holding the guard (to drop).
  */
 
