@@ -6,8 +6,9 @@
  */
 
 import type { FuncId, IrFunction, Module } from "../ir/ir.js";
+import { computeLiveness, type Liveness } from "../ir/liveness.js";
 import { TermOp } from "../ir/ops.js";
-import { resumeFunction } from "../ir/resume.js";
+import { resumeFunction, resumeLiveIns } from "../ir/resume.js";
 import { fromWire, type WireUnit } from "../ir/wire.js";
 import { type PassContext, runPasses, type SpeculationInput } from "../opt/pass.js";
 import { profileBranches } from "../opt/passes/profile-branches.js";
@@ -158,6 +159,8 @@ function resumeFunctionsFor(
 ): ResumeFunction[] {
   const resumes: ResumeFunction[] = [];
   const seen = new Set<string>();
+  // one liveness analysis per resumed function, whichever of its blocks are resumed
+  const liveness = new Map<number, Liveness>();
   const work = [fn];
   while (work.length > 0) {
     for (const block of work.pop()!.blocks) {
@@ -166,7 +169,12 @@ function resumeFunctionsFor(
         if (point === undefined || seen.has(`${point.func}:${point.block}`)) continue;
         seen.add(`${point.func}:${point.block}`);
         const from = module.functions[point.func]!;
-        const entry = resumeFunction(module, from, point.block);
+        let live = liveness.get(point.func);
+        if (live === undefined) {
+          live = computeLiveness(from);
+          liveness.set(point.func, live);
+        }
+        const entry = resumeFunction(module, from, point.block, resumeLiveIns(from, point.block, live));
         if (entry === null) throw new Error(`${from.name}: no resume function at block${point.block}`);
         resumes.push({
           id: module.functions.length,

@@ -132,18 +132,7 @@ export class Interpreter {
   /** A frame that starts `point`'s resume function with `values` as its parameters. */
   private resumeFrame(point: ResumePoint, values: Scalar[]): Frame {
     const resumed = this.resumeAt(point.func, point.block);
-    const frame: Frame = {
-      fn: resumed.fn,
-      regs: new Array(resumed.types.length).fill(0),
-      types: resumed.types,
-      block: 0,
-      pc: 0,
-      pendingResult: -1,
-    };
-    resumed.fn.blocks[0]!.params.forEach((p, i) => {
-      frame.regs[p] = values[i]!;
-    });
-    return frame;
+    return this.newFrame(resumed.fn, resumed.types, values);
   }
 
   /** The resume function of (function, block), made once (`deopt` terminators go on there). */
@@ -160,8 +149,7 @@ export class Interpreter {
     return resumed;
   }
 
-  private newFrame(fn: IrFunction, id: number, args: Scalar[]): Frame {
-    const types = this.typeTables[id]!;
+  private newFrame(fn: IrFunction, types: Uint8Array, args: Scalar[]): Frame {
     const regs: Scalar[] = new Array(types.length).fill(0);
     const params = fn.blocks[0]!.params;
     for (let i = 0; i < params.length; i++) regs[params[i]!] = args[i]!;
@@ -202,7 +190,7 @@ export class Interpreter {
     const pushFrame = (calleeId: number, callArgs: Scalar[]): void => {
       if (this.depth >= this.maxDepth) throw new NumericTrap(TrapKind.StackOverflow);
       const callee = this.module.functions[calleeId]!;
-      frames.push(this.newFrame(callee, calleeId, callArgs));
+      frames.push(this.newFrame(callee, this.typeTables[calleeId]!, callArgs));
       this.depth++;
     };
     let currentLoc = -1;

@@ -17,16 +17,19 @@
 import { computeDominators, type DomTree, reachableFrom } from "./dominance.js";
 import type { Block, IrFunction, Module, ValueId } from "./ir.js";
 import { valueCount, valueTypes } from "./ir.js";
-import { computeLiveness, liveInValues } from "./liveness.js";
+import { computeLiveness, type Liveness, liveInValues } from "./liveness.js";
 import { TermOp } from "./ops.js";
 import type { Type } from "./types.js";
 import { replaceUses } from "./uses.js";
 import { verifyFunction } from "./verifier.js";
 
-/** The values a resume function for `block` takes after the block's parameters, ascending; null for the entry block. */
-export function resumeLiveIns(fn: IrFunction, block: number, tree?: DomTree): ValueId[] | null {
+/**
+ * The values a resume function for `block` takes after the block's parameters, ascending;
+ * null for the entry block. Pass `liveness` to share one analysis among a function's blocks.
+ */
+export function resumeLiveIns(fn: IrFunction, block: number, liveness?: Liveness): ValueId[] | null {
   if (block <= 0 || block >= fn.blocks.length) return null;
-  return liveInValues(computeLiveness(fn, tree), block);
+  return liveInValues(liveness ?? computeLiveness(fn), block);
 }
 
 export interface ResumeEntry {

@@ -17,7 +17,7 @@
  */
 
 import { computeDominators, dominates, irreducibleEdges } from "./dominance.js";
-import type { Block, Inst, IrFunction, Module, Terminator } from "./ir.js";
+import type { Block, Inst, IrFunction, Module, ResumePoint, Terminator } from "./ir.js";
 import { Op, OperandClass, OpKind, opInfo, opName, TermOp } from "./ops.js";
 import { formatInst, formatTerminator } from "./printer.js";
 import { TRAP_KIND_COUNT } from "./trap.js";
@@ -459,26 +459,42 @@ class FunctionVerifier {
     }
   }
 
+  /**
+   * The function a deopt resumes (its callee frame, or its `caller`), reported when there is
+   * none, its block checked where the body is known (a unit's declarations carry no blocks).
+   */
+  private resumedFunction(
+    point: ResumePoint | undefined,
+    b: number,
+    role: "" | "caller",
+  ): IrFunction | undefined {
+    const T = TERMINATOR_INDEX;
+    const resumed = point === undefined ? undefined : this.module.functions[point.func];
+    if (resumed === undefined || point === undefined) {
+      this.report(b, T, `deopt names no ${role === "" ? "" : "caller "}function to resume`);
+      return undefined;
+    }
+    if (resumed.blocks.length > 0 && (point.block <= 0 || point.block >= resumed.blocks.length)) {
+      const who = role === "" ? "" : "its caller ";
+      this.report(
+        b,
+        T,
+        `deopt resumes ${who}@${resumed.name} at a block it does not have (block${point.block})`,
+      );
+    }
+    return resumed;
+  }
+
   private checkDeoptCaller(term: Terminator, b: number): void {
     const caller = term.caller;
     if (caller === undefined) return;
     const T = TERMINATOR_INDEX;
-    const callerFn = this.module.functions[caller.func];
-    if (callerFn === undefined) {
-      this.report(b, T, "deopt names no caller function to resume");
-    } else {
-      if (
-        !signaturesEqual({ params: [], results: callerFn.results }, { params: [], results: this.fn.results })
-      ) {
-        this.report(b, T, `deopt's caller @${callerFn.name} has results that differ from this function's`);
-      }
-      if (callerFn.blocks.length > 0 && (caller.block <= 0 || caller.block >= callerFn.blocks.length)) {
-        this.report(
-          b,
-          T,
-          `deopt resumes its caller @${callerFn.name} at a block it does not have (block${caller.block})`,
-        );
-      }
+    const callerFn = this.resumedFunction(caller, b, "caller");
+    if (
+      callerFn !== undefined &&
+      !signaturesEqual({ params: [], results: callerFn.results }, { params: [], results: this.fn.results })
+    ) {
+      this.report(b, T, `deopt's caller @${callerFn.name} has results that differ from this function's`);
     }
     if (!Number.isInteger(caller.args) || caller.args < 0 || caller.args > term.args.length) {
       this.report(b, T, `deopt's caller takes ${caller.args} arguments of ${term.args.length}`);
@@ -531,11 +547,8 @@ class FunctionVerifier {
           this.report(b, T, "deopt exits are made by Tier 2's speculation; a program cannot contain them");
         if (term.targets.length !== 0) this.report(b, T, "deopt has no targets");
         for (const v of term.args) this.use(v, b, T, tree);
-        const resumed = term.resume === undefined ? undefined : this.module.functions[term.resume.func];
-        if (resumed === undefined) {
-          this.report(b, T, "deopt names no function to resume");
-          break;
-        }
+        const resumed = this.resumedFunction(term.resume, b, "");
+        if (resumed === undefined) break;
         // with a caller frame, the callee's result goes to the caller, whose results are checked
         const sameResults = signaturesEqual(
           { params: [], results: resumed.results },
@@ -543,11 +556,6 @@ class FunctionVerifier {
         );
         if (term.caller === undefined && !sameResults) {
           this.report(b, T, `deopt resumes @${resumed.name}, whose results differ from this function's`);
-        }
-        // a unit's declarations carry no blocks: the block is checked where the body is known
-        const block = term.resume!.block;
-        if (resumed.blocks.length > 0 && (block <= 0 || block >= resumed.blocks.length)) {
-          this.report(b, T, `deopt resumes @${resumed.name} at a block it does not have (block${block})`);
         }
         if (!Number.isInteger(term.imm) || term.imm < 0)
           this.report(b, T, `invalid guard number ${term.imm}`);

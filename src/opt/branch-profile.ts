@@ -16,15 +16,3 @@ export function conditionalBranches(fn: IrFunction): number[] {
   });
   return blocks;
 }
-
-/** The number of profiled edges of `fn`. */
-export function edgeCount(fn: IrFunction): number {
-  return 2 * conditionalBranches(fn).length;
-}
-
-/** The block edge `edge` of `fn` goes to, or -1 when there is no such edge. */
-export function edgeTarget(fn: IrFunction, edge: number): number {
-  const block = conditionalBranches(fn)[edge >> 1];
-  if (block === undefined) return -1;
-  return fn.blocks[block]!.term.targets[edge & 1]!.block;
-}

@@ -4,7 +4,8 @@ import { randomModule } from "../../src/cli/fuzz/generate.js";
 import { interpreterOutcomes } from "../../src/cli/fuzz/run.js";
 import { speculatedCopy } from "../../src/engine/jobs.js";
 import { PIPELINES } from "../../src/engine/pipelines.js";
-import { runPasses } from "../../src/opt/pass.js";
+import type { Module } from "../../src/ir/ir.js";
+import { type PassContext, runPasses } from "../../src/opt/pass.js";
 import { ALL_PASSES, PASS_ORDER, STANDARD_PASSES } from "../../src/opt/pipelines.js";
 
 test("every pipeline respects PASS_ORDER, and every pass is named and documented", () => {
@@ -22,6 +23,17 @@ test("every pipeline respects PASS_ORDER, and every pass is named and documented
   }
 });
 
+/**
+ * Speculation on edges of function `f` picked at random from `seed`; its deopt exits resume
+ * an unspeculated copy added to `module` (of the same name, as in the engine, where it is
+ * the program's function).
+ */
+function randomSpeculation(module: Module, f: number, seed: number): PassContext {
+  const original = module.functions.length;
+  module.functions.push({ ...structuredClone(module.functions[f]!), exported: false });
+  return { speculation: { taken: new Uint8Array(0), disabled: [], original, randomSeed: seed } };
+}
+
 for (const [name, passes] of [
   ["Tier 1's", PIPELINES[1].passes],
   ["Tier 2's", PIPELINES[2].passes],
@@ -35,12 +47,9 @@ for (const [name, passes] of [
       const count = optimized.functions.length;
       for (let f = 0; f < count; f++) {
         const fn = optimized.functions[f]!;
-        // Tier 2 speculates at random (as in stress mode), resuming an unspeculated copy
-        const original = optimized.functions.length;
-        optimized.functions.push({ ...structuredClone(fn), exported: false });
-        const speculation = { taken: new Uint8Array(0), disabled: [], original, randomSeed: seed * 13 + f };
-        if (runPasses(fn, optimized, passes, { verify: true, context: { speculation } }).length > 0)
-          changed++;
+        // Tier 2 speculates at random (as in stress mode)
+        const context = randomSpeculation(optimized, f, seed * 13 + f);
+        if (runPasses(fn, optimized, passes, { verify: true, context }).length > 0) changed++;
       }
       assert.deepEqual(interpreterOutcomes(optimized, 3), expected, `seed ${seed}`);
     }
@@ -58,12 +67,8 @@ test("each pass alone keeps the IR valid and the interpreter's results on 150 ge
       const count = optimized.functions.length;
       for (let f = 0; f < count; f++) {
         const fn = optimized.functions[f]!;
-        // speculation on edges picked at random; deopt exits resume an unspeculated copy
-        // (of the same name, as in the engine, where it is the program's function)
-        const original = optimized.functions.length;
-        optimized.functions.push({ ...structuredClone(fn), exported: false });
-        const speculation = { taken: new Uint8Array(0), disabled: [], original, randomSeed: seed * 7 + f };
-        if (runPasses(fn, optimized, [pass], { verify: true, context: { speculation } }).length > 0) fired++;
+        const context = randomSpeculation(optimized, f, seed * 7 + f);
+        if (runPasses(fn, optimized, [pass], { verify: true, context }).length > 0) fired++;
       }
       assert.deepEqual(interpreterOutcomes(optimized, 3), expected, `${pass.name}, seed ${seed}`);
     }

@@ -10,7 +10,7 @@
  */
 
 import type { IrFunction, Module } from "../../ir/ir.js";
-import { computeLiveness, liveInValues } from "../../ir/liveness.js";
+import { computeLiveness, type Liveness, liveInValues } from "../../ir/liveness.js";
 import { TermOp } from "../../ir/ops.js";
 import { conditionalBranches } from "../branch-profile.js";
 import type { Pass, PassContext, SpeculationInput } from "../pass.js";
@@ -26,7 +26,7 @@ export const speculateBranches: Pass = {
     const input = context.speculation;
     if (input === undefined) return false;
     const disabled = new Set(input.disabled);
-    let liveness: ReturnType<typeof computeLiveness> | null = null;
+    let liveness: Liveness | null = null;
     let guards = 0;
     for (const [k, b] of conditionalBranches(fn).entries()) {
       if (guards >= MAX_GUARDS) break;
