@@ -27,12 +27,13 @@ function tier1(module: Module, passes: readonly Pass[]): Module {
   return copy;
 }
 
-function time(module: Module, args: number[]): number {
+function time(module: Module, args: number[], edgeCounters: boolean): number {
   const main = module.functions.findIndex((f) => f.name === "main");
   let runtime: WasmRuntime | undefined;
   runtime = WasmRuntime.instantiate(module, {
     imports: withStandardHost({ write: () => {} }, () => runtime!.memoryBytes()),
     baseInstrument: Instrument.Entry,
+    baseEdgeCounters: edgeCounters,
     initialBudget: 1 << 30,
     safepoint: () => 1 << 30,
   });
@@ -47,8 +48,8 @@ for (const program of SUITE) {
   const source = readFileSync(DIR + name, "utf8");
   const args = [program.size.full];
   const module = tjModule(source, name);
-  const plain = time(tier1(module, STANDARD_PASSES), args);
-  const profiled = time(tier1(module, [profileBranches, ...STANDARD_PASSES]), args);
+  const plain = time(tier1(module, STANDARD_PASSES), args, false);
+  const profiled = time(tier1(module, [profileBranches, ...STANDARD_PASSES]), args, true);
   console.log(
     `| ${name.replace(/\.tj$/, "")} | ${plain.toFixed(1)} | ${profiled.toFixed(1)} | ${((profiled / plain - 1) * 100).toFixed(1)}% |`,
   );

@@ -132,6 +132,7 @@ export function runCompileJob(
       functions: [job.funcId],
       instrument: job.instrument,
       initialBudget: job.initialBudget,
+      edgeCounters: job.profileBranches === true,
       ...(pipeline.compilationHint === null ? {} : { compilationHint: pipeline.compilationHint }),
     });
   }

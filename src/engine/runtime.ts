@@ -44,6 +44,8 @@ export interface RuntimeOptions {
   baseCompilationHint?: number;
   /** Base code hands over to OSR entry functions at back-edges (codegen.ts). */
   osr?: boolean;
+  /** Base code counts branch edges (`profile_edge`; compile-module.ts `edgeCounters`). */
+  baseEdgeCounters?: boolean;
 }
 
 /** Guest stacks keep at most this many frames (innermost first). */
@@ -121,6 +123,7 @@ export class WasmRuntime {
       ...(options.initialBudget === undefined ? {} : { initialBudget: options.initialBudget }),
       ...(options.baseCompilationHint === undefined ? {} : { compilationHint: options.baseCompilationHint }),
       osr: options.osr === true,
+      edgeCounters: options.baseEdgeCounters === true,
     });
     for (const t of base.guestTypes) {
       runtime.guestTables.set(

@@ -58,6 +58,11 @@ export interface CompileOptions {
   instrument?: Instrument;
   /** With loop budgets: hand over to OSR entry functions at back-edges (codegen.ts). */
   osr?: boolean;
+  /**
+   * Give the functions' `profile_edge` instructions counter globals (Tier 1 with its branch
+   * profile); without it they record nothing, and no function is scanned for them.
+   */
+  edgeCounters?: boolean;
   /** The starting value of each function's budget (default 1000). */
   initialBudget?: number;
 }
@@ -223,7 +228,7 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
       budgetExports.push({ name: `l${id}`, kind: "global", index: budgetGlobal + 1 });
     }
     // one counter global per profiled edge, exported as e<function>_<edge>
-    const edges = profiledEdges(fn);
+    const edges = options.edgeCounters === true ? profiledEdges(fn) : 0;
     const edgeGlobal = edges === 0 ? -1 : module.globals.length + globals.length;
     for (let k = 0; k < edges; k++) {
       globals.push({ valtype: VALTYPE[0]!, mutable: true, init: zeroInit });
