@@ -33,7 +33,7 @@ function time(module: Module, args: number[], edgeCounters: boolean): number {
   runtime = WasmRuntime.instantiate(module, {
     imports: withStandardHost({ write: () => {} }, () => runtime!.memoryBytes()),
     baseInstrument: Instrument.Entry,
-    baseEdgeCounters: edgeCounters,
+    baseProfileCounters: edgeCounters,
     initialBudget: 1 << 30,
     safepoint: () => 1 << 30,
   });

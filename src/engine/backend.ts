@@ -27,7 +27,7 @@ import type { Scalar } from "../ir/numeric.js";
 import { TrapError, TrapKind } from "../ir/trap.js";
 import { verifyOrThrow } from "../ir/verifier.js";
 import { packDeclarations, toWire, type WireUnit } from "../ir/wire.js";
-import { inlineCandidates } from "../opt/inline-policy.js";
+import { inlineCandidates, speculatedTargets } from "../opt/inline-policy.js";
 import { type Pass, runPasses } from "../opt/pass.js";
 import { STANDARD_PASSES } from "../opt/pipelines.js";
 import { deoptGuardOf, Instrument, osrHeaderOf, SafepointKind } from "../wasm/codegen.js";
@@ -351,7 +351,9 @@ export class TieredBackend {
     const generation = this.generation[funcId];
     if (this.pool?.busy === true) this.pool.poll();
     this.consider(funcId);
-    const settled = this.tiers[funcId]! >= this.maxTier || this.failed[funcId] === 1;
+    // interim code polls while its Binaryen job is pending (nothing else may reach a safepoint)
+    const interimWaiting = this.interim[funcId] === 1 && this.pending[funcId] === 1;
+    const settled = (this.tiers[funcId]! >= this.maxTier && !interimWaiting) || this.failed[funcId] === 1;
     // code that will not tier up again reaches the runtime rarely (for deadlines only)
     let next = this.config.profile.sampleRate;
     // a Tier 0 frame looping in a function that waits at Tier 1 for its profile (see
@@ -457,7 +459,8 @@ export class TieredBackend {
   /**
    * Compiles function `id` with Tier 2's passes and the baseline code generator, here and now
    * (no Binaryen; ~10 ms for fib, V8's eager TurboFan compile included), and installs it as
-   * Tier 2 code; the Binaryen job queued next replaces it. Measured on fib(32), production
+   * Tier 2 code; the Binaryen job queued next replaces it. It speculates on call targets
+   * (their guards need no deopt exits) but not on branches. Measured on fib(32), production
    * profile: Tier 2 code from ~130 ms instead of ~580 ms after start.
    */
   private compileInterim(id: number): void {
@@ -467,8 +470,14 @@ export class TieredBackend {
     const started = performance.now();
     let compiled: CompiledModule;
     try {
-      const { speculation: _s, calleeSpeculation: _c, ...job } = this.job(id, 2);
-      compiled = runCompileJob({ ...job, interim: true }, false, null).compiled;
+      const job = this.job(id, 2);
+      // it counts calls and back-edges, so that the running program reaches safepoints,
+      // where the Binaryen job's code is installed when it is back (see safepoint)
+      compiled = runCompileJob(
+        { ...job, interim: true, instrument: Instrument.EntryAndLoops, initialBudget: PENDING_BUDGET },
+        false,
+        null,
+      ).compiled;
     } catch (error) {
       // the Binaryen job still comes; a failure is counted if that one fails too
       this.log(`tierjit: interim Tier 2 of ${this.module?.functions[id]?.name} failed: ${String(error)}`);
@@ -677,10 +686,21 @@ export class TieredBackend {
   /** The compile job for function `id` at `tier` (pure: everything it needs is in it). */
   private job(id: number, tier: TierNumber): CompileJob {
     const { module } = this.requireModule();
+    const speculation = tier === 2 ? this.speculation?.speculationFor(id, this.runtime) : undefined;
+    const calleeSpeculation =
+      tier === 2 ? this.speculation?.calleeSpeculationFor(id, module, this.runtime) : undefined;
+    // with the bodies of the callees its passes may inline, and of the call targets it may guard
+    const bodies = new Set(inlineCandidates(module, module.functions[id]!));
+    for (const guarded of [
+      speculation?.speculation,
+      ...(calleeSpeculation?.calleeSpeculation ?? []).map((c) => c.speculation),
+    ]) {
+      if (guarded !== undefined) for (const target of speculatedTargets(module, guarded)) bodies.add(target);
+    }
+    bodies.delete(id);
     return {
       jobId: this.nextJobId++,
-      // with the bodies of the callees its passes may inline
-      unit: toWire(module, [id, ...inlineCandidates(module, module.functions[id]!)], this.declarations()),
+      unit: toWire(module, [id, ...bodies], this.declarations()),
       funcId: id,
       tier,
       instrument: this.instrumentFor(tier),
@@ -688,9 +708,9 @@ export class TieredBackend {
       initialBudget: tier === 1 && this.speculating ? 1 : this.config.profile.sampleRate,
       moduleName: freshModuleName("tj"),
       fault: this.config.fault,
-      ...(tier === 1 && this.speculating ? { profileBranches: true } : {}),
-      ...(tier === 2 ? this.speculation?.speculationFor(id, this.runtime) : {}),
-      ...(tier === 2 ? this.speculation?.calleeSpeculationFor(id, module, this.runtime) : {}),
+      ...(tier === 1 && this.speculating ? { collectProfile: true } : {}),
+      ...speculation,
+      ...calleeSpeculation,
     };
   }
 

@@ -12,7 +12,9 @@ import { resumeFunction, resumeLiveIns } from "../ir/resume.js";
 import { fromWire, type WireUnit } from "../ir/wire.js";
 import { type PassContext, runPasses, type SpeculationInput } from "../opt/pass.js";
 import { profileBranches } from "../opt/passes/profile-branches.js";
+import { profileCalls } from "../opt/passes/profile-calls.js";
 import { speculateBranches } from "../opt/passes/speculate-branches.js";
+import { speculateCalls } from "../opt/passes/speculate-calls.js";
 import type { Instrument } from "../wasm/codegen.js";
 import { type CompiledModule, compileModule } from "../wasm/compile-module.js";
 import { type Binaryen, compileTier2, type ResumeFunction } from "../wasm/tier2.js";
@@ -37,11 +39,15 @@ export interface CompileJob {
   /**
    * Tier 2's passes, then the baseline code generator (no counters) instead of Binaryen: an
    * interim Tier 2 that needs no Binaryen, compiled on the main thread while the workers
-   * are still loading it. Takes no speculation (its code generator has no deopt exits).
+   * are still loading it. Speculates on call targets only (its code generator has no deopt
+   * exits).
    */
   interim?: boolean;
-  /** Tier 1: count branch edges (`profile-branches`); without it that pass is skipped. */
-  profileBranches?: boolean;
+  /**
+   * Tier 1: record the profile Tier 2 speculates on (`profile-branches`, `profile-calls`);
+   * without it those passes are skipped.
+   */
+  collectProfile?: boolean;
   /** Tier 2: what to speculate on (`speculate-branches`); absent: nothing. */
   speculation?: Omit<SpeculationInput, "original">;
   /**
@@ -108,15 +114,26 @@ export function runCompileJob(
     context.speculation = { ...job.speculation, original: module.functions.length };
     module.functions.push(unit.module.functions[job.funcId]!);
   }
-  if (speculating) {
-    for (const { func, speculation } of job.calleeSpeculation ?? []) {
-      if (func === job.funcId || (unit.module.functions[func]?.blocks.length ?? 0) === 0) continue;
+  const targets = job.speculation?.targets;
+  if (targets !== undefined && job.interim === true && job.osrHeader === undefined) {
+    // interim code has no deopt exits, but call-target guards need none: no edge is
+    // speculated on (none "ran" is no profile), so nothing resumes `original`
+    context.speculation = { ...targetsOnly(targets), original: job.funcId };
+  }
+  // interim code and OSR entries speculate on their inlined callees' call targets only
+  for (const { func, speculation } of job.calleeSpeculation ?? []) {
+    if (func === job.funcId || (unit.module.functions[func]?.blocks.length ?? 0) === 0) continue;
+    if (speculating) {
       frameOf.set(module.functions.length, func);
       module.functions[func] = speculatedCopy(module, func, speculation);
+    } else if (speculation.targets !== undefined) {
+      module.functions[func] = speculatedCopy(module, func, targetsOnly(speculation.targets));
     }
   }
   const passes =
-    job.profileBranches === true ? pipeline.passes : pipeline.passes.filter((p) => p !== profileBranches);
+    job.collectProfile === true
+      ? pipeline.passes
+      : pipeline.passes.filter((p) => p !== profileBranches && p !== profileCalls);
   runPasses(fn, module, passes, { verify: job.verify === true, context });
   let compiled: CompiledModule;
   if (pipeline.emitter === "binaryen-O3" && job.interim !== true) {
@@ -132,7 +149,7 @@ export function runCompileJob(
       functions: [job.funcId],
       instrument: job.instrument,
       initialBudget: job.initialBudget,
-      edgeCounters: job.profileBranches === true,
+      profileCounters: job.collectProfile === true,
       ...(pipeline.compilationHint === null ? {} : { compilationHint: pipeline.compilationHint }),
     });
   }
@@ -190,6 +207,11 @@ function resumeFunctionsFor(
   return resumes;
 }
 
+/** Speculation on call targets alone: no edge "ran" is no branch profile, so no deopt exit. */
+function targetsOnly(targets: Int32Array): Omit<SpeculationInput, "original"> {
+  return { taken: new Uint8Array(0), disabled: [], targets };
+}
+
 /**
  * Callee `func` with speculation applied (its own guards, from its own profile), to be
  * inlined in its place; its unspeculated body is kept beside it for its deopt exits.
@@ -203,7 +225,7 @@ export function speculatedCopy(
   const copy = structuredClone(original);
   const index = module.functions.length;
   module.functions.push(original);
-  runPasses(copy, module, [speculateBranches], {
+  runPasses(copy, module, [speculateBranches, speculateCalls], {
     context: { speculation: { ...speculation, original: index } },
   });
   return copy;

@@ -7,7 +7,9 @@
 
 import type { Pass } from "../opt/pass.js";
 import { profileBranches } from "../opt/passes/profile-branches.js";
+import { profileCalls } from "../opt/passes/profile-calls.js";
 import { speculateBranches } from "../opt/passes/speculate-branches.js";
+import { speculateCalls } from "../opt/passes/speculate-calls.js";
 import { OPTIMIZING_PASSES, STANDARD_PASSES } from "../opt/pipelines.js";
 import { Instrument } from "../wasm/codegen.js";
 
@@ -43,8 +45,8 @@ export const PIPELINES: readonly [TierPipeline, TierPipeline, TierPipeline] = [
   {
     tier: 1,
     name: "Standard",
-    // the branch profile first, on the program's own blocks (jobs skip it when nothing reads it)
-    passes: [profileBranches, ...STANDARD_PASSES],
+    // the profile first, on the program's own blocks (jobs skip it when nothing reads it)
+    passes: [profileBranches, profileCalls, ...STANDARD_PASSES],
     emitter: "baseline",
     instrument: Instrument.Entry,
     compilationHint: EAGER_OPTIMIZED,
@@ -53,7 +55,7 @@ export const PIPELINES: readonly [TierPipeline, TierPipeline, TierPipeline] = [
     tier: 2,
     name: "Optimized",
     // speculation first, so that guards resume the program's own blocks
-    passes: [speculateBranches, ...OPTIMIZING_PASSES],
+    passes: [speculateBranches, speculateCalls, ...OPTIMIZING_PASSES],
     emitter: "binaryen-O3",
     instrument: Instrument.None,
     compilationHint: EAGER_OPTIMIZED,

@@ -44,8 +44,8 @@ export interface RuntimeOptions {
   baseCompilationHint?: number;
   /** Base code hands over to OSR entry functions at back-edges (codegen.ts). */
   osr?: boolean;
-  /** Base code counts branch edges (`profile_edge`; compile-module.ts `edgeCounters`). */
-  baseEdgeCounters?: boolean;
+  /** Base code records its profile (`profile_edge`, `profile_target`; compile-module.ts `profileCounters`). */
+  baseProfileCounters?: boolean;
 }
 
 /** Guest stacks keep at most this many frames (innermost first). */
@@ -82,6 +82,8 @@ export class WasmRuntime {
   private readonly previous = new Map<FuncId, { code: unknown; budgets: Budgets | undefined }>();
   /** Each function's branch-edge counters, from the last code that had them (Tier 1). */
   private readonly edgeCounters = new Map<FuncId, WebAssembly.Global[]>();
+  /** Each function's call-target records, from the last code that had them (Tier 1). */
+  private readonly targetRecords = new Map<FuncId, WebAssembly.Global[]>();
   /** Called before a function's code (and its budgets) is replaced. */
   onReplace: ((funcId: number) => void) | null = null;
   private readonly sourceFile: string | undefined;
@@ -123,7 +125,7 @@ export class WasmRuntime {
       ...(options.initialBudget === undefined ? {} : { initialBudget: options.initialBudget }),
       ...(options.baseCompilationHint === undefined ? {} : { compilationHint: options.baseCompilationHint }),
       osr: options.osr === true,
-      edgeCounters: options.baseEdgeCounters === true,
+      profileCounters: options.baseProfileCounters === true,
     });
     for (const t of base.guestTypes) {
       runtime.guestTables.set(
@@ -131,7 +133,9 @@ export class WasmRuntime {
         new WebAssembly.Table({ element: "anyfunc", initial: Math.max(1, module.table.length) }),
       );
     }
-    runtime.recordBudgets(base, runtime.instantiateCompiled(base));
+    const exports = runtime.instantiateCompiled(base);
+    runtime.recordBudgets(base, exports);
+    runtime.recordProfileGlobals(base, exports);
     if (module.start >= 0) runtime.invoke(module.start, []);
     return runtime;
   }
@@ -198,7 +202,7 @@ export class WasmRuntime {
       this.previous.set(funcId, { code: this.dispatch.get(funcId), budgets: this.budgets.get(funcId) });
     }
     this.recordBudgets(compiled, exports);
-    this.recordEdgeCounters(compiled, exports);
+    this.recordProfileGlobals(compiled, exports);
     for (const [funcId, name] of compiled.exportOf)
       this.setCode(funcId, exports[name] as WebAssembly.ExportValue);
   }
@@ -237,23 +241,40 @@ export class WasmRuntime {
     return true;
   }
 
-  private recordEdgeCounters(compiled: CompiledModule, exports: WebAssembly.Exports): void {
-    for (const funcId of compiled.exportOf.keys()) {
-      const counters: WebAssembly.Global[] = [];
-      for (let k = 0; exports[`e${funcId}_${k}`] instanceof WebAssembly.Global; k++) {
-        counters.push(exports[`e${funcId}_${k}`] as WebAssembly.Global);
+  private recordProfileGlobals(compiled: CompiledModule, exports: WebAssembly.Exports): void {
+    const exported = (prefix: string): WebAssembly.Global[] => {
+      const globals: WebAssembly.Global[] = [];
+      for (let k = 0; exports[`${prefix}${k}`] instanceof WebAssembly.Global; k++) {
+        globals.push(exports[`${prefix}${k}`] as WebAssembly.Global);
       }
+      return globals;
+    };
+    for (const funcId of compiled.exportOf.keys()) {
+      const counters = exported(`e${funcId}_`);
       if (counters.length > 0) this.edgeCounters.set(funcId, counters);
+      const targets = exported(`t${funcId}_`);
+      if (targets.length > 0) this.targetRecords.set(funcId, targets);
     }
   }
 
-  /** Whether some code of `funcId` has counted its branch edges (cheap: no profile is read). */
-  hasEdgeCounters(funcId: FuncId): boolean {
-    return this.edgeCounters.has(funcId);
+  /** Whether some code of `funcId` has recorded a profile (cheap: no profile is read). */
+  hasProfile(funcId: FuncId): boolean {
+    return this.edgeCounters.has(funcId) || this.targetRecords.has(funcId);
   }
 
   /**
-   * Per branch edge of `funcId`, 1 when its Tier 1 code ran the edge (branch-profile.ts
+   * Per indirect call site of `funcId` (profile-sites.ts numbers them), two records: the
+   * first two distinct table indices its Tier 1 code called through (-1: none), the second
+   * -2 when there were more; null when no code of the function has recorded them.
+   */
+  targetProfile(funcId: FuncId): Int32Array | null {
+    const records = this.targetRecords.get(funcId);
+    if (records === undefined) return null;
+    return Int32Array.from(records, (record) => record.value as number);
+  }
+
+  /**
+   * Per branch edge of `funcId`, 1 when its Tier 1 code ran the edge (profile-sites.ts
    * numbers them); null when no code of the function has counted edges.
    */
   edgeProfile(funcId: FuncId): Uint8Array | null {

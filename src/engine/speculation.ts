@@ -58,7 +58,7 @@ export class SpeculationBook {
     return (
       this.enabled &&
       this.config.stressSeed === null &&
-      runtime?.hasEdgeCounters(id) === true &&
+      runtime?.hasProfile(id) === true &&
       (this.profiledCalls[id] === 0 ||
         performance.now() - this.firstProfiledAt[id]! < this.config.profileWindowMs)
     );
@@ -73,9 +73,15 @@ export class SpeculationBook {
       return { speculation: { taken: new Uint8Array(0), disabled, randomSeed } };
     }
     const taken = runtime?.edgeProfile(id) ?? null;
-    if (taken === null) return {};
-    for (const edge of disabled) if (edge < taken.length) taken[edge] = 1;
-    return { speculation: { taken, disabled } };
+    const targets = runtime?.targetProfile(id) ?? null;
+    if (taken === null && targets === null) return {};
+    const speculation: NonNullable<CompileJob["speculation"]> = {
+      taken: taken ?? new Uint8Array(0),
+      disabled,
+    };
+    for (const edge of disabled) if (edge < speculation.taken.length) speculation.taken[edge] = 1;
+    if (targets !== null) speculation.targets = targets;
+    return { speculation };
   }
 
   /**

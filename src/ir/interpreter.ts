@@ -361,6 +361,7 @@ export class Interpreter {
         this.globals[inst.imm] = regs[args[0]!]!;
         return;
       case OpKind.ProfileEdge:
+      case OpKind.ProfileTarget:
         return;
       case OpKind.CallHost: {
         const imp = this.module.imports[inst.imm]!;

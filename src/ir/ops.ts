@@ -96,6 +96,7 @@ export enum Op {
   CallHost,
   TrapIf,
   ProfileEdge,
+  ProfileTarget,
 }
 
 /** Terminators end every block. */
@@ -128,6 +129,7 @@ export enum OpKind {
   CallHost,
   TrapIf,
   ProfileEdge,
+  ProfileTarget,
 }
 
 /** Which operand types an arithmetic op accepts. */
@@ -256,6 +258,8 @@ export const OP_INFO: readonly OpInfo[] = [
   info("trap_if", OpKind.TrapIf, Any, { sideEffects: true, canTrap: true }),
   // profiling: records that a branch edge ran (imm: the edge's number); the guest cannot see it
   info("profile_edge", OpKind.ProfileEdge, Any, S),
+  // profiling: records the table index an indirect call site used (imm: the site's number)
+  info("profile_target", OpKind.ProfileTarget, Any, S),
 ];
 
 export const TERM_NAMES: readonly string[] = [
@@ -271,7 +275,7 @@ export const TERM_NAMES: readonly string[] = [
 const OP_BY_NAME = new Map<string, Op>(OP_INFO.map((entry, index) => [entry.name, index as Op]));
 const TERM_BY_NAME = new Map<string, TermOp>(TERM_NAMES.map((name, index) => [name, index as TermOp]));
 
-if (OP_INFO.length !== Op.ProfileEdge + 1) throw new Error("OP_INFO does not match the Op enum");
+if (OP_INFO.length !== Op.ProfileTarget + 1) throw new Error("OP_INFO does not match the Op enum");
 
 export function opInfo(op: Op): OpInfo {
   return OP_INFO[op]!;

@@ -745,6 +745,11 @@ class Parser {
       case OpKind.ProfileEdge:
         inst.imm = this.parseUint("an edge number");
         break;
+      case OpKind.ProfileTarget:
+        inst.imm = this.parseUint("a call site number");
+        this.expectPunct(",");
+        inst.args.push(this.parseValue());
+        break;
       default:
         inst.args.push(this.parseValue());
         while (this.isPunct(",")) {

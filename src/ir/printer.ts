@@ -101,6 +101,9 @@ export function formatInst(module: Module, inst: Inst): string {
     case OpKind.ProfileEdge:
       rhs = `profile_edge ${inst.imm}`;
       break;
+    case OpKind.ProfileTarget:
+      rhs = `profile_target ${inst.imm}, ${formatArgs(inst.args)}`;
+      break;
     default:
       rhs = `${info.name} ${formatArgs(inst.args)}`;
   }

@@ -376,6 +376,15 @@ class FunctionVerifier {
         arity(0);
         if (!Number.isInteger(inst.imm) || inst.imm < 0) this.report(b, i, `invalid edge number ${inst.imm}`);
         return;
+      case OpKind.ProfileTarget:
+        if (this.program)
+          this.report(b, i, "profile_target is Tier 1's profiling; a program cannot contain it");
+        needsResult(false);
+        if (!arity(1)) return;
+        this.expectType(this.use(inst.args[0]!, b, i, tree), Type.I32, b, i, "table index");
+        if (!Number.isInteger(inst.imm) || inst.imm < 0)
+          this.report(b, i, `invalid call site number ${inst.imm}`);
+        return;
       case OpKind.MemorySize:
         needsResult(true);
         needsMemory();

@@ -85,3 +85,29 @@ export function inlineCandidates(module: Module, fn: IrFunction, levels = 2): nu
   }
   return [...found];
 }
+
+/**
+ * The functions `speculate-calls` may guard and inline for a job speculating on `input`:
+ * the targets its profile recorded (stress mode: any inlinable function in the first
+ * SPECULATED_SLOTS_MAX slots, since it picks at random).
+ */
+export function speculatedTargets(
+  module: Module,
+  input: { targets?: Int32Array; randomSeed?: number },
+): FuncId[] {
+  const found = new Set<FuncId>();
+  const add = (slot: number): void => {
+    const id = slot >= 0 && slot < module.table.length ? module.table[slot]! : -1;
+    const callee = id < 0 ? undefined : module.functions[id];
+    if (callee !== undefined && isInlinable(callee)) found.add(id);
+  };
+  if (input.randomSeed !== undefined) {
+    for (let slot = 0; slot < Math.min(module.table.length, SPECULATED_SLOTS_MAX); slot++) add(slot);
+  } else {
+    for (const slot of input.targets ?? []) add(slot);
+  }
+  return [...found];
+}
+
+/** Stress mode guards one of the first this many slots of a call's signature. */
+export const SPECULATED_SLOTS_MAX = 64;

@@ -26,8 +26,8 @@ export interface PassContext {
 }
 
 /**
- * What Tier 2 may speculate on. Edges are numbered per function: the k-th `br_if` in block
- * order has edges 2k (then) and 2k + 1 (else), in the function as the program has it.
+ * What Tier 2 may speculate on. Edges and call sites are numbered per function, in the
+ * function as the program has it (profile-sites.ts).
  */
 export interface SpeculationInput {
   /** Per edge, 1 when the profile saw it run (Tier 1's `profile_edge` counters, and deopts). */
@@ -36,7 +36,13 @@ export interface SpeculationInput {
   disabled: readonly number[];
   /** The unspeculated function, which deopt exits resume (an index into the module). */
   original: FuncId;
-  /** Stress mode: speculate on edges picked at random from this seed, profile or not. */
+  /**
+   * Per indirect call site (numbered as in profile-sites.ts), two records of the table
+   * indices Tier 1 saw it call through: the first two distinct ones (-1: none), the second
+   * -2 when there were more. Absent: no call-target profile.
+   */
+  targets?: Int32Array;
+  /** Stress mode: speculate on edges and call targets picked at random from this seed, profile or not. */
   randomSeed?: number;
 }
 

@@ -10,21 +10,26 @@ import { copyProp } from "./passes/copy-prop.js";
 import { dce } from "./passes/dce.js";
 import { devirtualize } from "./passes/devirtualize.js";
 import { gvn } from "./passes/gvn.js";
-import { inline, inlineLeaves } from "./passes/inline.js";
+import { inline, inlineLeaves, inlineLoopFree } from "./passes/inline.js";
 import { licm } from "./passes/licm.js";
 import { localCse } from "./passes/local-cse.js";
 import { mergeBlocks } from "./passes/merge-blocks.js";
 import { profileBranches } from "./passes/profile-branches.js";
+import { profileCalls } from "./passes/profile-calls.js";
 import { sccp } from "./passes/sccp.js";
 import { simplifyBranches } from "./passes/simplify-branches.js";
 import { speculateBranches } from "./passes/speculate-branches.js";
+import { speculateCalls } from "./passes/speculate-calls.js";
 import { threadJumps } from "./passes/thread-jumps.js";
 
 export const ALL_PASSES: readonly Pass[] = [
   profileBranches,
+  profileCalls,
   speculateBranches,
+  speculateCalls,
   devirtualize,
   inline,
+  inlineLoopFree,
   inlineLeaves,
   constFold,
   sccp,
@@ -43,6 +48,16 @@ export const ALL_PASSES: readonly Pass[] = [
 export const PASS_ORDER: readonly [string, string, string][] = [
   ["profile-branches", "inline", "edges are numbered in the function as the program has it"],
   ["profile-branches", "const-fold", "edges are numbered in the function as the program has it"],
+  ["profile-calls", "inline", "call sites are numbered in the function as the program has it"],
+  ["profile-calls", "inline-loop-free", "call sites are numbered in the function as the program has it"],
+  ["profile-branches", "inline-loop-free", "edges are numbered in the function as the program has it"],
+  ["inline-loop-free", "const-fold", "an inlined body folds with the caller's constant arguments"],
+  ["inline-loop-free", "merge-blocks", "inlining leaves jump chains into and out of each inlined body"],
+  ["inline-loop-free", "dce", "an inlined body's unused results are deleted"],
+  ["profile-calls", "devirtualize", "call sites are numbered in the function as the program has it"],
+  ["speculate-branches", "speculate-calls", "the target guards' tests would shift the branch numbers"],
+  ["speculate-calls", "devirtualize", "call sites are numbered in the function as the program has it"],
+  ["speculate-calls", "inline", "a guarded target is a direct call, which inline copies"],
   [
     "speculate-branches",
     "devirtualize",
@@ -89,7 +104,7 @@ export const PASS_ORDER: readonly [string, string, string][] = [
 
 /** The IR passes of Tier 1: cheap, block-local or linear. */
 export const STANDARD_PASSES: readonly Pass[] = [
-  inline,
+  inlineLoopFree,
   constFold,
   threadJumps,
   copyProp,

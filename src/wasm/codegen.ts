@@ -94,6 +94,16 @@ enum Ctl {
 
 const BLOCKTYPE_EMPTY = 0x40;
 
+/** Where a function's profile records live: the first Wasm global of each kind, -1 for none. */
+export interface ProfileGlobals {
+  /** One per branch edge (`profile_edge`). */
+  edge: number;
+  /** Two per indirect call site (`profile_target`). */
+  target: number;
+}
+
+export const NO_PROFILE_GLOBALS: ProfileGlobals = { edge: -1, target: -1 };
+
 export class FunctionCodegen {
   private fn!: IrFunction;
   private tree!: DomTree;
@@ -121,6 +131,8 @@ export class FunctionCodegen {
   private budgetGlobal = -1;
   /** Wasm global index of the function's first edge counter (`profile_edge`), -1 for none. */
   private edgeGlobal = -1;
+  /** Wasm global index of the function's first call-target record (`profile_target`), -1 for none. */
+  private targetGlobal = -1;
   /** Emit OSR hand-overs at back-edges (only with loop budgets). */
   private osr = false;
   /** Live values at block entries, for OSR hand-overs (computed once per function, when needed). */
@@ -142,7 +154,7 @@ export class FunctionCodegen {
     instrument = Instrument.None,
     budgetGlobal = -1,
     osr = false,
-    edgeGlobal = -1,
+    profile: ProfileGlobals = NO_PROFILE_GLOBALS,
   ): [number, number][] {
     this.fn = fn;
     this.osr = osr && instrument === Instrument.EntryAndLoops;
@@ -150,7 +162,8 @@ export class FunctionCodegen {
     this.funcId = funcId;
     this.instrument = instrument;
     this.budgetGlobal = budgetGlobal;
-    this.edgeGlobal = edgeGlobal;
+    this.edgeGlobal = profile.edge;
+    this.targetGlobal = profile.target;
     this.offsets.length = 0;
     this.locs.length = 0;
     this.sites.length = 0;
@@ -467,6 +480,55 @@ export class FunctionCodegen {
 
   // ---- straight-line code ----
 
+  /**
+   * `profile_target`: the site's first two distinct table indices go to globals `first` and
+   * `first + 1` (both start at -1); a third distinct index sets the second to -2 for good.
+   * The common case, the index seen first, costs a load, a compare and a branch.
+   */
+  private recordTarget(index: number, first: number): void {
+    const out = this.out;
+    const globalGet = (g: number): void => {
+      out.u8(0x23);
+      out.u32(g);
+    };
+    const i32Const = (c: number): void => {
+      out.u8(0x41);
+      out.s32(c);
+    };
+    const ifVoid = (): void => {
+      out.u8(0x04);
+      out.u8(0x40);
+    };
+    this.getLocal(index);
+    globalGet(first);
+    out.u8(0x47); // i32.ne
+    ifVoid();
+    globalGet(first);
+    i32Const(-1);
+    out.u8(0x46); // i32.eq
+    ifVoid();
+    this.getLocal(index);
+    out.u8(0x24);
+    out.u32(first);
+    out.u8(0x05); // else
+    this.getLocal(index);
+    globalGet(first + 1);
+    out.u8(0x47);
+    ifVoid();
+    // the second record: this index if it is still empty, else "more than two"
+    this.getLocal(index);
+    i32Const(-2);
+    globalGet(first + 1);
+    i32Const(-1);
+    out.u8(0x46);
+    out.u8(0x1b); // select
+    out.u8(0x24);
+    out.u32(first + 1);
+    out.u8(0x0b);
+    out.u8(0x0b);
+    out.u8(0x0b);
+  }
+
   private getLocal(value: number): void {
     this.out.u8(0x20);
     this.out.u32(this.localOf[value]!);
@@ -583,6 +645,9 @@ export class FunctionCodegen {
         out.s32(1);
         out.u8(0x24);
         out.u32(this.edgeGlobal + inst.imm);
+        break;
+      case OpKind.ProfileTarget:
+        if (this.targetGlobal >= 0) this.recordTarget(inst.args[0]!, this.targetGlobal + 2 * inst.imm);
         break;
       case OpKind.Call: {
         for (const arg of inst.args) this.getLocal(arg);

@@ -59,10 +59,11 @@ export interface CompileOptions {
   /** With loop budgets: hand over to OSR entry functions at back-edges (codegen.ts). */
   osr?: boolean;
   /**
-   * Give the functions' `profile_edge` instructions counter globals (Tier 1 with its branch
-   * profile); without it they record nothing, and no function is scanned for them.
+   * Give the functions' `profile_edge` and `profile_target` instructions globals to record
+   * into (Tier 1 with its profile); without it they record nothing, and no function is
+   * scanned for them.
    */
-  edgeCounters?: boolean;
+  profileCounters?: boolean;
   /** The starting value of each function's budget (default 1000). */
   initialBudget?: number;
 }
@@ -214,6 +215,7 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
   initialBudget.s32(options.initialBudget ?? 1000);
   const budgetInit = initialBudget.toBytes();
   const zeroInit = Uint8Array.of(0x41, 0x00);
+  const minusOneInit = Uint8Array.of(0x41, 0x7f);
   for (const id of compiled) {
     const fn = module.functions[id]!;
     const wasmIndex = importedFunctions + bodies.length;
@@ -227,15 +229,23 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
       budgetExports.push({ name: `b${id}`, kind: "global", index: budgetGlobal });
       budgetExports.push({ name: `l${id}`, kind: "global", index: budgetGlobal + 1 });
     }
-    // one counter global per profiled edge, exported as e<function>_<edge>
-    const edges = options.edgeCounters === true ? profiledEdges(fn) : 0;
-    const edgeGlobal = edges === 0 ? -1 : module.globals.length + globals.length;
+    // one counter global per profiled edge, exported as e<function>_<edge>, and two target
+    // records per profiled call site, exported as t<function>_<2 * site + record>
+    const { edges, sites } = options.profileCounters === true ? profiledPoints(fn) : NO_POINTS;
+    const profile = {
+      edge: edges === 0 ? -1 : module.globals.length + globals.length,
+      target: sites === 0 ? -1 : module.globals.length + globals.length + edges,
+    };
     for (let k = 0; k < edges; k++) {
       globals.push({ valtype: VALTYPE[0]!, mutable: true, init: zeroInit });
-      budgetExports.push({ name: `e${id}_${k}`, kind: "global", index: edgeGlobal + k });
+      budgetExports.push({ name: `e${id}_${k}`, kind: "global", index: profile.edge + k });
+    }
+    for (let k = 0; k < 2 * sites; k++) {
+      globals.push({ valtype: VALTYPE[0]!, mutable: true, init: minusOneInit });
+      budgetExports.push({ name: `t${id}_${k}`, kind: "global", index: profile.target + k });
     }
     code.reset();
-    const locals = codegen.compile(fn, id, instrument, budgetGlobal, options.osr === true, edgeGlobal);
+    const locals = codegen.compile(fn, id, instrument, budgetGlobal, options.osr === true, profile);
     bodies.push({ locals, code: code.toBytes() });
     functionTypes.push(typeIndex(fn.params, fn.results));
     names.push([wasmIndex, fn.name]);
@@ -333,10 +343,16 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
   };
 }
 
-/** How many edge counters the `profile_edge` instructions of `fn` need (highest number + 1). */
-function profiledEdges(fn: IrFunction): number {
-  let count = 0;
+const NO_POINTS = { edges: 0, sites: 0 };
+
+/** How many edges (`profile_edge`) and call sites (`profile_target`) `fn` records (highest number + 1). */
+function profiledPoints(fn: IrFunction): { edges: number; sites: number } {
+  let edges = 0;
+  let sites = 0;
   for (const block of fn.blocks)
-    for (const inst of block.insts) if (inst.op === Op.ProfileEdge) count = Math.max(count, inst.imm + 1);
-  return count;
+    for (const inst of block.insts) {
+      if (inst.op === Op.ProfileEdge) edges = Math.max(edges, inst.imm + 1);
+      else if (inst.op === Op.ProfileTarget) sites = Math.max(sites, inst.imm + 1);
+    }
+  return { edges, sites };
 }

@@ -395,6 +395,7 @@ export function compileTier2(
           case OpKind.TrapIf:
             return m.if(args[0]!, trap(inst.imm, inst.loc));
           case OpKind.ProfileEdge:
+          case OpKind.ProfileTarget:
             return m.nop(); // the optimized tier carries no profiling
           default:
             throw new Error(`tier 2: unexpected op ${info.name}`);

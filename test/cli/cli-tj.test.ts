@@ -216,7 +216,8 @@ test("ir --passes shows a function before and after each pass of the tier", () =
   assert.deepEqual(headers, [
     "; input of tier 1",
     "; after profile-branches (no change)",
-    "; after inline (no change)",
+    "; after profile-calls (no change)",
+    "; after inline-loop-free (no change)",
     "; after const-fold",
     "; after thread-jumps (no change)",
     "; after copy-prop (no change)",

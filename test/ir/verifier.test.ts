@@ -291,12 +291,13 @@ test("uses in unreachable blocks need only a definition", () => {
   assert.deepEqual(errorsOf(parseModule(text)), []);
 });
 
-test("deopt exits and edge counters: valid in compiled IR, rejected in a program; resume points checked", () => {
+test("deopt exits and profile records: valid in compiled IR, rejected in a program; resume points checked", () => {
   const text = `func @g(i32) -> i32 {
 block0(v0: i32):
   br_if v0, block1, block2
 block1:
   profile_edge 0
+  profile_target 0, v0
   return v0
 block2:
   deopt @f block1(v0), guard 1
@@ -309,12 +310,23 @@ ${fn("block0(v0: i32):\n  jump block1\nblock1:\n  return v0")}`;
     verify(module, true).map((e) => e.message),
     [
       "profile_edge is Tier 1's profiling; a program cannot contain it",
+      "profile_target is Tier 1's profiling; a program cannot contain it",
       "deopt exits are made by Tier 2's speculation; a program cannot contain them",
     ],
   );
   assert.throws(() => verifyOrThrow(module), /a program cannot contain/);
   const wrongBlock = parseModule(text.replace("deopt @f block1(v0)", "deopt @f block7(v0)"));
   assert.match(errorsOf(wrongBlock)[0]!, /deopt resumes @f at a block it does not have \(block7\)/);
+  const wrongIndex = parseModule(
+    text.replace(
+      "block0(v0: i32):\n  br_if",
+      "block0(v0: i32):\n  v9:f64 = const 1\n  profile_target 1, v9\n  br_if",
+    ),
+  );
+  assert.ok(
+    errorsOf(wrongIndex).some((e) => e.includes("table index")),
+    errorsOf(wrongIndex).join("\n"),
+  );
   const wrongResult = parseModule(text.replace("func @f(i32) -> i32", "func @f(i32) -> i64"));
   assert.ok(errorsOf(wrongResult).some((e) => e.includes("whose results differ")));
 });

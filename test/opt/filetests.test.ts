@@ -1,7 +1,8 @@
 /**
  * Filetests: each `test/filetests/NAME.tir` starts with `; passes: a, b, ...`; its functions
  * go through those passes (verifying after each) and the printed result must equal
- * `NAME.expected.tir`. `; profile: 0, 3` gives speculation a profile (the edges that ran). `TIERJIT_BLESS=1 npm test` rewrites the expected files: review the diff.
+ * `NAME.expected.tir`. `; profile: 0, 3` gives speculation a profile (the edges that ran),
+ * `; targets: 3 -1, 2 4` one of call targets (two records per indirect call site). `TIERJIT_BLESS=1 npm test` rewrites the expected files: review the diff.
  */
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -38,15 +39,19 @@ for (const file of files) {
     const module = parseModule(source, file);
     // `; profile: 1, 2`: the edges that ran, per function; deopt exits resume an
     // unspeculated copy of each function, added as `<name>_unspeculated`
+    // `; targets: 3 -1, 2 -2`: per indirect call site, the two target records (pass.ts)
     const profile = /^; profile: (.*)$/m.exec(source);
+    const targets = /^; targets: (.*)$/m.exec(source);
     const count = module.functions.length;
     for (let f = 0; f < count; f++) {
       const fn = module.functions[f]!;
       const context: PassContext = {};
-      if (profile !== null) {
+      if (profile !== null || targets !== null) {
         const taken = new Uint8Array(64);
-        for (const edge of profile[1]!.split(",")) taken[Number(edge.trim())] = 1;
+        for (const edge of profile?.[1]?.split(",") ?? []) taken[Number(edge.trim())] = 1;
         context.speculation = { taken, disabled: [], original: module.functions.length };
+        if (targets !== null)
+          context.speculation.targets = Int32Array.from(targets[1]!.split(/[ ,]+/).map(Number));
         module.functions.push({ ...structuredClone(fn), name: `${fn.name}_unspeculated`, exported: false });
       }
       runPasses(fn, module, passes, { verify: true, context });

@@ -34,7 +34,7 @@ export const devirtualize: Pass = {
       const block = fn.blocks[b]!;
       const k = block.insts.findIndex((inst) => inst.op === Op.CallIndirect && targetsOf(inst.imm) !== null);
       if (k < 0) continue;
-      const continuation = split(fn, b, k, targetsOf(block.insts[k]!.imm)!);
+      const continuation = splitIndirectCall(fn, b, k, targetsOf(block.insts[k]!.imm)!);
       changed = true;
       // the new blocks before the continuation hold only calls; it is scanned next
       b = continuation - 1;
@@ -43,8 +43,12 @@ export const devirtualize: Pass = {
   },
 };
 
-/** Splits block b at its call_indirect k into tests of the index and direct calls; returns the continuation's id. */
-function split(fn: IrFunction, b: number, k: number, slots: Map<number, FuncId>): number {
+/**
+ * Splits block b at its call_indirect k into tests of the index against `slots` and direct
+ * calls of their functions, any other index keeping the call_indirect; returns the
+ * continuation's id. The blocks before the continuation hold only the calls.
+ */
+export function splitIndirectCall(fn: IrFunction, b: number, k: number, slots: Map<number, FuncId>): number {
   const block = fn.blocks[b]!;
   const call = block.insts[k]!;
   const [index, ...args] = call.args as [number, ...number[]];

@@ -18,8 +18,10 @@
  * the rest of the original block. The copies are placed right after the call's block.
  */
 
+import { computeDominators } from "../../ir/dominance.js";
 import type { Block, BlockCall, DeoptCaller, Inst, IrFunction, Module, Terminator } from "../../ir/ir.js";
 import { valueCount } from "../../ir/ir.js";
+import { loopHeaders } from "../../ir/loops.js";
 import { Op, TermOp } from "../../ir/ops.js";
 import { resumeLiveIns } from "../../ir/resume.js";
 import { INLINE_MAX_CALLER_SIZE, isInlinable, size } from "../inline-policy.js";
@@ -30,7 +32,20 @@ export const inline: Pass = {
   name: "inline",
   required: false,
   doc: "inline small functions into their callers, keeping their frames for guest stacks",
-  run: (fn, module) => inlineCalls(fn, module, false),
+  run: (fn, module) => inlineCalls(fn, module, Level.First),
+};
+
+/**
+ * Tier 1's inlining: as `inline`, but a callee with a loop stays a call. Tier 1 code counts
+ * calls only, so a loop copied into a caller that is called rarely (a `main`) would run at
+ * Tier 1 for good; left in its callee, it tiers up with the callee's calls, to code that
+ * speculates on the callee's own profile.
+ */
+export const inlineLoopFree: Pass = {
+  name: "inline-loop-free",
+  required: false,
+  doc: "inline small loop-free functions (Tier 1: a callee's loop tiers up with the callee)",
+  run: (fn, module) => inlineCalls(fn, module, Level.LoopFree),
 };
 
 /**
@@ -44,8 +59,18 @@ export const inlineLeaves: Pass = {
   name: "inline-leaves",
   required: false,
   doc: "a second level of inlining: call-free callees, and a small recursive function into itself",
-  run: (fn, module) => inlineCalls(fn, module, true),
+  run: (fn, module) => inlineCalls(fn, module, Level.Leaves),
 };
+
+enum Level {
+  First,
+  LoopFree,
+  Leaves,
+}
+
+function hasLoop(fn: IrFunction): boolean {
+  return loopHeaders(fn, computeDominators(fn)).length > 0;
+}
 
 function makesCalls(fn: IrFunction): boolean {
   return fn.blocks.some((block) =>
@@ -53,7 +78,7 @@ function makesCalls(fn: IrFunction): boolean {
   );
 }
 
-function inlineCalls(fn: IrFunction, module: Module, leavesOnly: boolean): boolean {
+function inlineCalls(fn: IrFunction, module: Module, level: Level): boolean {
   // a recursive call copies the function as it was before this pass (one level deep)
   const self = module.functions.indexOf(fn);
   const recursive = fn.blocks.some((block) => block.insts.some((i) => i.op === Op.Call && i.imm === self));
@@ -65,7 +90,10 @@ function inlineCalls(fn: IrFunction, module: Module, leavesOnly: boolean): boole
     if (known === undefined) {
       const callee = module.functions[id];
       known =
-        callee !== undefined && isInlinable(callee) && (!leavesOnly || id === self || !makesCalls(callee));
+        callee !== undefined &&
+        isInlinable(callee) &&
+        (level !== Level.Leaves || id === self || !makesCalls(callee)) &&
+        (level !== Level.LoopFree || !hasLoop(callee));
       inlinable.set(id, known);
     }
     return known;

@@ -9,8 +9,8 @@
 import type { Block, IrFunction, Module } from "../../ir/ir.js";
 import { Op, TermOp } from "../../ir/ops.js";
 import { Type } from "../../ir/types.js";
-import { conditionalBranches } from "../branch-profile.js";
 import type { Pass } from "../pass.js";
+import { conditionalBranches } from "../profile-sites.js";
 
 export const profileBranches: Pass = {
   name: "profile-branches",
