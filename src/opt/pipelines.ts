@@ -21,6 +21,7 @@ import { simplifyBranches } from "./passes/simplify-branches.js";
 import { speculateBranches } from "./passes/speculate-branches.js";
 import { speculateCalls } from "./passes/speculate-calls.js";
 import { threadJumps } from "./passes/thread-jumps.js";
+import { versionLoops } from "./passes/version-loops.js";
 
 export const ALL_PASSES: readonly Pass[] = [
   profileBranches,
@@ -41,6 +42,7 @@ export const ALL_PASSES: readonly Pass[] = [
   simplifyBranches,
   mergeBlocks,
   licm,
+  versionLoops,
   dce,
 ];
 
@@ -100,6 +102,10 @@ export const PASS_ORDER: readonly [string, string, string][] = [
   ["thread-jumps", "merge-blocks", "threading leaves blocks with no predecessors to remove"],
   ["merge-blocks", "licm", "licm lands code in the loop header's dominator, best once chains are merged"],
   ["gvn", "licm", "an expression is hoisted once, not once per copy"],
+  ["gvn", "version-loops", "gvn forwards the array lengths the checks compare against"],
+  ["bounds-checks", "version-loops", "checks removed statically need no copy of the loop"],
+  ["licm", "version-loops", "invariant code is hoisted before the loop once, not into each copy"],
+  ["version-loops", "dce", "the copy's dropped checks leave their comparisons unused"],
 ];
 
 /** The IR passes of Tier 1: cheap, block-local or linear. */
@@ -130,6 +136,7 @@ export const OPTIMIZING_PASSES: readonly Pass[] = [
   simplifyBranches,
   mergeBlocks,
   licm,
+  versionLoops,
   dce,
 ];
 
