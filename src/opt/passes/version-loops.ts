@@ -1,6 +1,8 @@
 /**
  * version-loops: loop versioning for index checks. An innermost counted loop — header
- * parameter `i` entering as `start`, every back edge passing `i + 1`, the header ending in
+ * parameter `i` entering as `start`, every back edge passing `i + 1` (or `i + step`, the
+ * step from outside the loop, tested > 0 and unable to carry `i` past the i32 range:
+ * `m + step <= 2^31`), the header ending in
  * `br_if (lt_s i, m), body, exit` with `m` from outside the loop — whose body checks
  * `a[inv + i]` or `a[i]` (TJ's `trap_if (eqz (lt_u index, len))`, `inv` and `len` from
  * outside the loop) gets a copy without those checks. Before the loop, one test decides
@@ -79,11 +81,16 @@ export const versionLoops: Pass = {
   },
 };
 
+/** A counter's step: a constant > 0, or a value from outside the loop. */
+type Step = { constant: number; value?: undefined } | { value: ValueId; constant?: undefined };
+
 interface Plan {
   preheader: number;
   /** The counter's position among the header's parameters. */
   counter: number;
   limit: ValueId;
+  /** What each back edge adds to the counter. */
+  step: Step;
   checks: Check[];
 }
 
@@ -127,18 +134,28 @@ function planLoop(
     }
   }
   if (preheader < 0 || size > MAX_LOOP_SIZE) return null;
-  // every back edge passes i + 1
+  // every back edge passes i + step: one constant > 0, or one value from outside the loop
+  let step: Step | null = null;
   for (const latch of loop.latches) {
     for (const target of fn.blocks[latch]!.term.targets) {
       if (target.block !== loop.header) continue;
-      const step = def[target.args[counter]!];
-      if (step?.op !== Op.Add) return null;
-      const [x, y] = step.args as [ValueId, ValueId];
-      const one = (v: ValueId): boolean =>
-        def[v]?.op === Op.Const && def[v]!.type === Type.I32 && def[v]!.imm === 1;
-      if (!((x === i && one(y)) || (y === i && one(x)))) return null;
+      const next = def[target.args[counter]!];
+      if (next?.op !== Op.Add || next.type !== Type.I32) return null;
+      const [x, y] = next.args as [ValueId, ValueId];
+      const by = x === i ? y : y === i ? x : -1;
+      const constant = def[by]?.op === Op.Const ? def[by]!.imm : null;
+      let thisStep: Step | null = null;
+      if (constant !== null && constant > 0) thisStep = { constant };
+      else if (constant === null && by >= 0 && outside(by)) thisStep = { value: by };
+      if (
+        thisStep === null ||
+        (step !== null && (step.constant !== thisStep.constant || step.value !== thisStep.value))
+      )
+        return null;
+      step = thisStep;
     }
   }
+  if (step === null) return null;
   const checks: Check[] = [];
   fn.blocks.forEach((block, b) => {
     if (!inLoop(b) || b === loop.header) return;
@@ -166,7 +183,7 @@ function planLoop(
       if (inv >= 0 && outside(inv)) checks.push({ block: b, inst: k, inv, len, lenLoad });
     });
   });
-  return checks.length === 0 ? null : { preheader, counter, limit, checks };
+  return checks.length === 0 ? null : { preheader, counter, limit, step, checks };
 }
 
 function versionLoop(fn: IrFunction, loop: Loop, plan: Plan, state: { next: number; types: number[] }): void {
@@ -193,6 +210,18 @@ function versionLoop(fn: IrFunction, loop: Loop, plan: Plan, state: { next: numb
   const zero = emit(Op.Const, Type.I32, [], 0);
   let holds = emit(Op.GeS, Type.I32, [entry.args[plan.counter]!, zero]);
   const limit = emit(Op.ExtendS, Type.I64, [plan.limit]);
+  if (plan.step.constant !== 1) {
+    // a step of at least 1 that cannot carry the counter past the i32 range: m + step <= 2^31
+    // (with a step of 1, i < m <= 2^31 - 1 already)
+    const step = plan.step.value ?? emit(Op.Const, Type.I32, [], plan.step.constant);
+    if (plan.step.value !== undefined)
+      holds = emit(Op.And, Type.I32, [holds, emit(Op.GtS, Type.I32, [step, zero])]);
+    const end = emit(Op.Add, Type.I64, [limit, emit(Op.ExtendS, Type.I64, [step])]);
+    holds = emit(Op.And, Type.I32, [
+      holds,
+      emit(Op.LeS, Type.I32, [end, emit(Op.Const, Type.I64, [], 0, 2n ** 31n)]),
+    ]);
+  }
   // the lengths the loop loads: the test loads them once, in a block of its own entered
   // only when every such load is in bounds (a zero-trip loop may never have loaded them)
   const loads = new Map<string, Inst>();
