@@ -48,7 +48,7 @@ export interface CompileJob {
    * without it those passes are skipped.
    */
   collectProfile?: boolean;
-  /** Tier 2: what to speculate on (`speculate-branches`); absent: nothing. */
+  /** Tier 2: what to speculate on (`speculate-branches`, `speculate-calls`); absent: nothing. */
   speculation?: Omit<SpeculationInput, "original">;
   /**
    * Tier 2: callees whose inlined copies are speculated on too, each from its own profile

@@ -4,8 +4,10 @@
  * this class keeps the per-function tables and the policy:
  *
  * - a function's Tier 2 job speculates on the branch edges its Tier 1 code never ran
- *   (stress mode: edges picked at random from a seed), less those that deoptimized before;
- *   nothing once its guards have deoptimized `deoptLimit` times;
+ *   (stress mode: edges picked at random from a seed), less those that deoptimized before,
+ *   and on the one or two table slots each of its indirect call sites used (guards that
+ *   take the generic call when they fail: no deopt); nothing once its guards have
+ *   deoptimized `deoptLimit` times;
  * - up to CALLEES_SPECULATED of the callees it may inline are speculated on the same way;
  * - a hot function at Tier 1 waits until its Tier 1 code has profiled for
  *   `profileWindowMs` before it goes to Tier 2;

@@ -1,10 +1,11 @@
 /**
- * Cost of Tier 1's branch profile (`profile-branches`: one store per branch edge run): each
- * benchmark kernel's whole module (the suite's full sizes) through Tier 1's passes with and without it, built as
- * Tier 1 code (entry counters, settled), main timed in-process (median of 5 calls after a
- * warm-up).
+ * Cost of Tier 1's profile (`profile-branches`: one store per branch edge run;
+ * `profile-calls`: a record of the table indices each indirect call site uses): each
+ * benchmark kernel's whole module (the suite's full sizes) through Tier 1's passes with and
+ * without it, built as Tier 1 code (entry counters, settled), main timed in-process
+ * (median of 5 calls after a warm-up).
  *
- *   npm run build && node dist/bench/branch-profile-overhead.js
+ *   npm run build && node dist/bench/tier1-profile-overhead.js
  */
 
 import { readFileSync } from "node:fs";
@@ -15,6 +16,7 @@ import type { Module } from "../src/ir/ir.js";
 import type { Pass } from "../src/opt/pass.js";
 import { runPasses } from "../src/opt/pass.js";
 import { profileBranches } from "../src/opt/passes/profile-branches.js";
+import { profileCalls } from "../src/opt/passes/profile-calls.js";
 import { STANDARD_PASSES } from "../src/opt/pipelines.js";
 import { Instrument } from "../src/wasm/codegen.js";
 import { timeCalls, tjModule } from "./util.js";
@@ -27,20 +29,20 @@ function tier1(module: Module, passes: readonly Pass[]): Module {
   return copy;
 }
 
-function time(module: Module, args: number[], edgeCounters: boolean): number {
+function time(module: Module, args: number[], profileCounters: boolean): number {
   const main = module.functions.findIndex((f) => f.name === "main");
   let runtime: WasmRuntime | undefined;
   runtime = WasmRuntime.instantiate(module, {
     imports: withStandardHost({ write: () => {} }, () => runtime!.memoryBytes()),
     baseInstrument: Instrument.Entry,
-    baseProfileCounters: edgeCounters,
+    baseProfileCounters: profileCounters,
     initialBudget: 1 << 30,
     safepoint: () => 1 << 30,
   });
   return timeCalls(() => runtime!.call(main, args), 5);
 }
 
-console.log("| kernel | Tier 1 (ms) | Tier 1 + branch profile (ms) | cost |");
+console.log("| kernel | Tier 1 (ms) | Tier 1 + profile (ms) | cost |");
 console.log("| --- | ---: | ---: | ---: |");
 for (const program of SUITE) {
   if (program.startupFunctions !== undefined) continue;
@@ -49,7 +51,7 @@ for (const program of SUITE) {
   const args = [program.size.full];
   const module = tjModule(source, name);
   const plain = time(tier1(module, STANDARD_PASSES), args, false);
-  const profiled = time(tier1(module, [profileBranches, ...STANDARD_PASSES]), args, true);
+  const profiled = time(tier1(module, [profileBranches, profileCalls, ...STANDARD_PASSES]), args, true);
   console.log(
     `| ${name.replace(/\.tj$/, "")} | ${plain.toFixed(1)} | ${profiled.toFixed(1)} | ${((profiled / plain - 1) * 100).toFixed(1)}% |`,
   );
