@@ -8,6 +8,8 @@ import type { FuncId, IrFunction, Module } from "../ir/ir.js";
 import { Op, TermOp } from "../ir/ops.js";
 import { signaturesEqual } from "../ir/types.js";
 
+/** Stress mode guards one of the first this many slots of a call's signature. */
+export const SPECULATED_SLOTS_MAX = 64;
 /** Callees up to this many instructions (terminators included) are inlined. */
 export const INLINE_MAX_CALLEE_SIZE = 40;
 /** A caller stops growing by inlining at this many instructions. */
@@ -108,6 +110,3 @@ export function speculatedTargets(
   }
   return [...found];
 }
-
-/** Stress mode guards one of the first this many slots of a call's signature. */
-export const SPECULATED_SLOTS_MAX = 64;

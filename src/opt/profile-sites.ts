@@ -18,3 +18,6 @@ export function conditionalBranches(fn: IrFunction): number[] {
   });
   return blocks;
 }
+
+/** A call site's second target record once the site has called through more than two slots. */
+export const MANY_TARGETS = -2;

@@ -24,6 +24,7 @@ import { computeLiveness, type Liveness, liveInValues } from "../ir/liveness.js"
 import { Op, OpKind, opInfo, TermOp } from "../ir/ops.js";
 import { TrapKind } from "../ir/trap.js";
 import { isFloatType, Type } from "../ir/types.js";
+import { MANY_TARGETS } from "../opt/profile-sites.js";
 import type { ByteBuffer } from "./encoder.js";
 import { ARITH_OPCODE, conversionOpcode, loadOpcode, naturalAlign, storeOpcode, VALTYPE } from "./opcodes.js";
 
@@ -482,7 +483,8 @@ export class FunctionCodegen {
 
   /**
    * `profile_target`: the site's first two distinct table indices go to globals `first` and
-   * `first + 1` (both start at -1); a third distinct index sets the second to -2 for good.
+   * `first + 1` (both start at -1); a third distinct index sets the second to MANY_TARGETS
+   * for good.
    * The common case, the index seen first, costs a load, a compare and a branch.
    */
   private recordTarget(index: number, first: number): void {
@@ -517,7 +519,7 @@ export class FunctionCodegen {
     ifVoid();
     // the second record: this index if it is still empty, else "more than two"
     this.getLocal(index);
-    i32Const(-2);
+    i32Const(MANY_TARGETS);
     globalGet(first + 1);
     i32Const(-1);
     out.u8(0x46);

@@ -7,9 +7,10 @@
  * generic call, not a deopt: the result stays exact and the code stays installed.
  *
  * Sites whose possible targets are statically few are left to `devirtualize`, which covers
- * every one of them (but for stress mode). Only targets small enough to inline are guarded (a direct call out of
- * the unit costs what the indirect one does). Stress mode guards a slot picked at random
- * among those of the call's signature, so that both sides of guards run in every program.
+ * every one of them (but for stress mode). Only targets small enough to inline are guarded
+ * (a direct call out of the unit costs what the indirect one does). Stress mode guards a
+ * slot picked at random among those of the call's signature, at any site, so that both
+ * sides of guards run in every program.
  */
 
 import type { FuncId, IrFunction, Module } from "../../ir/ir.js";
@@ -17,11 +18,9 @@ import { Op } from "../../ir/ops.js";
 import { signaturesEqual } from "../../ir/types.js";
 import { isInlinable, SPECULATED_SLOTS_MAX, staticTargets } from "../inline-policy.js";
 import type { Pass, PassContext, SpeculationInput } from "../pass.js";
+import { MANY_TARGETS } from "../profile-sites.js";
 import { splitIndirectCall } from "./devirtualize.js";
 import { mix } from "./speculate-branches.js";
-
-/** Record value: the site called through more than two slots. */
-export const MANY_TARGETS = -2;
 
 export const speculateCalls: Pass = {
   name: "speculate-calls",

@@ -110,7 +110,7 @@ function planLoop(
   if (test?.op !== Op.LtS || test.type !== Type.I32 || defBlock[test.result] !== loop.header) return null;
   const [i, limit] = test.args as [ValueId, ValueId];
   const counter = header.params.indexOf(i);
-  if (counter < 0 || !outside(limit)) return null;
+  if (counter < 0 || header.paramTypes[counter] !== Type.I32 || !outside(limit)) return null;
   // a loop bounded by a small constant is not worth its test (nbody's five bodies: 43 -> 57 ms)
   const bound = def[limit];
   if (bound?.op === Op.Const && bound.imm <= MIN_CONSTANT_LIMIT) return null;
