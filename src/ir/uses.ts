@@ -1,6 +1,6 @@
 /** Use counts and use rewriting over a function's instruction operands, branch arguments and terminator operands. */
 
-import type { IrFunction } from "./ir.js";
+import type { Inst, IrFunction } from "./ir.js";
 import { valueCount } from "./ir.js";
 
 export function useCounts(fn: IrFunction): Int32Array {
@@ -26,4 +26,20 @@ export function replaceUses(fn: IrFunction, replacement: ReadonlyMap<number, num
     block.term.args = block.term.args.map(resolve);
     for (const target of block.term.targets) target.args = target.args.map(resolve);
   }
+}
+
+/** Where each value is defined: its instruction (none for block parameters) and its block (-1: nowhere). */
+export function definitions(fn: IrFunction): { def: (Inst | undefined)[]; defBlock: Int32Array } {
+  const count = valueCount(fn);
+  const def = new Array<Inst | undefined>(count);
+  const defBlock = new Int32Array(count).fill(-1);
+  fn.blocks.forEach((block, id) => {
+    for (const v of block.params) defBlock[v] = id;
+    for (const inst of block.insts) {
+      if (inst.result < 0) continue;
+      def[inst.result] = inst;
+      defBlock[inst.result] = id;
+    }
+  });
+  return { def, defBlock };
 }

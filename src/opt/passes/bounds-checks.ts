@@ -11,10 +11,10 @@
 
 import { computeDominators, dominates } from "../../ir/dominance.js";
 import type { Inst, IrFunction, Module } from "../../ir/ir.js";
-import { valueCount } from "../../ir/ir.js";
 import { computeLoops } from "../../ir/loops.js";
 import { Op, TermOp } from "../../ir/ops.js";
 import { Type } from "../../ir/types.js";
+import { definitions } from "../../ir/uses.js";
 import type { Pass } from "../pass.js";
 import { becomeConstant } from "./const-fold.js";
 
@@ -26,17 +26,7 @@ export const boundsChecks: Pass = {
     const tree = computeDominators(fn);
     const nest = computeLoops(fn, tree);
     if (nest.loops.length === 0) return false;
-    const count = valueCount(fn);
-    const def = new Array<Inst | undefined>(count);
-    const defBlock = new Int32Array(count).fill(-1);
-    fn.blocks.forEach((block, id) => {
-      for (const v of block.params) defBlock[v] = id;
-      for (const inst of block.insts) {
-        if (inst.result < 0) continue;
-        def[inst.result] = inst;
-        defBlock[inst.result] = id;
-      }
-    });
+    const { def, defBlock } = definitions(fn);
     const constantOf = (v: number): number | undefined => {
       const inst = def[v];
       return inst?.op === Op.Const && inst.type === Type.I32 ? inst.imm : undefined;

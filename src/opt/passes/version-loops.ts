@@ -26,6 +26,7 @@ import { valueCount, valueTypes } from "../../ir/ir.js";
 import { computeLoops, type Loop } from "../../ir/loops.js";
 import { Op, TermOp } from "../../ir/ops.js";
 import { Type } from "../../ir/types.js";
+import { definitions } from "../../ir/uses.js";
 import type { Pass } from "../pass.js";
 
 /** Instructions (terminators included) a loop may have to be copied. */
@@ -55,16 +56,7 @@ export const versionLoops: Pass = {
     const nest = computeLoops(fn, tree);
     if (nest.loops.length === 0) return false;
     const count = valueCount(fn);
-    const def = new Array<Inst | undefined>(count);
-    const defBlock = new Int32Array(count).fill(-1);
-    fn.blocks.forEach((block, id) => {
-      for (const v of block.params) defBlock[v] = id;
-      for (const inst of block.insts) {
-        if (inst.result < 0) continue;
-        def[inst.result] = inst;
-        defBlock[inst.result] = id;
-      }
-    });
+    const { def, defBlock } = definitions(fn);
     const hasInner = new Uint8Array(nest.loops.length);
     for (const loop of nest.loops) if (loop.parent >= 0) hasInner[loop.parent] = 1;
     const state = { next: count, types: Array.from(valueTypes(fn)) };
