@@ -99,7 +99,7 @@ export function speculatedTargets(
 ): FuncId[] {
   const found = new Set<FuncId>();
   const add = (slot: number): void => {
-    const id = slot >= 0 && slot < module.table.length ? module.table[slot]! : -1;
+    const id = functionInSlot(module, slot);
     const callee = id < 0 ? undefined : module.functions[id];
     if (callee !== undefined && isInlinable(callee)) found.add(id);
   };
@@ -109,4 +109,9 @@ export function speculatedTargets(
     for (const slot of input.targets ?? []) add(slot);
   }
   return [...found];
+}
+
+/** The function in table slot `slot` (a profile's record: any number), or -1 for none. */
+export function functionInSlot(module: Module, slot: number): FuncId {
+  return slot >= 0 && slot < module.table.length ? module.table[slot]! : -1;
 }

@@ -499,7 +499,7 @@ export class FunctionCodegen {
     };
     const ifVoid = (): void => {
       out.u8(0x04);
-      out.u8(0x40);
+      out.u8(BLOCKTYPE_EMPTY);
     };
     this.getLocal(index);
     globalGet(first);

@@ -16,7 +16,7 @@
 import type { FuncId, IrFunction, Module } from "../../ir/ir.js";
 import { Op } from "../../ir/ops.js";
 import { signaturesEqual } from "../../ir/types.js";
-import { isInlinable, SPECULATED_SLOTS_MAX, staticTargets } from "../inline-policy.js";
+import { functionInSlot, isInlinable, SPECULATED_SLOTS_MAX, staticTargets } from "../inline-policy.js";
 import type { Pass, PassContext, SpeculationInput } from "../pass.js";
 import { MANY_TARGETS } from "../profile-sites.js";
 import { splitIndirectCall } from "./devirtualize.js";
@@ -59,7 +59,7 @@ function guardedSlots(
   site: number,
 ): Map<number, FuncId> | null {
   const usable = (slot: number): FuncId | null => {
-    const id = slot >= 0 && slot < module.table.length ? module.table[slot]! : -1;
+    const id = functionInSlot(module, slot);
     const callee = id < 0 ? undefined : module.functions[id];
     const signature = module.types[typeIndex];
     if (callee === undefined || signature === undefined || !signaturesEqual(callee, signature)) return null;

@@ -21,7 +21,7 @@
  */
 
 import { computeDominators } from "../../ir/dominance.js";
-import type { Block, Inst, IrFunction, Module, Terminator, ValueId } from "../../ir/ir.js";
+import type { Block, BlockCall, Inst, IrFunction, Module, Terminator, ValueId } from "../../ir/ir.js";
 import { valueCount, valueTypes } from "../../ir/ir.js";
 import { computeLoops, type Loop } from "../../ir/loops.js";
 import { Op, TermOp } from "../../ir/ops.js";
@@ -106,7 +106,7 @@ function planLoop(
   // a loop bounded by a small constant is not worth its test (nbody's five bodies: 43 -> 57 ms)
   const bound = def[limit];
   if (bound?.op === Op.Const && bound.imm <= MIN_CONSTANT_LIMIT) return null;
-  const [body, exit] = term.targets as [Terminator["targets"][0], Terminator["targets"][0]];
+  const [body, exit] = term.targets as [BlockCall, BlockCall];
   if (!inLoop(body.block) || body.block === loop.header || inLoop(exit.block)) return null;
   if (preds[body.block]!.length !== 1 || preds[exit.block]!.length !== 1) return null;
   let size = 0;
@@ -131,10 +131,7 @@ function planLoop(
   for (const latch of loop.latches) {
     for (const target of fn.blocks[latch]!.term.targets) {
       if (target.block !== loop.header) continue;
-      const next = def[target.args[counter]!];
-      if (next?.op !== Op.Add || next.type !== Type.I32) return null;
-      const [x, y] = next.args as [ValueId, ValueId];
-      const by = x === i ? y : y === i ? x : -1;
+      const by = addendOf(def[target.args[counter]!], i);
       const constant = def[by]?.op === Op.Const ? def[by]!.imm : null;
       let thisStep: Step | null = null;
       if (constant !== null && constant > 0) thisStep = { constant };
@@ -168,14 +165,18 @@ function planLoop(
         checks.push({ block: b, inst: k, inv: -1, len, lenLoad });
         return;
       }
-      const sum = def[index];
-      if (sum?.op !== Op.Add || sum.type !== Type.I32) return;
-      const [x, y] = sum.args as [ValueId, ValueId];
-      const inv = x === i ? y : y === i ? x : -1;
+      const inv = addendOf(def[index], i);
       if (inv >= 0 && outside(inv)) checks.push({ block: b, inst: k, inv, len, lenLoad });
     });
   });
   return checks.length === 0 ? null : { preheader, counter, limit, step, checks };
+}
+
+/** What `sum` adds to `i` when it is an i32 `add` with `i` as an operand, else -1. */
+function addendOf(sum: Inst | undefined, i: ValueId): ValueId {
+  if (sum?.op !== Op.Add || sum.type !== Type.I32) return -1;
+  const [x, y] = sum.args as [ValueId, ValueId];
+  return x === i ? y : y === i ? x : -1;
 }
 
 function versionLoop(fn: IrFunction, loop: Loop, plan: Plan, state: { next: number; types: number[] }): void {
@@ -309,36 +310,19 @@ function versionLoop(fn: IrFunction, loop: Loop, plan: Plan, state: { next: numb
     });
   }
   const copyHeader = blockCopy.get(loop.header)!;
-  const choose = (at: Block): void => {
-    at.term = {
-      op: TermOp.BrIf,
-      args: [holds],
-      targets: [
-        { block: copyHeader, args: [...entry.args] },
-        { block: loop.header, args: [...entry.args] },
-      ],
-      imm: 0,
-      loc,
-      ...site,
-    };
-  };
-  if (test === preheader) {
-    choose(preheader);
-  } else {
-    // the preheader enters the test block when the loads are in bounds, else the original loop
-    const testId = fn.blocks.length;
-    preheader.term = {
-      op: TermOp.BrIf,
-      args: [enterTest],
-      targets: [
-        { block: testId, args: [] },
-        { block: loop.header, args: [...entry.args] },
-      ],
-      imm: 0,
-      loc,
-      ...site,
-    };
-    choose(test);
+  // a test that fails enters the original loop
+  const orElseOriginal = (condition: ValueId, then: BlockCall): Terminator => ({
+    op: TermOp.BrIf,
+    args: [condition],
+    targets: [then, { block: loop.header, args: [...entry.args] }],
+    imm: 0,
+    loc,
+    ...site,
+  });
+  test.term = orElseOriginal(holds, { block: copyHeader, args: [...entry.args] });
+  if (test !== preheader) {
+    // the preheader enters the test block when the loads are in bounds
+    preheader.term = orElseOriginal(enterTest, { block: fn.blocks.length, args: [] });
     fn.blocks.push(test);
   }
   fn.blocks.push(...copies);
