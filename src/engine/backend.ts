@@ -109,6 +109,7 @@ export class TieredBackend {
   /** Interim Tier 2 code installed (see compileInterim), and whether Binaryen's has arrived yet. */
   private interim = new Uint8Array(0);
   private interimCompiles = 0;
+  private tier1HereCompiles = 0;
   private tier2Arrived = false;
   /** Functions with an OSR entry compiling: one at a time, whichever of its loops asked first. */
   private readonly osrCompiling = new Set<number>();
@@ -162,6 +163,22 @@ export class TieredBackend {
       backend.idleTimer.unref();
     }
     return backend;
+  }
+
+  /**
+   * Settles when a compile worker is ready to take jobs at once (at once without workers).
+   * Until then Tier 1 decisions compile on this thread; an embedder that wants every job in
+   * the background can wait for this before its first call.
+   */
+  async workersReady(): Promise<void> {
+    if (this.pool === null) return;
+    // the workers and their ports do not keep the process alive; the wait must
+    const keepAlive = setInterval(() => {}, 1000);
+    try {
+      await this.pool.firstReady;
+    } finally {
+      clearInterval(keepAlive);
+    }
   }
 
   /** Whether running code must poll (a deadline or interrupts), even once it has settled. */
@@ -428,8 +445,28 @@ export class TieredBackend {
     if (target === 2 && this.tiers[id] === 1 && this.awaitsProfile(id)) return;
     if (target <= this.tiers[id]! || this.pending[id] === 1) return;
     this.decidedAt[id] = performance.now();
-    if (this.pool !== null) this.submit(id, target as TierNumber, hotness);
-    else this.compileAt(id, target as TierNumber);
+    if (this.pool !== null && !(target === 1 && this.compilesTier1Here())) {
+      this.submit(id, target as TierNumber, hotness);
+    } else {
+      this.compileAt(id, target as TierNumber);
+    }
+  }
+
+  /**
+   * Whether a Tier 1 decision compiles on this thread: while no worker is ready yet (a
+   * worker takes ~0.1 s to start, and the one that preloads Binaryen ~0.5 s more), for at
+   * most COLD_POOL_TIER1_LIMIT functions. Tier 1 compiles one function in a few ms here;
+   * waiting for the pool left fib's first Tier 1 code 95 ms behind its decision.
+   */
+  private compilesTier1Here(): boolean {
+    const pool = this.pool;
+    if (pool === null || this.tier1HereCompiles >= COLD_POOL_TIER1_LIMIT || this.config.fault !== null) {
+      return false;
+    }
+    if (!pool.ready) pool.poll();
+    if (pool.ready) return false;
+    this.tier1HereCompiles++;
+    return true;
   }
 
   /** Queues a background compile of function `id` at `tier`. */
@@ -823,6 +860,8 @@ function optimizedCopy(module: Module, passes: readonly Pass[]): Module {
 
 /** Functions that get interim Tier 2 code at most (a bound on the main thread's compile work). */
 const INTERIM_LIMIT = 16;
+/** Functions compiled at Tier 1 on this thread at most while the pool starts (a bound on its pauses). */
+const COLD_POOL_TIER1_LIMIT = 16;
 
 /** One key per (function, loop header). */
 function osrKey(funcId: number, header: number): number {

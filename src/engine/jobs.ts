@@ -69,6 +69,9 @@ export type JobResult =
     }
   | { jobId: number; ok: false; message: string };
 
+/** What a worker posts on its results port: a job's result, or that it is ready for jobs. */
+export type WorkerMessage = JobResult | { ready: true };
+
 /** Thrown by a job asked to fail with `compile-error`. */
 export class InjectedFault extends Error {}
 

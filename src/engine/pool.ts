@@ -9,7 +9,7 @@
  */
 
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
-import type { CompileJob, JobResult } from "./jobs.js";
+import type { CompileJob, JobResult, WorkerMessage } from "./jobs.js";
 
 interface Slot {
   worker: Worker;
@@ -18,6 +18,8 @@ interface Slot {
   startedAt: number;
   /** Set once the slot's worker has been given up (crashed or past its deadline). */
   dead: boolean;
+  /** Set when the worker says it can take jobs (it has started, and loaded Binaryen if it preloads it). */
+  ready: boolean;
 }
 
 export interface PoolEvents {
@@ -35,6 +37,11 @@ export class WorkerPool {
   private closed = false;
   /** Workers started over the pool's life (replacements included). */
   workersStarted = 0;
+  private announceReady: () => void = () => {};
+  /** Settles when a worker first says it is ready. */
+  readonly firstReady = new Promise<void>((resolve) => {
+    this.announceReady = resolve;
+  });
 
   constructor(
     size: number,
@@ -55,9 +62,9 @@ export class WorkerPool {
       transferList: [port2],
     });
     this.workersStarted++;
-    const slot: Slot = { worker, results: port1, job: null, startedAt: 0, dead: false };
+    const slot: Slot = { worker, results: port1, job: null, startedAt: 0, dead: false, ready: false };
     // results also arrive through the event loop when the main thread is idle
-    port1.on("message", (result: JobResult) => this.handle(slot, result));
+    port1.on("message", (message: WorkerMessage) => this.handle(slot, message));
     worker.on("error", (error) => this.lose(slot, `worker failed: ${error.message}`));
     worker.on("exit", (code) => {
       if (!this.closed) this.lose(slot, `worker exited with code ${code}`);
@@ -81,6 +88,12 @@ export class WorkerPool {
     let running = 0;
     for (const slot of this.slots) if (slot.job !== null) running++;
     return running;
+  }
+
+  /** Whether some live worker has said it is ready (a job sent now does not wait for a start-up). */
+  get ready(): boolean {
+    for (const slot of this.slots) if (slot.ready && !slot.dead) return true;
+    return false;
   }
 
   /** Checked at every safepoint: no allocation. */
@@ -117,7 +130,7 @@ export class WorkerPool {
       for (;;) {
         const message = receiveMessageOnPort(slot.results);
         if (message === undefined) break;
-        this.handle(slot, message.message as JobResult);
+        this.handle(slot, message.message as WorkerMessage);
       }
       if (slot.job !== null && now - slot.startedAt > this.jobDeadlineMs) {
         this.lose(slot, `compile job passed its deadline of ${this.jobDeadlineMs} ms`);
@@ -126,7 +139,13 @@ export class WorkerPool {
     this.dispatch();
   }
 
-  private handle(slot: Slot, result: JobResult): void {
+  private handle(slot: Slot, message: WorkerMessage): void {
+    if ("ready" in message) {
+      slot.ready = true;
+      this.announceReady();
+      return;
+    }
+    const result: JobResult = message;
     const job = slot.job;
     if (job === null || job.jobId !== result.jobId) return;
     slot.job = null;

@@ -7,7 +7,7 @@
 
 import { type MessagePort, parentPort, workerData } from "node:worker_threads";
 import { loadBinaryen } from "../wasm/tier2.js";
-import { type CompileJob, type JobResult, runCompileJob } from "./jobs.js";
+import { type CompileJob, type JobResult, runCompileJob, type WorkerMessage } from "./jobs.js";
 import { absoluteNow } from "./trace.js";
 import { applyV8Tuning } from "./v8-flags.js";
 import { warmUpTier2 } from "./warm-up.js";
@@ -31,7 +31,14 @@ function binaryen(): ReturnType<typeof loadBinaryen> {
   });
   return binaryenReady;
 }
-if (preloadBinaryen) binaryen().catch(() => {});
+// the pool hears when this worker can take a job without first waiting for Binaryen's load
+// (which blocks this thread): until then the engine compiles Tier 1 code itself
+const announceReady = (): void => results.postMessage({ ready: true } satisfies WorkerMessage);
+if (preloadBinaryen) {
+  binaryen().then(announceReady, announceReady);
+} else {
+  announceReady();
+}
 
 parentPort!.on("message", async (job: CompileJob) => {
   if (job.fault === "worker-crash") process.exit(70);

@@ -38,6 +38,7 @@ test("a background compile is installed while one long call is still running", a
   backend = await TieredBackend.create(background(), {
     imports: { env: { tier_of_step: () => backend!.getFunctionTier(0) } },
   });
+  await backend.workersReady();
   backend.compileModule(tj(LONG_CALL));
   const rounds = backend.getFunction("main")(1_000_000) as number;
   assert.ok(rounds < 1_000_000, "the loop saw step's new tier before running out");
@@ -52,14 +53,35 @@ test("a background compile is installed while one long call is still running", a
 
 test("when the program is idle, finished jobs are installed from the event loop", async () => {
   const backend = await TieredBackend.create(background());
+  await backend.workersReady();
   backend.compileModule(
     tj(
       "function f(x: i32): i32 { return x + 1; }\nexport function main(): i32 { let s = 0; for (let i = 0; i < 20; i += 1) s = f(s); return s; }\n",
     ),
   );
   assert.equal(backend.getFunction("main")(), 20);
+  assert.equal(backend.getFunctionTier(0), 0, "compiling in the background");
   for (let waited = 0; backend.getFunctionTier(0) === 0 && waited < 5000; waited += 25) await sleep(25);
   assert.equal(backend.getFunctionTier(0), 1, "installed without any further guest call");
+  await backend.shutdown();
+});
+
+test("while no worker is ready yet, a Tier 1 decision compiles on the main thread at once", async () => {
+  const config = background();
+  config.trace = true;
+  const backend = await TieredBackend.create(config);
+  backend.compileModule(
+    tj(
+      "function f(x: i32): i32 { return x + 1; }\nexport function main(): i32 { let s = 0; for (let i = 0; i < 20; i += 1) s = f(s); return s; }\n",
+    ),
+  );
+  // the workers are still starting: nothing has reached them yet
+  assert.equal(backend.getFunction("main")(), 20);
+  assert.equal(backend.getFunctionTier(0), 1, "installed before main returned");
+  const compiles = backend.getTrace()!.traceEvents.filter((e) => e.ph === "X" && e.name === "compile f T1");
+  assert.equal(compiles.length, 1);
+  assert.equal(compiles[0]!.tid, 0, "on the main thread's track");
+  await backend.workersReady();
   await backend.shutdown();
 });
 
@@ -112,6 +134,7 @@ test("the trace shows compile jobs on worker tracks, installs and tier counts", 
   backend = await TieredBackend.create(config, {
     imports: { env: { tier_of_step: () => backend!.getFunctionTier(0) } },
   });
+  await backend.workersReady(); // else the first Tier 1 job compiles on the main thread
   backend.compileModule(tj(LONG_CALL));
   backend.getFunction("main")(1_000_000);
   const trace = backend.getTrace()!;
