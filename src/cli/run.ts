@@ -84,7 +84,8 @@ export async function runProgram(
         output: stdoutSink,
         log: (line) => stderrSink.write(`${line}\n`),
       });
-      backend.compileModule(program.module);
+      // loadProgram verified it
+      backend.compileModule(program.module, { verified: true });
       result = backend.getFunction(program.module.functions[entry.funcId]!.name)(...values);
     } else {
       const maxMemoryPages =

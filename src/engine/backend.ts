@@ -206,11 +206,16 @@ export class TieredBackend {
     Atomics.store(this.interruptSignal, 0, 1);
   }
 
-  /** Verifies `module` and compiles every function at the starting tier; runs its start function. */
-  compileModule(module: Module): void {
+  /**
+   * Verifies `module` and compiles every function at the starting tier; runs its start
+   * function. `options.verified`: the caller has just run `verify(module, true)` without
+   * errors and changed nothing since, so the second verification is skipped (the CLI does
+   * this: verification is a fifth of Tier 0's start-up).
+   */
+  compileModule(module: Module, options: { verified?: boolean } = {}): void {
     this.checkOpen();
     if (this.module !== null) throw new Error("this backend already holds a module; create another backend");
-    verifyOrThrow(module);
+    if (options.verified !== true) verifyOrThrow(module);
     const count = module.functions.length;
     const startTier = this.config.pinnedTier ?? 0;
     this.tiers = new Uint8Array(count).fill(startTier);

@@ -19,7 +19,7 @@ import {
   type Terminator,
 } from "./ir.js";
 import { Op, OpKind, opByName, opInfo, TermOp, termByName } from "./ops.js";
-import { parseTrapName } from "./trap.js";
+import { parseTrapName, type TrapKind } from "./trap.js";
 import { parseTypeName, type Signature, Type } from "./types.js";
 
 export class IrParseError extends Error {
@@ -46,252 +46,333 @@ enum Tok {
   End,
 }
 
-interface Token {
-  kind: Tok;
-  text: string;
-  /** Decoded bytes of a string token. */
-  bytes?: Uint8Array;
-  line: number;
-  col: number;
-}
+/** `Tok.Punct`'s code for `->` (the other punctuation is its character code). */
+const ARROW = 1;
 
 /** Character classes by code unit (the lexer is on the path of every `.tir` load). */
 const CHAR_IDENT_START = 1;
 const CHAR_IDENT = 2;
 const CHAR_DIGIT = 4;
+const CHAR_PUNCT = 8;
 const CHAR_CLASS = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
   if (/[A-Za-z_]/.test(ch)) CHAR_CLASS[c]! |= CHAR_IDENT_START | CHAR_IDENT;
   if (/[0-9.]/.test(ch)) CHAR_CLASS[c]! |= CHAR_IDENT;
   if (/[0-9]/.test(ch)) CHAR_CLASS[c]! |= CHAR_DIGIT;
+  if ("()[]{},:=!-".includes(ch)) CHAR_CLASS[c]! |= CHAR_PUNCT;
 }
 
-function charIs(source: string, pos: number, cls: number): boolean {
-  const code = source.charCodeAt(pos);
+/** Whether code unit `code` (NaN past the end) is in class `cls`. */
+function charIs(code: number, cls: number): boolean {
   return code < 128 && (CHAR_CLASS[code]! & cls) !== 0;
 }
 
-/**
- * An on-demand lexer: the parser pulls one token at a time (with one token of lookahead),
- * so tokens die young instead of surviving garbage collections as one large array.
- */
-class Lexer {
-  private pos = 0;
-  private line = 1;
-  private lineStart = 0;
-
-  constructor(
-    private readonly source: string,
-    private readonly file: string,
-  ) {}
-
-  scan(): Token {
-    const source = this.source;
-    const file = this.file;
-    let pos = this.pos;
-    let line = this.line;
-    let lineStart = this.lineStart;
-    const emit = (token: Token): Token => {
-      this.pos = pos;
-      this.line = line;
-      this.lineStart = lineStart;
-      return token;
-    };
-    const fail = (message: string): never => {
-      throw new IrParseError(file, line, pos - lineStart + 1, message);
-    };
-    while (pos < source.length) {
-      const ch = source[pos]!;
-      if (ch === "\n") {
-        pos++;
-        line++;
-        lineStart = pos;
-        continue;
-      }
-      if (ch === " " || ch === "\t" || ch === "\r") {
-        pos++;
-        continue;
-      }
-      if (ch === ";") {
-        while (pos < source.length && source[pos] !== "\n") pos++;
-        continue;
-      }
-      const col = pos - lineStart + 1;
-      const start = pos;
-      if (ch === "@" || ch === "$") {
-        pos++;
-        if (!charIs(source, pos, CHAR_IDENT_START)) fail(`expected a name after '${ch}'`);
-        while (pos < source.length && charIs(source, pos, CHAR_IDENT)) pos++;
-        return emit({
-          kind: ch === "@" ? Tok.FuncName : Tok.GlobalName,
-          text: source.slice(start + 1, pos),
-          line,
-          col,
-        });
-      }
-      if (charIs(source, pos, CHAR_IDENT_START)) {
-        while (pos < source.length && charIs(source, pos, CHAR_IDENT)) pos++;
-        return emit({ kind: Tok.Ident, text: source.slice(start, pos), line, col });
-      }
-      if (charIs(source, pos, CHAR_DIGIT) || (ch === "-" && charIs(source, pos + 1, CHAR_DIGIT))) {
-        pos++;
-        while (
-          pos < source.length &&
-          (charIs(source, pos, CHAR_IDENT) || source[pos] === "+" || source[pos] === "-")
-        ) {
-          // a sign is part of a number only right after an exponent marker
-          const c = source[pos]!;
-          if ((c === "+" || c === "-") && !/[eE]/.test(source[pos - 1]!)) break;
-          pos++;
-        }
-        return emit({ kind: Tok.Number, text: source.slice(start, pos), line, col });
-      }
-      if (ch === '"') {
-        pos++;
-        const bytes: number[] = [];
-        while (source[pos] !== '"') {
-          if (pos >= source.length || source[pos] === "\n") fail("unterminated string");
-          if (source[pos] === "\\") {
-            const hex = source.slice(pos + 1, pos + 3);
-            if (!/^[0-9a-fA-F]{2}$/.test(hex)) fail("a string escape is '\\' and two hex digits");
-            bytes.push(Number.parseInt(hex, 16));
-            pos += 3;
-          } else {
-            const code = source.codePointAt(pos)!;
-            const char = String.fromCodePoint(code);
-            for (const byte of new TextEncoder().encode(char)) bytes.push(byte);
-            pos += char.length;
-          }
-        }
-        pos++;
-        return emit({
-          kind: Tok.String,
-          text: source.slice(start, pos),
-          bytes: Uint8Array.from(bytes),
-          line,
-          col,
-        });
-      }
-      if (ch === "-" && source[pos + 1] === ">") {
-        pos += 2;
-        return emit({ kind: Tok.Punct, text: "->", line, col });
-      }
-      if ("()[]{},:=!-".includes(ch)) {
-        pos++;
-        return emit({ kind: Tok.Punct, text: ch, line, col });
-      }
-      fail(`unexpected character ${JSON.stringify(ch)}`);
-    }
-    return emit({ kind: Tok.End, text: "end of input", line, col: pos - lineStart + 1 });
-  }
-}
+const CODE_0 = 48;
+const CODE_9 = 57;
 
 /** A name used before it is known to be declared; resolved when the whole text is read. */
 interface Fixup {
   space: "function" | "import" | "global";
   name: string;
-  token: Token;
+  line: number;
+  col: number;
   apply(index: number): void;
 }
 
-const VALUE_NAME = /^v(0|[1-9][0-9]*)$/;
-const BLOCK_NAME = /^block(0|[1-9][0-9]*)$/;
-const TYPE_REF = /^t(0|[1-9][0-9]*)$/;
-const SITE_NAME = /^i(0|[1-9][0-9]*)$/;
-const INT_TEXT = /^-?(0|[1-9][0-9]*)$/;
-const FLOAT_TEXT = /^-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
+/**
+ * A copy of `list` with no spare capacity: arrays grown by `push` keep room for ~17
+ * elements, and a module's many short operand lists would otherwise carry it for life.
+ */
+function exactly<T>(list: T[]): T[] {
+  return list.slice();
+}
 
+/** A source position kept for a later error. */
+interface Mark {
+  line: number;
+  col: number;
+}
+
+/** A branch target, checked against the function's blocks once they are all read. */
+interface BlockRef extends Mark {
+  block: number;
+}
+
+const FLOAT_TEXT = /^-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
+/** `indexed()`'s answers besides a number. */
+const NOT_INDEXED = -1;
+const INDEX_TOO_LARGE = -2;
+
+/**
+ * The parser pulls tokens from an on-demand lexer whose current token is a few fields of
+ * the parser itself (kind, source range, position): reading a module allocates for what it
+ * builds, not per token, and names like `v12` or `block3` are read from the source's code
+ * units without making strings.
+ */
 class Parser {
-  private readonly lexer: Lexer;
-  private current: Token;
-  private ahead: Token | null = null;
+  private readonly source: string;
   private readonly module: Module = emptyModule();
   private readonly fixups: Fixup[] = [];
   private readonly file: string;
+  /** The lexer's position. */
+  private pos = 0;
+  private line = 1;
+  private lineStart = 0;
+  /** The current token. */
+  private kind = Tok.End;
+  private start = 0;
+  private end = 0;
+  private tokenLine = 1;
+  private tokenCol = 1;
+  /** `Tok.Punct`: the character code, or ARROW. */
+  private punct = 0;
+  /** `Tok.String`: the decoded bytes. */
+  private bytes: Uint8Array = new Uint8Array(0);
 
   constructor(source: string, file: string) {
+    this.source = source;
     this.file = file;
-    this.lexer = new Lexer(source, file);
-    this.current = this.lexer.scan();
+    this.scan();
   }
 
-  private get token(): Token {
-    return this.current;
+  /** Reads the next token into the current-token fields. */
+  private scan(): void {
+    const source = this.source;
+    const length = source.length;
+    let pos = this.pos;
+    for (;;) {
+      const code = source.charCodeAt(pos);
+      if (code === 10) {
+        pos++;
+        this.line++;
+        this.lineStart = pos;
+      } else if (code === 32 || code === 9 || code === 13) {
+        pos++;
+      } else if (code === 59) {
+        // `;` comment
+        while (pos < length && source.charCodeAt(pos) !== 10) pos++;
+      } else {
+        break;
+      }
+    }
+    this.start = pos;
+    this.tokenLine = this.line;
+    this.tokenCol = pos - this.lineStart + 1;
+    if (pos >= length) {
+      this.kind = Tok.End;
+      this.pos = this.end = pos;
+      return;
+    }
+    const code = source.charCodeAt(pos);
+    if (code === 64 || code === 36) {
+      // `@name` or `$name`
+      pos++;
+      if (!charIs(source.charCodeAt(pos), CHAR_IDENT_START)) {
+        this.failAt(`expected a name after '${source[pos - 1]}'`, this.line, pos - this.lineStart + 1);
+      }
+      while (charIs(source.charCodeAt(pos), CHAR_IDENT)) pos++;
+      this.kind = code === 64 ? Tok.FuncName : Tok.GlobalName;
+    } else if (charIs(code, CHAR_IDENT_START)) {
+      while (charIs(source.charCodeAt(pos), CHAR_IDENT)) pos++;
+      this.kind = Tok.Ident;
+    } else if (charIs(code, CHAR_DIGIT) || (code === 45 && charIs(source.charCodeAt(pos + 1), CHAR_DIGIT))) {
+      pos++;
+      for (;;) {
+        const c = source.charCodeAt(pos);
+        if (charIs(c, CHAR_IDENT)) {
+          pos++;
+          continue;
+        }
+        // a sign is part of a number only right after an exponent marker
+        const previous = source.charCodeAt(pos - 1);
+        if ((c === 43 || c === 45) && (previous === 101 || previous === 69)) {
+          pos++;
+          continue;
+        }
+        break;
+      }
+      this.kind = Tok.Number;
+    } else if (code === 34) {
+      pos = this.scanString(pos);
+      this.kind = Tok.String;
+    } else if (code === 45 && source.charCodeAt(pos + 1) === 62) {
+      pos += 2;
+      this.kind = Tok.Punct;
+      this.punct = ARROW;
+    } else if (charIs(code, CHAR_PUNCT)) {
+      pos++;
+      this.kind = Tok.Punct;
+      this.punct = code;
+    } else {
+      this.failAt(`unexpected character ${JSON.stringify(source[pos])}`, this.line, this.tokenCol);
+    }
+    this.pos = this.end = pos;
+  }
+
+  /** Decodes the string starting at the quote at `pos` into `bytes`; returns the position after it. */
+  private scanString(pos: number): number {
+    const source = this.source;
+    const bytes: number[] = [];
+    pos++;
+    while (source[pos] !== '"') {
+      const col = pos - this.lineStart + 1;
+      if (pos >= source.length || source[pos] === "\n") this.failAt("unterminated string", this.line, col);
+      if (source[pos] === "\\") {
+        const hex = source.slice(pos + 1, pos + 3);
+        if (!/^[0-9a-fA-F]{2}$/.test(hex)) {
+          this.failAt("a string escape is '\\' and two hex digits", this.line, col);
+        }
+        bytes.push(Number.parseInt(hex, 16));
+        pos += 3;
+      } else {
+        const char = String.fromCodePoint(source.codePointAt(pos)!);
+        for (const byte of new TextEncoder().encode(char)) bytes.push(byte);
+        pos += char.length;
+      }
+    }
+    this.bytes = Uint8Array.from(bytes);
+    return pos + 1;
+  }
+
+  /** The current token's text, for messages and for names (`@`/`$` names without their sigil). */
+  private text(): string {
+    switch (this.kind) {
+      case Tok.End:
+        return "end of input";
+      case Tok.Punct:
+        return this.punct === ARROW ? "->" : String.fromCharCode(this.punct);
+      case Tok.FuncName:
+      case Tok.GlobalName:
+        return this.source.slice(this.start + 1, this.end);
+      default:
+        return this.source.slice(this.start, this.end);
+    }
+  }
+
+  private mark(): Mark {
+    return { line: this.tokenLine, col: this.tokenCol };
   }
 
   /** Moves past the current token. */
   private skip(): void {
-    if (this.current.kind === Tok.End) return;
-    this.current = this.ahead ?? this.lexer.scan();
-    this.ahead = null;
+    if (this.kind !== Tok.End) this.scan();
   }
 
-  /** The token after the current one. */
-  private lookahead(): Token {
-    if (this.ahead === null) this.ahead = this.current.kind === Tok.End ? this.current : this.lexer.scan();
-    return this.ahead;
+  private failAt(message: string, line: number, col: number): never {
+    throw new IrParseError(this.file, line, col, message);
   }
 
-  private fail(message: string, token: Token = this.token): never {
-    throw new IrParseError(this.file, token.line, token.col, message);
-  }
-
-  private next(): Token {
-    const token = this.current;
-    this.skip();
-    return token;
+  /** Fails at `at`, by default the current token. */
+  private fail(message: string, at?: Mark): never {
+    return this.failAt(message, at?.line ?? this.tokenLine, at?.col ?? this.tokenCol);
   }
 
   private isPunct(text: string): boolean {
-    return this.token.kind === Tok.Punct && this.token.text === text;
+    return this.kind === Tok.Punct && this.punct === (text.length === 1 ? text.charCodeAt(0) : ARROW);
   }
 
   private isIdent(text: string): boolean {
-    return this.token.kind === Tok.Ident && this.token.text === text;
+    return (
+      this.kind === Tok.Ident &&
+      this.end - this.start === text.length &&
+      this.source.startsWith(text, this.start)
+    );
   }
 
   private expectPunct(text: string): void {
-    if (!this.isPunct(text)) this.fail(`expected '${text}', found '${this.token.text}'`);
+    if (!this.isPunct(text)) this.fail(`expected '${text}', found '${this.text()}'`);
     this.skip();
   }
 
-  private expectKind(kind: Tok, what: string): Token {
-    if (this.token.kind !== kind) this.fail(`expected ${what}, found '${this.token.text}'`);
-    return this.next();
+  private expectKind(kind: Tok, what: string): void {
+    if (this.kind !== kind) this.fail(`expected ${what}, found '${this.text()}'`);
+  }
+
+  /** The text of a token of `kind` (a name without its sigil), moving past it. */
+  private expectText(kind: Tok, what: string): string {
+    this.expectKind(kind, what);
+    const text = this.text();
+    this.skip();
+    return text;
+  }
+
+  /** A string token's bytes decoded as UTF-8, moving past it. */
+  private expectString(what: string): string {
+    this.expectKind(Tok.String, what);
+    const text = new TextDecoder().decode(this.bytes);
+    this.skip();
+    return text;
   }
 
   private expectIdent(text: string): void {
-    if (!this.isIdent(text)) this.fail(`expected '${text}', found '${this.token.text}'`);
+    if (!this.isIdent(text)) this.fail(`expected '${text}', found '${this.text()}'`);
     this.skip();
   }
 
-  private parseIndexed(pattern: RegExp, what: string): number {
-    const token = this.token;
-    const match = token.kind === Tok.Ident ? pattern.exec(token.text) : null;
-    if (match === null) this.fail(`expected ${what}, found '${token.text}'`);
+  /**
+   * N when the current token is the identifier `<prefix>N` (decimal, no leading zeros);
+   * NOT_INDEXED when it is something else, INDEX_TOO_LARGE above 2^31 - 1.
+   */
+  private indexed(prefix: string): number {
+    if (this.kind !== Tok.Ident || !this.source.startsWith(prefix, this.start)) return NOT_INDEXED;
+    return this.digitsValue(this.start + prefix.length, this.end, 0x7fffffff);
+  }
+
+  /** The decimal number in source[from, to) (no sign, no leading zeros), NOT_INDEXED, or INDEX_TOO_LARGE above `max`. */
+  private digitsValue(from: number, to: number, max: number): number {
+    const source = this.source;
+    if (from >= to || (source.charCodeAt(from) === CODE_0 && to - from > 1)) return NOT_INDEXED;
+    let value = 0;
+    for (let at = from; at < to; at++) {
+      const code = source.charCodeAt(at);
+      if (code < CODE_0 || code > CODE_9) return NOT_INDEXED;
+      value = value * 10 + (code - CODE_0);
+    }
+    // beyond 2^53 the sum is inexact, but then it is far above any `max`
+    return value > max ? INDEX_TOO_LARGE : value;
+  }
+
+  private parseIndexed(prefix: string, what: string): number {
+    const index = this.indexed(prefix);
+    if (index === NOT_INDEXED) this.fail(`expected ${what}, found '${this.text()}'`);
+    if (index === INDEX_TOO_LARGE) this.fail(`${what} number too large`);
     this.skip();
-    const index = Number(match[1]);
-    if (!Number.isSafeInteger(index) || index > 0x7fffffff) this.fail(`${what} number too large`, token);
     return index;
   }
 
   private parseValue(): number {
-    return this.parseIndexed(VALUE_NAME, "a value (vN)");
+    return this.parseIndexed("v", "a value (vN)");
+  }
+
+  private isValueName(): boolean {
+    return this.indexed("v") !== NOT_INDEXED;
   }
 
   private parseType(): Type {
-    const token = this.expectKind(Tok.Ident, "a type");
-    const type = parseTypeName(token.text);
-    if (type === undefined) this.fail(`unknown type '${token.text}'`, token);
+    this.expectKind(Tok.Ident, "a type");
+    const source = this.source;
+    const at = this.start;
+    let type: Type | undefined;
+    // i32, i64, f32, f64 without making a string
+    if (this.end - at === 3) {
+      const first = source.charCodeAt(at);
+      const bits = (source.charCodeAt(at + 1) - CODE_0) * 10 + (source.charCodeAt(at + 2) - CODE_0);
+      if (first === 105) type = bits === 32 ? Type.I32 : bits === 64 ? Type.I64 : undefined;
+      else if (first === 102) type = bits === 32 ? Type.F32 : bits === 64 ? Type.F64 : undefined;
+    }
+    if (type === undefined) type = parseTypeName(this.text());
+    if (type === undefined) this.fail(`unknown type '${this.text()}'`);
+    this.skip();
     return type;
   }
 
   private parseUint(what: string): number {
-    const token = this.expectKind(Tok.Number, what);
-    if (!/^(0|[1-9][0-9]*)$/.test(token.text)) this.fail(`expected ${what}, found '${token.text}'`, token);
-    const value = Number(token.text);
-    if (value > 0xffffffff) this.fail(`${what} out of range`, token);
+    this.expectKind(Tok.Number, what);
+    const value = this.digitsValue(this.start, this.end, 0xffffffff);
+    if (value === NOT_INDEXED) this.fail(`expected ${what}, found '${this.text()}'`);
+    if (value === INDEX_TOO_LARGE) this.fail(`${what} out of range`);
+    this.skip();
     return value;
   }
 
@@ -317,31 +398,40 @@ class Parser {
   /** A constant of `type`: integers in decimal, floats also as inf/nan, optionally signed. */
   private parseConst(type: Type): { imm: number; big: bigint } {
     let negative = false;
-    const first = this.token;
+    const first = this.mark();
     if (this.isPunct("-")) {
       this.skip();
       negative = true;
     }
-    const token = this.next();
     if (type === Type.I32 || type === Type.I64) {
-      if (token.kind !== Tok.Number || !INT_TEXT.test(token.text) || negative) {
-        this.fail(`expected an integer constant, found '${token.text}'`, first);
-      }
-      const value = BigInt(token.text);
+      const minus = this.source.charCodeAt(this.start) === 45;
+      const digits =
+        this.kind === Tok.Number && !negative
+          ? this.digitsValue(this.start + (minus ? 1 : 0), this.end, Number.MAX_SAFE_INTEGER)
+          : NOT_INDEXED;
+      if (digits === NOT_INDEXED) this.fail(`expected an integer constant, found '${this.text()}'`, first);
       if (type === Type.I32) {
-        if (value < -(1n << 31n) || value >= 1n << 31n) this.fail("i32 constant out of range", first);
-        return { imm: Number(value), big: 0n };
+        // 0 - 0 is +0: an i32 constant is never -0
+        const value = digits === INDEX_TOO_LARGE ? Number.POSITIVE_INFINITY : minus ? 0 - digits : digits;
+        if (value < -(2 ** 31) || value >= 2 ** 31) this.fail("i32 constant out of range", first);
+        this.skip();
+        return { imm: value, big: 0n };
       }
+      const value = BigInt(this.text());
       if (value < -(1n << 63n) || value >= 1n << 63n) this.fail("i64 constant out of range", first);
+      this.skip();
       return { imm: 0, big: value };
     }
+    const kind = this.kind;
+    const text = this.text();
+    this.skip();
     let value: number;
-    if (token.kind === Tok.Ident && (token.text === "inf" || token.text === "nan")) {
-      value = token.text === "inf" ? Number.POSITIVE_INFINITY : Number.NaN;
-    } else if (token.kind === Tok.Number && FLOAT_TEXT.test(token.text)) {
-      value = Number(token.text);
+    if (kind === Tok.Ident && (text === "inf" || text === "nan")) {
+      value = text === "inf" ? Number.POSITIVE_INFINITY : Number.NaN;
+    } else if (kind === Tok.Number && FLOAT_TEXT.test(text)) {
+      value = Number(text);
     } else {
-      return this.fail(`expected a float constant, found '${token.text}'`, first);
+      return this.fail(`expected a float constant, found '${text}'`, first);
     }
     if (negative) value = -value;
     if (type === Type.F32 && !Number.isNaN(value) && Math.fround(value) !== value) {
@@ -362,61 +452,66 @@ class Parser {
 
   /** An optional `in iN` after a position: the inline site the code came from. */
   private parseSite(): number | undefined {
-    if (this.token.kind !== Tok.Ident || this.token.text !== "in") return undefined;
+    if (!this.isIdent("in")) return undefined;
     this.skip();
-    return this.parseIndexed(SITE_NAME, "an inline site (iN)");
+    return this.parseIndexed("i", "an inline site (iN)");
   }
 
-  private refer(space: Fixup["space"], token: Token, apply: (index: number) => void): void {
-    this.fixups.push({ space, name: token.text, token, apply });
+  /** Records the current `kind` token's name for resolution at the end, and moves past it. */
+  private refer(kind: Tok, what: string, space: Fixup["space"], apply: (index: number) => void): void {
+    this.expectKind(kind, what);
+    this.fixups.push({ space, name: this.text(), line: this.tokenLine, col: this.tokenCol, apply });
+    this.skip();
   }
 
   parseModule(): Module {
     const m = this.module;
-    while (this.token.kind !== Tok.End) {
-      const token = this.token;
-      if (token.kind !== Tok.Ident) this.fail(`expected a declaration, found '${token.text}'`);
-      switch (token.text) {
+    while (this.kind !== Tok.End) {
+      const declaration = this.mark();
+      const keyword = this.text();
+      if (this.kind !== Tok.Ident) this.fail(`expected a declaration, found '${keyword}'`);
+      switch (keyword) {
         case "source":
           this.skip();
-          m.sourceFile = new TextDecoder().decode(this.expectKind(Tok.String, "a string").bytes);
+          m.sourceFile = this.expectString("a string");
           break;
         case "memory": {
           this.skip();
           const minPages = this.parseUint("a page count");
-          const maxPages = this.token.kind === Tok.Number ? this.parseUint("a page count") : -1;
+          const maxPages = (this.kind as Tok) === Tok.Number ? this.parseUint("a page count") : -1;
           m.memory = { minPages, maxPages };
           break;
         }
         case "data": {
           this.skip();
           const offset = this.parseUint("a data offset");
-          const bytes = this.expectKind(Tok.String, "a string").bytes!;
-          m.data.push({ offset, bytes });
+          this.expectKind(Tok.String, "a string");
+          m.data.push({ offset, bytes: this.bytes });
+          this.skip();
           break;
         }
         case "type": {
           this.skip();
-          const index = this.parseIndexed(TYPE_REF, "a type name (tN)");
+          const index = this.parseIndexed("t", "a type name (tN)");
           if (index !== m.types.length)
-            this.fail(`type t${index} out of order: expected t${m.types.length}`, token);
+            this.fail(`type t${index} out of order: expected t${m.types.length}`, declaration);
           this.expectPunct("=");
           m.types.push(this.parseSignature());
           break;
         }
         case "import": {
           this.skip();
-          const name = this.expectKind(Tok.FuncName, "an @name").text;
+          const name = this.expectText(Tok.FuncName, "an @name");
           const sig = this.parseSignature();
           this.expectPunct("=");
-          const moduleName = new TextDecoder().decode(this.expectKind(Tok.String, "a module name").bytes);
-          const field = new TextDecoder().decode(this.expectKind(Tok.String, "a field name").bytes);
+          const moduleName = this.expectString("a module name");
+          const field = this.expectString("a field name");
           m.imports.push({ name, module: moduleName, field, params: sig.params, results: sig.results });
           break;
         }
         case "global": {
           this.skip();
-          const name = this.expectKind(Tok.GlobalName, "a $name").text;
+          const name = this.expectText(Tok.GlobalName, "a $name");
           this.expectPunct(":");
           const type = this.parseType();
           let mutable = false;
@@ -440,7 +535,7 @@ class Parser {
               m.table.push(-1);
             } else {
               m.table.push(-1);
-              this.refer("function", this.expectKind(Tok.FuncName, "an @name or null"), (index) => {
+              this.refer(Tok.FuncName, "an @name or null", "function", (index) => {
                 m.table[slot] = index;
               });
             }
@@ -450,7 +545,7 @@ class Parser {
         }
         case "start":
           this.skip();
-          this.refer("function", this.expectKind(Tok.FuncName, "an @name"), (index) => {
+          this.refer(Tok.FuncName, "an @name", "function", (index) => {
             m.start = index;
           });
           break;
@@ -459,7 +554,7 @@ class Parser {
           m.functions.push(this.parseFunction());
           break;
         default:
-          this.fail(`expected a declaration, found '${token.text}'`);
+          this.fail(`expected a declaration, found '${keyword}'`);
       }
     }
     this.resolve();
@@ -477,7 +572,7 @@ class Parser {
       const index = spaces[fixup.space].get(fixup.name);
       if (index === undefined) {
         const sigil = fixup.space === "global" ? "$" : "@";
-        this.fail(`unknown ${fixup.space} ${sigil}${fixup.name}`, fixup.token);
+        this.fail(`unknown ${fixup.space} ${sigil}${fixup.name}`, fixup);
       }
       fixup.apply(index);
     }
@@ -490,48 +585,48 @@ class Parser {
       exported = true;
     }
     this.expectIdent("func");
-    const name = this.expectKind(Tok.FuncName, "an @name").text;
+    const name = this.expectText(Tok.FuncName, "an @name");
     const sig = this.parseSignature();
     const loc = this.parseLoc();
     this.expectPunct("{");
     const fn: IrFunction = { name, params: sig.params, results: sig.results, exported, blocks: [], loc };
-    const blockRefs: { token: Token; block: number }[] = [];
-    while (this.token.kind === Tok.Ident && this.token.text === "inline") {
+    const blockRefs: BlockRef[] = [];
+    while (this.isIdent("inline")) {
       this.skip();
       const sites = fn.inlineSites ?? [];
       fn.inlineSites = sites;
-      const siteToken = this.token;
-      const index = this.parseIndexed(SITE_NAME, "an inline site (iN)");
-      if (index !== sites.length) this.fail(`i${index} out of order: expected i${sites.length}`, siteToken);
+      const siteMark = this.mark();
+      const index = this.parseIndexed("i", "an inline site (iN)");
+      if (index !== sites.length) this.fail(`i${index} out of order: expected i${sites.length}`, siteMark);
       this.expectPunct("=");
       const site: InlineSite = { callee: -1, loc: NO_LOC, parent: -1 };
-      this.refer("function", this.expectKind(Tok.FuncName, "an @name"), (callee) => {
+      this.refer(Tok.FuncName, "an @name", "function", (callee) => {
         site.callee = callee;
       });
       site.loc = this.parseLoc();
-      const parentToken = this.token;
+      const parentMark = this.mark();
       const parent = this.parseSite();
       if (parent !== undefined) {
-        if (parent >= index) this.fail(`an inline site's parent must come before it`, parentToken);
+        if (parent >= index) this.fail(`an inline site's parent must come before it`, parentMark);
         site.parent = parent;
       }
       sites.push(site);
     }
     while (!this.isPunct("}")) {
-      const labelToken = this.token;
-      const id = this.parseIndexed(BLOCK_NAME, "a block label (blockN:)");
-      if (id !== fn.blocks.length)
-        this.fail(`block${id} out of order: expected block${fn.blocks.length}`, labelToken);
+      const label = this.indexed("block");
+      if (label >= 0 && label !== fn.blocks.length)
+        this.fail(`block${label} out of order: expected block${fn.blocks.length}`);
+      this.parseIndexed("block", "a block label (blockN:)");
       fn.blocks.push(this.parseBlock(blockRefs));
     }
     this.skip();
     for (const ref of blockRefs) {
-      if (ref.block >= fn.blocks.length) this.fail(`unknown block block${ref.block}`, ref.token);
+      if (ref.block >= fn.blocks.length) this.fail(`unknown block block${ref.block}`, ref);
     }
     return fn;
   }
 
-  private parseBlock(blockRefs: { token: Token; block: number }[]): Block {
+  private parseBlock(blockRefs: BlockRef[]): Block {
     const block: Block = { params: [], paramTypes: [], insts: [], term: undefined as unknown as Terminator };
     if (this.isPunct("(")) {
       this.skip();
@@ -542,12 +637,14 @@ class Parser {
         block.paramTypes.push(this.parseType());
       }
       this.skip();
+      block.params = exactly(block.params);
+      block.paramTypes = exactly(block.paramTypes);
     }
     this.expectPunct(":");
     for (;;) {
-      const token = this.token;
-      if (token.kind !== Tok.Ident) this.fail(`expected an instruction, found '${token.text}'`);
-      const term = termByName(token.text);
+      if (this.kind !== Tok.Ident) this.fail(`expected an instruction, found '${this.text()}'`);
+      // `vN:type = op ...` defines a value; otherwise the op or terminator comes first
+      const term = this.isValueName() ? undefined : termByName(this.text());
       if (term !== undefined) {
         this.skip();
         block.term = this.parseTerminator(term, blockRefs);
@@ -557,14 +654,15 @@ class Parser {
     }
   }
 
-  private parseBlockCall(blockRefs: { token: Token; block: number }[]): BlockCall {
-    const token = this.token;
-    const block = this.parseIndexed(BLOCK_NAME, "a block (blockN)");
-    blockRefs.push({ token, block });
+  private parseBlockCall(blockRefs: BlockRef[]): BlockCall {
+    const line = this.tokenLine;
+    const col = this.tokenCol;
+    const block = this.parseIndexed("block", "a block (blockN)");
+    blockRefs.push({ line, col, block });
     const args: number[] = [];
     if (this.isPunct("(")) {
       this.skip();
-      args.push(...this.parseValueList(")"));
+      return { block, args: this.parseValueList(")") };
     }
     return { block, args };
   }
@@ -577,22 +675,23 @@ class Parser {
       values.push(this.parseValue());
     }
     this.skip();
-    return values;
+    return exactly(values);
   }
 
-  private parseTerminator(op: TermOp, blockRefs: { token: Token; block: number }[]): Terminator {
+  private parseTerminator(op: TermOp, blockRefs: BlockRef[]): Terminator {
     const term: Terminator = { op, args: [], targets: [], imm: 0, loc: NO_LOC };
     switch (op) {
       case TermOp.Jump:
-        term.targets.push(this.parseBlockCall(blockRefs));
+        term.targets = [this.parseBlockCall(blockRefs)];
         break;
-      case TermOp.BrIf:
-        term.args.push(this.parseValue());
+      case TermOp.BrIf: {
+        term.args = [this.parseValue()];
         this.expectPunct(",");
-        term.targets.push(this.parseBlockCall(blockRefs));
+        const then = this.parseBlockCall(blockRefs);
         this.expectPunct(",");
-        term.targets.push(this.parseBlockCall(blockRefs));
+        term.targets = [then, this.parseBlockCall(blockRefs)];
         break;
+      }
       case TermOp.BrTable:
         term.args.push(this.parseValue());
         this.expectPunct(",");
@@ -606,42 +705,35 @@ class Parser {
         term.targets.push(this.parseBlockCall(blockRefs));
         break;
       case TermOp.Return:
-        // `return vN` — but not when vN starts the next definition (`vN:type = ...`)
-        if (this.token.kind === Tok.Ident && VALUE_NAME.test(this.token.text)) {
-          const after = this.lookahead();
-          if (!(after.kind === Tok.Punct && after.text === ":")) term.args.push(this.parseValue());
-        }
+        // a block label or `}` follows a terminator, so a value here is the returned one
+        if (this.isValueName()) term.args = [this.parseValue()];
         break;
-      case TermOp.Trap: {
-        const token = this.expectKind(Tok.Ident, "a trap kind");
-        const kind = parseTrapName(token.text);
-        if (kind === undefined) this.fail(`unknown trap kind '${token.text}'`, token);
-        term.imm = kind;
+      case TermOp.Trap:
+        term.imm = this.parseTrapKind();
         break;
-      }
       case TermOp.Unreachable:
         break;
       case TermOp.Deopt: {
         const resume = { func: -1, block: 0 };
         term.resume = resume;
-        this.refer("function", this.expectKind(Tok.FuncName, "an @name"), (index) => {
+        this.refer(Tok.FuncName, "an @name", "function", (index) => {
           resume.func = index;
         });
         // a block of the resumed function, not of this one
-        resume.block = this.parseIndexed(BLOCK_NAME, "a block (blockN)");
+        resume.block = this.parseIndexed("block", "a block (blockN)");
         this.expectPunct("(");
-        term.args.push(...this.parseValueList(")"));
+        term.args = this.parseValueList(")");
         if (this.isIdent("then")) {
           this.skip();
           const caller: Terminator["caller"] = { func: -1, block: 0, args: 0, loc: NO_LOC };
-          this.refer("function", this.expectKind(Tok.FuncName, "an @name"), (index) => {
+          this.refer(Tok.FuncName, "an @name", "function", (index) => {
             caller!.func = index;
           });
-          caller.block = this.parseIndexed(BLOCK_NAME, "a block (blockN)");
+          caller.block = this.parseIndexed("block", "a block (blockN)");
           this.expectPunct("(");
           const passed = this.parseValueList(")");
           caller.args = passed.length;
-          term.args.push(...passed);
+          term.args = term.args.concat(passed);
           caller.loc = this.parseLoc();
           const site = this.parseSite();
           if (site !== undefined) caller.site = site;
@@ -659,23 +751,32 @@ class Parser {
     return term;
   }
 
+  private parseTrapKind(): TrapKind {
+    const at = this.mark();
+    const name = this.expectText(Tok.Ident, "a trap kind");
+    const kind = parseTrapName(name);
+    if (kind === undefined) this.fail(`unknown trap kind '${name}'`, at);
+    return kind;
+  }
+
   private parseInst(): Inst {
     let result = -1;
     let type = Type.None;
-    if (VALUE_NAME.test(this.token.text) && this.lookahead().text === ":") {
+    if (this.isValueName()) {
       result = this.parseValue();
       this.expectPunct(":");
       type = this.parseType();
       this.expectPunct("=");
     }
-    const opToken = this.expectKind(Tok.Ident, "an op");
-    const op = opByName(opToken.text);
-    if (op === undefined) this.fail(`unknown op '${opToken.text}'`, opToken);
+    const opMark = this.mark();
+    const opName = this.expectText(Tok.Ident, "an op");
+    const op = opByName(opName);
+    if (op === undefined) this.fail(`unknown op '${opName}'`, opMark);
     const inst: Inst = { op, type, result, args: [], imm: 0, big: 0n, loc: NO_LOC };
     const m = this.module;
     switch (opInfo(op).kind) {
       case OpKind.Const: {
-        if (result < 0) this.fail("const needs a result", opToken);
+        if (result < 0) this.fail("const needs a result", opMark);
         const { imm, big } = this.parseConst(type);
         inst.imm = imm;
         inst.big = big;
@@ -683,10 +784,10 @@ class Parser {
       }
       case OpKind.Load:
       case OpKind.Store:
-        inst.args.push(this.parseValue());
+        inst.args = [this.parseValue()];
         if (opInfo(op).kind === OpKind.Store) {
           this.expectPunct(",");
-          inst.args.push(this.parseValue());
+          inst.args = [inst.args[0]!, this.parseValue()];
         }
         if (this.isIdent("offset")) {
           this.skip();
@@ -699,45 +800,38 @@ class Parser {
         }
         break;
       case OpKind.GlobalGet:
-        this.refer("global", this.expectKind(Tok.GlobalName, "a $global"), (index) => {
+        this.refer(Tok.GlobalName, "a $global", "global", (index) => {
           inst.imm = index;
         });
         break;
       case OpKind.GlobalSet:
-        this.refer("global", this.expectKind(Tok.GlobalName, "a $global"), (index) => {
+        this.refer(Tok.GlobalName, "a $global", "global", (index) => {
           inst.imm = index;
         });
         this.expectPunct(",");
-        inst.args.push(this.parseValue());
+        inst.args = [this.parseValue()];
         break;
       case OpKind.Call:
       case OpKind.CallHost:
-        this.refer(
-          op === Op.Call ? "function" : "import",
-          this.expectKind(Tok.FuncName, "an @name"),
-          (index) => {
-            inst.imm = index;
-          },
-        );
+        this.refer(Tok.FuncName, "an @name", op === Op.Call ? "function" : "import", (index) => {
+          inst.imm = index;
+        });
         this.expectPunct("(");
-        inst.args.push(...this.parseValueList(")"));
+        inst.args = this.parseValueList(")");
         break;
       case OpKind.CallIndirect: {
-        const typeToken = this.token;
-        inst.imm = this.parseIndexed(TYPE_REF, "a type (tN)");
-        if (inst.imm >= m.types.length) this.fail(`unknown type t${inst.imm}`, typeToken);
-        inst.args.push(this.parseValue());
+        const typeMark = this.mark();
+        inst.imm = this.parseIndexed("t", "a type (tN)");
+        if (inst.imm >= m.types.length) this.fail(`unknown type t${inst.imm}`, typeMark);
+        const index = this.parseValue();
         this.expectPunct("(");
-        inst.args.push(...this.parseValueList(")"));
+        inst.args = [index, ...this.parseValueList(")")];
         break;
       }
       case OpKind.TrapIf: {
-        inst.args.push(this.parseValue());
+        inst.args = [this.parseValue()];
         this.expectPunct(",");
-        const token = this.expectKind(Tok.Ident, "a trap kind");
-        const kind = parseTrapName(token.text);
-        if (kind === undefined) this.fail(`unknown trap kind '${token.text}'`, token);
-        inst.imm = kind;
+        inst.imm = this.parseTrapKind();
         break;
       }
       case OpKind.MemorySize:
@@ -748,14 +842,28 @@ class Parser {
       case OpKind.ProfileTarget:
         inst.imm = this.parseUint("a call site number");
         this.expectPunct(",");
-        inst.args.push(this.parseValue());
+        inst.args = [this.parseValue()];
         break;
-      default:
-        inst.args.push(this.parseValue());
+      default: {
+        // one or two operands but for select's three
+        const first = this.parseValue();
+        if (!this.isPunct(",")) {
+          inst.args = [first];
+          break;
+        }
+        this.skip();
+        const second = this.parseValue();
+        if (!this.isPunct(",")) {
+          inst.args = [first, second];
+          break;
+        }
+        const args = [first, second];
         while (this.isPunct(",")) {
           this.skip();
-          inst.args.push(this.parseValue());
+          args.push(this.parseValue());
         }
+        inst.args = exactly(args);
+      }
     }
     inst.loc = this.parseLoc();
     const site = this.parseSite();

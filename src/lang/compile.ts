@@ -26,7 +26,7 @@ export function compileTj(source: string, file: string): CompileResult {
     const checked = new Checker(diagnostics).check(program);
     if (diagnostics.hasErrors) return { ok: false, diagnostics: diagnostics.items };
     const { module, functions } = lowerProgram(checked, file);
-    const errors = verify(module);
+    const errors = verify(module, true);
     if (errors.length > 0) {
       throw new InternalCompilerError(
         `the TJ front end produced invalid IR:\n${errors.map(formatVerifierError).join("\n")}`,
