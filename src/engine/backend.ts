@@ -289,7 +289,10 @@ export class TieredBackend {
   private instrumentFor(tier: TierNumber): Instrument {
     // with a deadline or interrupts every tier keeps its loop safepoints (and Tier 2 is not used)
     if (this.polled) return Instrument.EntryAndLoops;
-    return PIPELINES[tier].instrument;
+    const instrument = PIPELINES[tier].instrument;
+    // OSR exits only where there is something to enter (pinned tiers, --no-osr: none)
+    if (instrument === Instrument.EntryAndOsrPoints && !this.osrEnabled) return Instrument.Entry;
+    return instrument;
   }
 
   private checkOpen(): void {

@@ -11,11 +11,12 @@ import { TermOp } from "../ir/ops.js";
 import { resumeFunction, resumeLiveIns } from "../ir/resume.js";
 import { fromWire, type WireUnit } from "../ir/wire.js";
 import { type PassContext, runPasses, type SpeculationInput } from "../opt/pass.js";
+import { osrPoints } from "../opt/passes/osr-points.js";
 import { profileBranches } from "../opt/passes/profile-branches.js";
 import { profileCalls } from "../opt/passes/profile-calls.js";
 import { speculateBranches } from "../opt/passes/speculate-branches.js";
 import { speculateCalls } from "../opt/passes/speculate-calls.js";
-import type { Instrument } from "../wasm/codegen.js";
+import { Instrument } from "../wasm/codegen.js";
 import { type CompiledModule, compileModule } from "../wasm/compile-module.js";
 import { type Binaryen, compileTier2, type ResumeFunction } from "../wasm/tier2.js";
 import { PIPELINES } from "./pipelines.js";
@@ -133,10 +134,11 @@ export function runCompileJob(
       module.functions[func] = speculatedCopy(module, func, targetsOnly(speculation.targets));
     }
   }
-  const passes =
-    job.collectProfile === true
-      ? pipeline.passes
-      : pipeline.passes.filter((p) => p !== profileBranches && p !== profileCalls);
+  const passes = pipeline.passes.filter(
+    (p) =>
+      ((p !== profileBranches && p !== profileCalls) || job.collectProfile === true) &&
+      (p !== osrPoints || job.instrument === Instrument.EntryAndOsrPoints),
+  );
   runPasses(fn, module, passes, { verify: job.verify === true, context });
   let compiled: CompiledModule;
   if (pipeline.emitter === "binaryen-O3" && job.interim !== true) {

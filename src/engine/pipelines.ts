@@ -6,6 +6,7 @@
  */
 
 import type { Pass } from "../opt/pass.js";
+import { osrPoints } from "../opt/passes/osr-points.js";
 import { profileBranches } from "../opt/passes/profile-branches.js";
 import { profileCalls } from "../opt/passes/profile-calls.js";
 import { speculateBranches } from "../opt/passes/speculate-branches.js";
@@ -45,10 +46,11 @@ export const PIPELINES: readonly [TierPipeline, TierPipeline, TierPipeline] = [
   {
     tier: 1,
     name: "Standard",
-    // the profile first, on the program's own blocks (jobs skip it when nothing reads it)
-    passes: [profileBranches, profileCalls, ...STANDARD_PASSES],
+    // the OSR exits and the profile first, on the program's own blocks (jobs skip them when
+    // there is no OSR, or nothing reads the profile)
+    passes: [osrPoints, profileBranches, profileCalls, ...STANDARD_PASSES],
     emitter: "baseline",
-    instrument: Instrument.Entry,
+    instrument: Instrument.EntryAndOsrPoints,
     compilationHint: EAGER_OPTIMIZED,
   },
   {

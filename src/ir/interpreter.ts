@@ -362,6 +362,7 @@ export class Interpreter {
         return;
       case OpKind.ProfileEdge:
       case OpKind.ProfileTarget:
+      case OpKind.OsrPoint:
         return;
       case OpKind.CallHost: {
         const imp = this.module.imports[inst.imm]!;

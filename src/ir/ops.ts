@@ -97,6 +97,7 @@ export enum Op {
   TrapIf,
   ProfileEdge,
   ProfileTarget,
+  OsrPoint,
 }
 
 /** Terminators end every block. */
@@ -130,6 +131,7 @@ export enum OpKind {
   TrapIf,
   ProfileEdge,
   ProfileTarget,
+  OsrPoint,
 }
 
 /** Which operand types an arithmetic op accepts. */
@@ -260,6 +262,9 @@ export const OP_INFO: readonly OpInfo[] = [
   info("profile_edge", OpKind.ProfileEdge, Any, S),
   // profiling: records the table index an indirect call site used (imm: the site's number)
   info("profile_target", OpKind.ProfileTarget, Any, S),
+  // Tier 1's OSR exit: a loop header of the program's function (imm) starts here, with its
+  // parameters and live-ins as the operands; the guest cannot see it
+  info("osr_point", OpKind.OsrPoint, Any, S),
 ];
 
 export const TERM_NAMES: readonly string[] = [
@@ -275,7 +280,7 @@ export const TERM_NAMES: readonly string[] = [
 const OP_BY_NAME = new Map<string, Op>(OP_INFO.map((entry, index) => [entry.name, index as Op]));
 const TERM_BY_NAME = new Map<string, TermOp>(TERM_NAMES.map((name, index) => [name, index as TermOp]));
 
-if (OP_INFO.length !== Op.ProfileTarget + 1) throw new Error("OP_INFO does not match the Op enum");
+if (OP_INFO.length !== Op.OsrPoint + 1) throw new Error("OP_INFO does not match the Op enum");
 
 export function opInfo(op: Op): OpInfo {
   return OP_INFO[op]!;

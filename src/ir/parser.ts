@@ -839,6 +839,17 @@ class Parser {
       case OpKind.ProfileEdge:
         inst.imm = this.parseUint("an edge number");
         break;
+      case OpKind.OsrPoint: {
+        // a block of the program's function, not of this one
+        inst.imm = this.parseIndexed("block", "a loop header (blockN)");
+        const args: number[] = [];
+        while (this.isPunct(",")) {
+          this.skip();
+          args.push(this.parseValue());
+        }
+        inst.args = exactly(args);
+        break;
+      }
       case OpKind.ProfileTarget:
         inst.imm = this.parseUint("a call site number");
         this.expectPunct(",");

@@ -385,6 +385,13 @@ class FunctionVerifier {
         if (!Number.isInteger(inst.imm) || inst.imm < 0)
           this.report(b, i, `invalid call site number ${inst.imm}`);
         return;
+      case OpKind.OsrPoint:
+        if (this.program) this.report(b, i, "osr_point is Tier 1's OSR exit; a program cannot contain it");
+        needsResult(false);
+        for (const arg of inst.args) this.use(arg, b, i, tree);
+        if (!Number.isInteger(inst.imm) || inst.imm < 1)
+          this.report(b, i, `invalid loop header block${inst.imm}`);
+        return;
       case OpKind.MemorySize:
         needsResult(true);
         needsMemory();

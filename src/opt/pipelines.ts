@@ -14,6 +14,7 @@ import { inline, inlineLeaves, inlineLoopFree } from "./passes/inline.js";
 import { licm } from "./passes/licm.js";
 import { localCse } from "./passes/local-cse.js";
 import { mergeBlocks } from "./passes/merge-blocks.js";
+import { osrPoints } from "./passes/osr-points.js";
 import { profileBranches } from "./passes/profile-branches.js";
 import { profileCalls } from "./passes/profile-calls.js";
 import { sccp } from "./passes/sccp.js";
@@ -24,6 +25,7 @@ import { threadJumps } from "./passes/thread-jumps.js";
 import { versionLoops } from "./passes/version-loops.js";
 
 export const ALL_PASSES: readonly Pass[] = [
+  osrPoints,
   profileBranches,
   profileCalls,
   speculateBranches,
@@ -48,6 +50,8 @@ export const ALL_PASSES: readonly Pass[] = [
 
 /** [before, after, why]: when both are in a pipeline, `before` must come first. */
 export const PASS_ORDER: readonly [string, string, string][] = [
+  ["osr-points", "inline-loop-free", "loop headers are numbered in the function as the program has it"],
+  ["osr-points", "const-fold", "live-ins are those of the function as the program has it"],
   ["profile-branches", "inline", "edges are numbered in the function as the program has it"],
   ["profile-branches", "const-fold", "edges are numbered in the function as the program has it"],
   ["profile-calls", "inline", "call sites are numbered in the function as the program has it"],

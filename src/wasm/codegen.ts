@@ -51,6 +51,12 @@ export enum Instrument {
   Entry = 1,
   /** Budgets at entry and at every loop back-edge (Tier 0: also makes long loops reach safepoints). */
   EntryAndLoops = 2,
+  /**
+   * Budgets at entry and at every `osr_point` (Tier 1 when it can tier up: a loop running in
+   * Tier 1 code counts its iterations there, and hands over to an OSR entry of the program's
+   * function at that loop header).
+   */
+  EntryAndOsrPoints = 3,
 }
 
 /**
@@ -122,6 +128,8 @@ export class FunctionCodegen {
   readonly locs: number[] = [];
   /** Per entry of `locs`, the inline site (-1: the function's own code); empty when it has no sites. */
   readonly sites: number[] = [];
+  /** Code offsets (as `offsets`) of `if`s whose body rarely runs, ascending. */
+  readonly unlikely: number[] = [];
   private lastLoc = -1;
   private lastSite = -1;
   private trackSites = false;
@@ -134,6 +142,8 @@ export class FunctionCodegen {
   private edgeGlobal = -1;
   /** Wasm global index of the function's first call-target record (`profile_target`), -1 for none. */
   private targetGlobal = -1;
+  /** The i32 local holding the frame's loop budget (`osr_point`s), or -1. */
+  private loopBudgetLocal = -1;
   /** Emit OSR hand-overs at back-edges (only with loop budgets). */
   private osr = false;
   /** Live values at block entries, for OSR hand-overs (computed once per function, when needed). */
@@ -166,6 +176,7 @@ export class FunctionCodegen {
     this.edgeGlobal = profile.edge;
     this.targetGlobal = profile.target;
     this.offsets.length = 0;
+    this.unlikely.length = 0;
     this.locs.length = 0;
     this.sites.length = 0;
     this.trackSites = fn.inlineSites !== undefined && fn.inlineSites.length > 0;
@@ -178,7 +189,14 @@ export class FunctionCodegen {
     this.ctlBlock.length = 0;
     if (instrument !== Instrument.None) {
       this.mark(fn.loc);
-      this.emitBudgetCheck(SafepointKind.Entry, this.budgetGlobal);
+      this.emitEntryBudgetCheck();
+    }
+    if (this.loopBudgetLocal >= 0) {
+      // the frame's loop budget starts where the last safepoint left the function's
+      this.out.u8(0x23);
+      this.out.u32(this.budgetGlobal + 1);
+      this.out.u8(0x21);
+      this.out.u32(this.loopBudgetLocal);
     }
     if (fn.blocks.length > 0) this.doTree(0);
     // every path has branched or returned; make the fall-through explicit for the validator
@@ -222,6 +240,13 @@ export class FunctionCodegen {
       });
     }
     const counts = [0, 0, 0, 0];
+    // the frame's loop budget (emitLoopBudgetCheck): the last i32 local
+    this.loopBudgetLocal = -1;
+    const loopBudget =
+      this.instrument === Instrument.EntryAndLoops ||
+      (this.instrument === Instrument.EntryAndOsrPoints &&
+        fn.blocks.some((block) => block.insts.some((inst) => inst.op === Op.OsrPoint)));
+    if (loopBudget) counts[0]!++;
     const note = (v: number, type: Type): void => {
       if (localOf[v] !== -1) return;
       typeOf[v] = type;
@@ -240,6 +265,7 @@ export class FunctionCodegen {
       base += counts[t]!;
     }
     for (let v = 0; v <= maxValue; v++) if (localOf[v] === -2) localOf[v] = next[typeOf[v]!]!++;
+    if (loopBudget) this.loopBudgetLocal = next[0]!;
     this.localOf = localOf;
     this.typeOf = typeOf;
     const runs: [number, number][] = [];
@@ -327,7 +353,7 @@ export class FunctionCodegen {
     if (rpo[target]! <= rpo[source]!) {
       if (this.instrument === Instrument.EntryAndLoops) {
         const handover = this.osrHandover(target);
-        this.emitBudgetCheck(backEdgeKind(target, handover !== null), this.budgetGlobal + 1, handover);
+        this.emitLoopBudgetCheck(backEdgeKind(target, handover !== null), handover);
       }
       this.br(this.depthOf(Ctl.Loop, target));
     } else if (this.isMerge(target)) {
@@ -343,32 +369,35 @@ export class FunctionCodegen {
     if (header === 0) return null;
     this.liveness ??= computeLiveness(this.fn, this.tree);
     const liveIns = liveInValues(this.liveness, header);
-    return () => {
-      const out = this.out;
-      const params = this.fn.blocks[header]!.params;
-      const passed = [...params, ...liveIns];
-      for (const v of passed) this.getLocal(v);
-      const types = passed.map((v) => this.typeOf[v] as Type);
-      out.u8(0x23);
-      out.u32(this.budgetGlobal + 1);
-      out.u8(0x41);
-      out.s32(-1);
-      out.u8(0x73); // i32.xor: the slot is ~budget
-      out.u8(0x13); // return_call_indirect
-      out.u32(this.layout.typeIndex(types, this.fn.results));
-      out.u32(this.layout.dispatchTable);
-    };
+    return () => this.handOver([...this.fn.blocks[header]!.params, ...liveIns]);
   }
 
   /**
-   * budget -= 1; if (budget <= 0) budget = rt.safepoint(funcId, kind). The runtime counts,
-   * decides tiers, installs finished code and checks deadlines there. At a back-edge with
-   * an OSR entry possible, a negative budget is the runtime's answer "enter the optimized
-   * code": `handover` then tail-calls dispatch slot ~budget with the header's arguments and
-   * the live-ins, so this frame is replaced and the guest stack stays exact.
+   * Tail-calls the OSR entry function in dispatch slot ~budget (the loop budget holds the
+   * runtime's answer) with `passed`: the loop header's parameters, then its live-ins.
    */
-  private emitBudgetCheck(kind: number, global: number, handover: (() => void) | null = null): void {
+  private handOver(passed: readonly number[]): void {
     const out = this.out;
+    for (const v of passed) this.getLocal(v);
+    const types = passed.map((v) => this.typeOf[v] as Type);
+    out.u8(0x23);
+    out.u32(this.budgetGlobal + 1);
+    out.u8(0x41);
+    out.s32(-1);
+    out.u8(0x73); // i32.xor: the slot is ~budget
+    out.u8(0x13); // return_call_indirect
+    out.u32(this.layout.typeIndex(types, this.fn.results));
+    out.u32(this.layout.dispatchTable);
+  }
+
+  /**
+   * budget -= 1; if (budget <= 0) budget = rt.safepoint(funcId, Entry), on the function's
+   * entry budget global (shared by its frames: it counts calls). The runtime counts, decides
+   * tiers, installs finished code and checks deadlines there.
+   */
+  private emitEntryBudgetCheck(): void {
+    const out = this.out;
+    const global = this.budgetGlobal;
     out.u8(0x23);
     out.u32(global);
     out.u8(0x41);
@@ -381,28 +410,75 @@ export class FunctionCodegen {
     out.u8(0x41);
     out.s32(0);
     out.u8(0x4c); // i32.le_s
-    out.u8(0x04);
-    out.u8(BLOCKTYPE_EMPTY);
+    this.unlikelyIf();
+    out.u8(0x41);
+    out.s32(this.funcId);
+    out.u8(0x41);
+    out.s32(SafepointKind.Entry);
+    out.u8(0x10);
+    out.u32(this.layout.safepointFunction);
+    out.u8(0x24);
+    out.u32(global);
+    out.u8(0x0b);
+  }
+
+  /**
+   * A loop budget check (Tier 0's back-edges, Tier 1's `osr_point`s), like the entry's but
+   * on a budget in a local of the frame: only a safepoint's answer is stored to the
+   * function's loop budget global, where the next frame's budget starts and where the
+   * hand-over reads the entry's slot. A global's load and store at every iteration cost a
+   * small loop 50–60% (measured); a local lives in a register. At a back-edge with an OSR
+   * entry possible, a negative answer means "enter the optimized code": `handover` then
+   * tail-calls dispatch slot ~budget with the header's arguments and the live-ins, so this
+   * frame is replaced and the guest stack stays exact.
+   */
+  private emitLoopBudgetCheck(kind: number, handover: (() => void) | null): void {
+    const out = this.out;
+    const local = this.loopBudgetLocal;
+    out.u8(0x20);
+    out.u32(local);
+    out.u8(0x41);
+    out.s32(1);
+    out.u8(0x6b); // i32.sub
+    out.u8(0x22);
+    out.u32(local);
+    out.u8(0x41);
+    out.s32(0);
+    out.u8(0x4c); // i32.le_s
+    this.unlikelyIf();
     out.u8(0x41);
     out.s32(this.funcId);
     out.u8(0x41);
     out.s32(kind);
     out.u8(0x10);
     out.u32(this.layout.safepointFunction);
+    out.u8(0x22);
+    out.u32(local);
     out.u8(0x24);
-    out.u32(global);
+    out.u32(this.budgetGlobal + 1);
     if (handover !== null) {
-      out.u8(0x23);
-      out.u32(global);
+      out.u8(0x20);
+      out.u32(local);
       out.u8(0x41);
       out.s32(0);
       out.u8(0x48); // i32.lt_s
-      out.u8(0x04);
-      out.u8(BLOCKTYPE_EMPTY);
+      this.unlikelyIf();
       handover();
       out.u8(0x0b);
     }
     out.u8(0x0b);
+  }
+
+  /**
+   * `if` (empty block type) around code that rarely runs — a safepoint call, an OSR
+   * hand-over, a trap — recorded for the module's branch hints (encoder.ts), so that an
+   * engine that reads them keeps that code out of the hot path (V8's TurboFan: a call in a
+   * loop's cold branch no longer costs the loop its registers).
+   */
+  private unlikelyIf(): void {
+    this.unlikely.push(this.out.length - this.codeStart);
+    this.out.u8(0x04);
+    this.out.u8(BLOCKTYPE_EMPTY);
   }
 
   private br(depth: number): void {
@@ -651,6 +727,12 @@ export class FunctionCodegen {
       case OpKind.ProfileTarget:
         if (this.targetGlobal >= 0) this.recordTarget(inst.args[0]!, this.targetGlobal + 2 * inst.imm);
         break;
+      case OpKind.OsrPoint:
+        // the loop header's count and OSR exit; without a loop budget, nothing
+        if (this.instrument === Instrument.EntryAndOsrPoints) {
+          this.emitLoopBudgetCheck(backEdgeKind(inst.imm, true), () => this.handOver(inst.args));
+        }
+        break;
       case OpKind.Call: {
         for (const arg of inst.args) this.getLocal(arg);
         const callee = this.module.functions[inst.imm]!;
@@ -677,8 +759,7 @@ export class FunctionCodegen {
       }
       case OpKind.TrapIf:
         this.getLocal(inst.args[0]!);
-        out.u8(0x04);
-        out.u8(BLOCKTYPE_EMPTY);
+        this.unlikelyIf();
         this.emitTrap(inst.imm);
         out.u8(0x0b);
         break;
@@ -699,8 +780,7 @@ export class FunctionCodegen {
       this.getLocal(value);
       this.getLocal(value);
       out.u8(from === Type.F32 ? 0x5c : 0x62); // fNN.ne: true only for NaN
-      out.u8(0x04);
-      out.u8(BLOCKTYPE_EMPTY);
+      this.unlikelyIf();
       this.emitTrap(TrapKind.InvalidConversion);
       out.u8(0x0b);
     }

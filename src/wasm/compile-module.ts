@@ -246,7 +246,7 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
     }
     code.reset();
     const locals = codegen.compile(fn, id, instrument, budgetGlobal, options.osr === true, profile);
-    bodies.push({ locals, code: code.toBytes() });
+    bodies.push({ locals, code: code.toBytes(), unlikely: [...codegen.unlikely] });
     functionTypes.push(typeIndex(fn.params, fn.results));
     names.push([wasmIndex, fn.name]);
     irFunctionOf.push(id);

@@ -167,6 +167,12 @@ export interface FunctionBody {
   locals: [number, number][];
   /** Instructions including the final `end`. */
   code: Uint8Array;
+  /**
+   * Offsets in `code` of `if` instructions whose body rarely runs, ascending: they become
+   * "unlikely" entries of the `metadata.code.branch_hint` section (the branch hinting
+   * proposal; engines that do not read it ignore it).
+   */
+  unlikely?: readonly number[];
 }
 
 export interface NameSection {
@@ -336,6 +342,7 @@ export function encodeModule(desc: ModuleDesc, layout?: ModuleLayout): Uint8Arra
     s.bytes(custom.payload);
     section(out, 0, s);
   }
+  encodeBranchHints(out, s, desc);
   const body = new ByteBuffer(256);
   const codeStartsInSection: number[] = [];
   emit(10, desc.bodies.length, () => {
@@ -369,6 +376,35 @@ export function encodeModule(desc: ModuleDesc, layout?: ModuleLayout): Uint8Arra
   });
   if (desc.names !== undefined) encodeNames(out, desc.names);
   return out.toBytes();
+}
+
+/** Branch hints, before the code section; offsets count from the body's start (its local declarations included). */
+function encodeBranchHints(out: ByteBuffer, s: ByteBuffer, desc: ModuleDesc): void {
+  const hinted = desc.bodies.filter((body) => (body.unlikely?.length ?? 0) > 0).length;
+  if (hinted === 0) return;
+  const importedFunctions = (desc.imports ?? []).filter((entry) => entry.kind === "func").length;
+  const locals = new ByteBuffer(16);
+  s.reset();
+  s.name("metadata.code.branch_hint");
+  s.u32(hinted);
+  desc.bodies.forEach((body, index) => {
+    const unlikely = body.unlikely ?? [];
+    if (unlikely.length === 0) return;
+    locals.reset();
+    locals.u32(body.locals.length);
+    for (const [count, valtype] of body.locals) {
+      locals.u32(count);
+      locals.u8(valtype);
+    }
+    s.u32(importedFunctions + index);
+    s.u32(unlikely.length);
+    for (const offset of unlikely) {
+      s.u32(locals.length + offset);
+      s.u32(1); // the hint's size
+      s.u8(0); // unlikely
+    }
+  });
+  section(out, 0, s);
 }
 
 function encodeNames(out: ByteBuffer, names: NameSection): void {

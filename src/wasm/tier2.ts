@@ -396,7 +396,8 @@ export function compileTier2(
             return m.if(args[0]!, trap(inst.imm, inst.loc));
           case OpKind.ProfileEdge:
           case OpKind.ProfileTarget:
-            return m.nop(); // the optimized tier carries no profiling
+          case OpKind.OsrPoint:
+            return m.nop(); // the optimized tier carries no profiling, and is where OSR goes
           default:
             throw new Error(`tier 2: unexpected op ${info.name}`);
         }

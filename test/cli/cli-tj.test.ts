@@ -215,6 +215,7 @@ test("ir --passes shows a function before and after each pass of the tier", () =
   const headers = result.stdout.split("\n").filter((line) => line.startsWith("; "));
   assert.deepEqual(headers, [
     "; input of tier 1",
+    "; after osr-points (no change)",
     "; after profile-branches (no change)",
     "; after profile-calls (no change)",
     "; after inline-loop-free (no change)",

@@ -177,3 +177,60 @@ block2:
   const run = new Interpreter({ ...module, functions: [entry.fn] });
   assert.equal(run.call(0, [5, 100, 10]), 105, "from v3 = 5 in steps of v1 = 10 until v0 = 100 is passed");
 });
+
+// `step` turns warm on short calls (Tier 1), then one long call runs its loops in Tier 1 code
+const WARM_THEN_LONG = `function step(n: i32, m: i32): i32 {
+  let acc = 0;
+  for (let y = 0; y < n; y += 1) {
+    for (let x = 0; x < m; x += 1) acc = (acc * 31 + (x ^ y)) % 1000003;
+  }
+  return acc;
+}
+export function main(calls: i32, n: i32, m: i32): i32 {
+  let s = 0;
+  for (let k = 0; k < calls; k += 1) s = (s + step(1, 1)) % 1000;
+  return (s + step(n, m)) % 1000003;
+}
+`;
+
+for (const [label, n, m] of [
+  ["its outer loop", 2000, 3],
+  ["its inner loop", 2, 40_000],
+] as const) {
+  test(`a long call of a function already at Tier 1 leaves Tier 1 code at ${label} (OSR from Tier 1)`, async () => {
+    const module = tj(WARM_THEN_LONG);
+    const mainId = module.functions.findIndex((f) => f.name === "main");
+    const expected = new Interpreter(module).call(mainId, [30, n, m]);
+    const config = sync();
+    config.trace = true;
+    const backend = await TieredBackend.create(config);
+    backend.compileModule(module);
+    assert.equal(backend.getFunction("main")(30, n, m), expected);
+    const stepId = module.functions.findIndex((f) => f.name === "step");
+    const events = backend.getTrace()!.traceEvents;
+    const tier1At = events.find((e) => e.ph === "i" && e.name === "install step T1")?.ts;
+    const osr = events.filter((e) => e.ph === "i" && e.name.startsWith("OSR step"));
+    assert.ok(tier1At !== undefined, "step reached Tier 1 on its short calls");
+    // short calls that were running Tier 1 code when step turned hot may hand over too
+    assert.ok(osr.length >= 1);
+    assert.ok(
+      osr.every((e) => e.ts > tier1At),
+      "from Tier 1 code (step's Tier 0 frames ended with its short calls)",
+    );
+    assert.ok(backend.getFunctionTier(stepId) >= 1);
+    await backend.shutdown();
+  });
+}
+
+test("with osr = false, a long call in Tier 1 code finishes there", async () => {
+  const module = tj(WARM_THEN_LONG);
+  const mainId = module.functions.findIndex((f) => f.name === "main");
+  const expected = new Interpreter(module).call(mainId, [30, 2000, 3]);
+  const config = sync();
+  config.osr = false;
+  const backend = await TieredBackend.create(config);
+  backend.compileModule(module);
+  assert.equal(backend.getFunction("main")(30, 2000, 3), expected);
+  assert.equal(backend.getStatistics().osrEntries, 0);
+  await backend.shutdown();
+});

@@ -8,7 +8,7 @@ test("one pipeline per tier, in order, with the seed's names and what each tier 
     PIPELINES.map((p) => [p.tier, p.name, p.emitter, p.instrument]),
     [
       [0, "Baseline", "baseline", Instrument.EntryAndLoops],
-      [1, "Standard", "baseline", Instrument.Entry],
+      [1, "Standard", "baseline", Instrument.EntryAndOsrPoints],
       [2, "Optimized", "binaryen-O3", Instrument.None],
     ],
   );
