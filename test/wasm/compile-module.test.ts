@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { randomModule } from "../../src/cli/fuzz/generate.js";
 import { parseModule } from "../../src/ir/parser.js";
+import { Instrument } from "../../src/wasm/codegen.js";
 import { compilationHintsPayload, compileModule } from "../../src/wasm/compile-module.js";
+import { Reader } from "../../src/wasm/reader.js";
 
 test("every Tier 0 module of 300 generated IR modules validates", () => {
   for (let seed = 1; seed <= 300; seed++) {
@@ -53,4 +55,70 @@ block0(v0: i32):
     map.offsets.map((o) => compiled.bytes[o]),
     [0x41, 0x20, 0x20],
   );
+});
+
+test("branch hints mark every budget check's and trap check's `if` unlikely, at that `if`", () => {
+  const module = parseModule(`memory 1
+export func @main(i32) -> i32 {
+block0(v0: i32):
+  v1:i32 = const 0
+  jump block1(v1)
+block1(v2: i32):
+  v3:i32 = lt_s v2, v0
+  br_if v3, block2, block3
+block2:
+  v4:i32 = div_s v0, v2
+  trap_if v4, unreachable
+  v5:i32 = const 1
+  v6:i32 = add v2, v5
+  jump block1(v6)
+block3:
+  return v2
+}
+`);
+  const { bytes } = compileModule(module, {
+    moduleName: "m",
+    base: true,
+    instrument: Instrument.EntryAndLoops,
+  });
+  // the code section's bodies, and the hints section's (function index, offset) pairs
+  const reader = new Reader(bytes);
+  reader.pos = 8;
+  let imports = 0;
+  const bodyStarts: number[] = [];
+  const hints: [number, number][] = [];
+  while (reader.pos < bytes.length) {
+    const id = reader.u8();
+    const end = reader.u32() + reader.pos;
+    if (id === 2) {
+      // the runtime's and the host's functions come first, then memory, tables and globals
+      for (let n = reader.u32(); n > 0; n--) {
+        reader.name();
+        reader.name();
+        if (reader.u8() !== 0) break;
+        imports++;
+        reader.u32();
+      }
+    } else if (id === 0 && reader.name() === "metadata.code.branch_hint") {
+      for (let functions = reader.u32(); functions > 0; functions--) {
+        const func = reader.u32();
+        for (let n = reader.u32(); n > 0; n--) {
+          hints.push([func, reader.u32()]);
+          assert.equal(reader.u32(), 1);
+          assert.equal(reader.u8(), 0, "unlikely");
+        }
+      }
+    } else if (id === 10) {
+      for (let n = reader.u32(); n > 0; n--) {
+        const size = reader.u32();
+        bodyStarts.push(reader.pos);
+        reader.pos += size;
+      }
+    }
+    reader.pos = end;
+  }
+  // at least the entry budget check, the back-edge budget check and the trap_if
+  assert.ok(hints.length >= 3, `${hints.length} hints`);
+  for (const [func, offset] of hints)
+    assert.equal(bytes[bodyStarts[func - imports]! + offset], 0x04, "an if");
 });

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ByteBuffer, encodeModule, type ModuleLayout, ValType } from "../../src/wasm/encoder.js";
+import { Reader } from "../../src/wasm/reader.js";
 
 function bytesOf(write: (b: ByteBuffer) => void): number[] {
   const b = new ByteBuffer(1);
@@ -187,4 +188,39 @@ test("a custom section before the code section (compilation hints) keeps the mod
   assert.ok(WebAssembly.validate(bytes));
   const sections = WebAssembly.Module.customSections(new WebAssembly.Module(bytes), "compilationHints");
   assert.deepEqual([...new Uint8Array(sections[0]!)], [1, 0x2a]);
+});
+
+test("branch hints: one entry per function with unlikely ifs, offsets from the body's start, before the code", () => {
+  // function 1 (after one import): local.get 0, if, end, end — the `if` is at code offset 2
+  const bytes = encodeModule({
+    types: [{ params: [ValType.I32], results: [] }],
+    imports: [{ kind: "func", module: "m", field: "f", typeIndex: 0 }],
+    functions: [0, 0],
+    bodies: [
+      { locals: [], code: Uint8Array.of(0x0b), unlikely: [] },
+      { locals: [[1, ValType.I32]], code: Uint8Array.of(0x20, 0x00, 0x04, 0x40, 0x0b, 0x0b), unlikely: [2] },
+    ],
+  });
+  assert.ok(WebAssembly.validate(bytes));
+  const module = new WebAssembly.Module(bytes);
+  const [payload] = WebAssembly.Module.customSections(module, "metadata.code.branch_hint");
+  // biome-ignore format: checked by hand
+  const expected = [
+    0x01, // one function
+    0x02, 0x01, // function index 2 (the import is 0), one hint
+    0x05, 0x01, 0x00, // offset 2 + 3 bytes of local declarations, size 1, unlikely
+  ];
+  assert.deepEqual([...new Uint8Array(payload!)], expected);
+  // the sections in order: custom ones by name, the others by id
+  const order: string[] = [];
+  const reader = new Reader(bytes);
+  reader.pos = 8;
+  while (reader.pos < bytes.length) {
+    const id = reader.u8();
+    const end = reader.u32() + reader.pos;
+    order.push(id === 0 ? reader.name() : String(id));
+    reader.pos = end;
+  }
+  assert.deepEqual(order, ["1", "2", "3", "metadata.code.branch_hint", "10"]);
+  new WebAssembly.Instance(module, { m: { f: () => {} } });
 });
