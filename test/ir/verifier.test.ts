@@ -291,13 +291,14 @@ test("uses in unreachable blocks need only a definition", () => {
   assert.deepEqual(errorsOf(parseModule(text)), []);
 });
 
-test("deopt exits and profile records: valid in compiled IR, rejected in a program; resume points checked", () => {
+test("deopt exits, profile records and OSR points: valid in compiled IR, rejected in a program; resume points checked", () => {
   const text = `func @g(i32) -> i32 {
 block0(v0: i32):
   br_if v0, block1, block2
 block1:
   profile_edge 0
   profile_target 0, v0
+  osr_point block1, v0
   return v0
 block2:
   deopt @f block1(v0), guard 1
@@ -311,6 +312,7 @@ ${fn("block0(v0: i32):\n  jump block1\nblock1:\n  return v0")}`;
     [
       "profile_edge is Tier 1's profiling; a program cannot contain it",
       "profile_target is Tier 1's profiling; a program cannot contain it",
+      "osr_point is Tier 1's OSR exit; a program cannot contain it",
       "deopt exits are made by Tier 2's speculation; a program cannot contain them",
     ],
   );
@@ -327,6 +329,10 @@ ${fn("block0(v0: i32):\n  jump block1\nblock1:\n  return v0")}`;
     errorsOf(wrongIndex).some((e) => e.includes("table index")),
     errorsOf(wrongIndex).join("\n"),
   );
+  const undefinedValue = parseModule(text.replace("osr_point block1, v0", "osr_point block1, v0, v8"));
+  assert.ok(errorsOf(undefinedValue).some((e) => e.includes("v8 is used but never defined")));
+  const entryHeader = parseModule(text.replace("osr_point block1, v0", "osr_point block0, v0"));
+  assert.ok(errorsOf(entryHeader).some((e) => e.includes("invalid loop header block0")));
   const wrongResult = parseModule(text.replace("func @f(i32) -> i32", "func @f(i32) -> i64"));
   assert.ok(errorsOf(wrongResult).some((e) => e.includes("whose results differ")));
 });
