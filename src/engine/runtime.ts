@@ -28,6 +28,7 @@ import {
   TRAP_KIND_MASK,
 } from "../wasm/compile-module.js";
 import { entryAt, trapKindOfEngineError, wasmFrames } from "../wasm/traps.js";
+import { applyV8Tuning } from "./v8-flags.js";
 
 export interface RuntimeOptions {
   /** Host functions by import module and field (the standard host, externs). */
@@ -117,6 +118,8 @@ export class WasmRuntime {
 
   /** Compiles `module` at Tier 0, instantiates it and runs its start function. */
   static instantiate(module: Module, options: RuntimeOptions = {}): WasmRuntime {
+    // V8's flags must be set before the first module compiles (the hints sections)
+    applyV8Tuning();
     const runtime = new WasmRuntime(module, options);
     const base = compileModule(module, {
       moduleName: freshModuleName("tj"),
