@@ -18,7 +18,8 @@ import { computeDominators, type DomTree, reachableFrom } from "./dominance.js";
 import type { Block, IrFunction, Module, ValueId } from "./ir.js";
 import { valueCount, valueTypes } from "./ir.js";
 import { computeLiveness, type Liveness, liveInValues } from "./liveness.js";
-import { TermOp } from "./ops.js";
+import { computeLoops } from "./loops.js";
+import { Op, TermOp } from "./ops.js";
 import type { Type } from "./types.js";
 import { replaceUses } from "./uses.js";
 import { verifyFunction } from "./verifier.js";
@@ -51,10 +52,14 @@ export function resumeFunction(
 ): ResumeEntry | null {
   if (liveIns === null) return null;
   const fn = structuredClone(original);
-  const inside = reachableFrom(fn, block);
-  const types = valueTypes(fn);
   let next = valueCount(fn);
-  const resumeBlock = fn.blocks[block]!;
+  // an inner loop's header is entered in a copy of that loop (peelEnclosedLoop)
+  const peeled = peelEnclosedLoop(fn, block, next);
+  const start = peeled?.header ?? block;
+  next = peeled?.next ?? next;
+  const inside = reachableFrom(fn, start);
+  const types = valueTypes(fn);
+  const resumeBlock = fn.blocks[start]!;
   const blockArgs = resumeBlock.params.map(() => next++);
   const renumber = new Int32Array(fn.blocks.length).fill(-1);
   const kept: Block[] = [];
@@ -88,7 +93,7 @@ export function resumeFunction(
     term: {
       op: TermOp.Jump,
       args: [],
-      targets: [{ block: renumber[block]!, args: blockArgs }],
+      targets: [{ block: renumber[start]!, args: blockArgs }],
       imm: 0,
       loc: -1,
     },
@@ -96,12 +101,27 @@ export function resumeFunction(
   fn.blocks = [entry, ...kept];
   fn.params = [...entry.paramTypes];
   fn.exported = false;
+  // a value of the inner loop defined in both copies: where only the copy runs, uses take it
+  const copied: [ValueId, ValueId][] = [];
+  for (const [value, copy] of peeled?.copies ?? []) {
+    if (defBlock[copy] === -1) continue;
+    if (defBlock[value] === -1) renamed.set(value, copy);
+    else copied.push([value, copy]);
+  }
   replaceUses(fn, renamed);
-  if (twiceDefined.length > 0) {
+  if (twiceDefined.length > 0 || copied.length > 0) {
     const tree = computeDominators(fn);
     const frontier = dominanceFrontiers(fn, tree);
+    const join: Join = { fn, tree, frontier, defBlock, live: computeLiveness(fn, tree) };
     for (const [value, param] of twiceDefined) {
-      next = joinDefinitions(fn, tree, frontier, value, param, defBlock[value]!, types[value] as Type, next);
+      next = joinDefinitions(join, value, [value], param, types[value] as Type, next);
+    }
+    for (const [value, copy] of copied) {
+      // where neither copy's definition reaches, the value is not used: a zero stands there
+      const type = types[value] as Type;
+      const zero = next++;
+      entry.insts.push({ op: Op.Const, type, result: zero, args: [], imm: 0, big: 0n, loc: -1 });
+      next = joinDefinitions(join, value, [value, copy], zero, type, next);
     }
   }
   // an extra function beside the original, as compile jobs add it: the function's own
@@ -109,6 +129,84 @@ export function resumeFunction(
   const probe = { ...module, functions: [...module.functions, fn] };
   if (verifyFunction(probe, fn).length > 0) return null;
   return { fn, liveIns };
+}
+
+/**
+ * When `header` heads a loop inside another loop, appends a copy of its loop (its blocks,
+ * with fresh value ids; edges within the loop go to the copies, exits to the original
+ * blocks, through a block of their own, as the original loop's exits now do) and returns the copy's header, each value with its copy, and the next free value
+ * id. A resume function entered at the copy runs the rest of the inner loop there, then goes
+ * on into the original loop nest, which keeps its shape: entered at the original inner
+ * header, that header would dominate the enclosing loops, all one loop with it, and the
+ * optimizer would no longer see the inner loop as a counted loop (an OSR entry into
+ * matmul's inner loop ran 2x slower than Tier 2 code; the same loop nest then runs as fast).
+ */
+function peelEnclosedLoop(
+  fn: IrFunction,
+  header: number,
+  next: number,
+): { header: number; copies: [ValueId, ValueId][]; next: number } | null {
+  const nest = computeLoops(fn, computeDominators(fn));
+  const loop = nest.loops.find((l) => l.header === header);
+  if (loop === undefined || loop.parent < 0) return null;
+  const count = fn.blocks.length;
+  const copyOf = new Int32Array(count).fill(-1);
+  const members: number[] = [];
+  for (let b = 0; b < count; b++) {
+    if (loop.body[b] === 1) {
+      copyOf[b] = count + members.length;
+      members.push(b);
+    }
+  }
+  const rename = new Map<ValueId, ValueId>();
+  for (const b of members) {
+    const block = fn.blocks[b]!;
+    for (const p of block.params) rename.set(p, next++);
+    for (const inst of block.insts) if (inst.result >= 0) rename.set(inst.result, next++);
+  }
+  const use = (v: ValueId): ValueId => rename.get(v) ?? v;
+  for (const b of members) {
+    const copy = structuredClone(fn.blocks[b]!);
+    copy.params = copy.params.map(use);
+    for (const inst of copy.insts) {
+      inst.args = inst.args.map(use);
+      if (inst.result >= 0) inst.result = use(inst.result);
+    }
+    copy.term.args = copy.term.args.map(use);
+    copy.term.targets = copy.term.targets.map((t) => ({
+      block: copyOf[t.block] !== -1 ? copyOf[t.block]! : t.block,
+      args: t.args.map(use),
+    }));
+    fn.blocks.push(copy);
+  }
+  // each exit edge of either copy gets a block of its own, so that an exit block both
+  // copies share does not stop the optimizer's loop passes (which want a loop's exit block
+  // to have no other predecessor)
+  const inEither = (b: number): boolean => loop.body[b] === 1 || (b >= count && b < count + members.length);
+  for (const b of [...members, ...members.map((m) => copyOf[m]!)]) {
+    const term = fn.blocks[b]!.term;
+    term.targets = term.targets.map((target) => {
+      if (inEither(target.block)) return target;
+      fn.blocks.push({
+        params: [],
+        paramTypes: [],
+        insts: [],
+        term: { op: TermOp.Jump, args: [], targets: [target], imm: 0, loc: -1 },
+      });
+      return { block: fn.blocks.length - 1, args: [] };
+    });
+  }
+  return { header: copyOf[header]!, copies: [...rename], next };
+}
+
+/** What joining a value's definitions needs: the function's CFG facts before any join. */
+interface Join {
+  fn: IrFunction;
+  tree: DomTree;
+  frontier: Set<number>[];
+  /** Block of each value's definition (-1: none). */
+  defBlock: Int32Array;
+  live: Liveness;
 }
 
 function dominanceFrontiers(fn: IrFunction, tree: DomTree): Set<number>[] {
@@ -129,27 +227,31 @@ function dominanceFrontiers(fn: IrFunction, tree: DomTree): Set<number>[] {
 }
 
 /**
- * Rewrites the uses of `value`, which `entryDef` (a parameter of the entry block) and its
- * original definition in block `defAt` now both define, to the definition that reaches
- * each use; returns the next free value id.
+ * Rewrites the uses of `value`, which the values `defs` (`value` among them, each defined in
+ * its block) and `entryDef` (in the entry block) now all define, to the definition
+ * that reaches each use, with new block parameters where they meet; returns the next free
+ * value id.
  */
 function joinDefinitions(
-  fn: IrFunction,
-  tree: DomTree,
-  frontier: Set<number>[],
+  { fn, tree, frontier, defBlock, live }: Join,
   value: ValueId,
+  defs: readonly ValueId[],
   entryDef: ValueId,
-  defAt: number,
   type: Type,
   next: number,
 ): number {
+  const defBlocks = defs.map((d) => defBlock[d]!);
   const join = new Map<number, ValueId>();
-  const work = [0, defAt];
+  const work = [0, ...defBlocks];
+  const word = value >>> 5;
+  const bit = 1 << (value & 31);
   while (work.length > 0) {
     const b = work.pop()!;
     for (const f of frontier[b]!) {
-      // the defining block redefines the value before any use of it there
-      if (join.has(f) || f === defAt) continue;
+      // a defining block redefines the value before any use of it there; where the value
+      // is dead, no join (pruned SSA: a loop's every value joined at its exits would ride
+      // along as block parameters)
+      if (join.has(f) || defBlocks.includes(f) || (live.liveIn[f * live.words + word]! & bit) === 0) continue;
       join.set(f, next++);
       work.push(f);
     }
@@ -163,11 +265,11 @@ function joinDefinitions(
   for (const b of tree.rpo) {
     const block = fn.blocks[b]!;
     let current = b === 0 ? entryDef : (join.get(b) ?? endDef[tree.idom[b]!]!);
-    if (block.params.includes(value)) current = value;
+    for (const param of block.params) if (defs.includes(param)) current = param;
     for (const inst of block.insts) {
       const reaching = current;
       inst.args = inst.args.map((v) => resolve(v, reaching));
-      if (inst.result === value) current = value;
+      if (defs.includes(inst.result)) current = inst.result;
     }
     const reaching = current;
     block.term.args = block.term.args.map((v) => resolve(v, reaching));

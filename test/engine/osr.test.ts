@@ -106,6 +106,14 @@ block5:
   const run = new Interpreter({ ...module, functions: [entry.fn] });
   // at block3 with x = 0, acc = 100, y = 2, t = 6: 100 + 2*6, then y = 3 adds 3*9
   assert.equal(run.call(0, [0, 100, 4, 0, 2, 6]), 139);
+  // the inner loop is entered in a copy of it; the nest after it keeps its shape: the outer
+  // loop with the original inner loop inside (were the inner header entered itself, it
+  // would dominate the outer loop and head one loop with it)
+  const loops = computeLoops(entry.fn, computeDominators(entry.fn)).loops;
+  assert.equal(loops.length, 3, "the copy, the outer loop, the inner loop");
+  assert.equal(loops.filter((loop) => loop.parent === -1).length, 2, "the copy and the outer loop");
+  const inner = loops.find((loop) => loop.parent !== -1)!;
+  assert.equal(loops[inner.parent]!.body[inner.header], 1, "the inner loop inside the outer one");
 });
 
 test("a trap after OSR reports the interpreter's guest stack (the hand-over is a tail call)", async () => {
