@@ -36,10 +36,10 @@ export const inline: Pass = {
 };
 
 /**
- * Tier 1's inlining: as `inline`, but a callee with a loop stays a call. Tier 1 code counts
- * calls only, so a loop copied into a caller that is called rarely (a `main`) would run at
- * Tier 1 for good; left in its callee, it tiers up with the callee's calls, to code that
- * speculates on the callee's own profile.
+ * Tier 1's inlining: as `inline`, but a callee with a loop stays a call. Without OSR points
+ * (`--no-osr`) Tier 1 code counts calls only, so a loop copied into a caller that is called
+ * rarely (a `main`) would run at Tier 1 for good; and left in its callee, it tiers up with
+ * the callee's calls, to code that speculates on the callee's own profile.
  */
 export const inlineLoopFree: Pass = {
   name: "inline-loop-free",
