@@ -411,15 +411,21 @@ export class FunctionCodegen {
     out.s32(0);
     out.u8(0x4c); // i32.le_s
     this.unlikelyIf();
-    out.u8(0x41);
-    out.s32(this.funcId);
-    out.u8(0x41);
-    out.s32(SafepointKind.Entry);
-    out.u8(0x10);
-    out.u32(this.layout.safepointFunction);
+    this.callSafepoint(SafepointKind.Entry);
     out.u8(0x24);
     out.u32(global);
     out.u8(0x0b);
+  }
+
+  /** `rt.safepoint(funcId, kind)`, its answer (the next budget) left on the stack. */
+  private callSafepoint(kind: number): void {
+    const out = this.out;
+    out.u8(0x41);
+    out.s32(this.funcId);
+    out.u8(0x41);
+    out.s32(kind);
+    out.u8(0x10);
+    out.u32(this.layout.safepointFunction);
   }
 
   /**
@@ -446,12 +452,7 @@ export class FunctionCodegen {
     out.s32(0);
     out.u8(0x4c); // i32.le_s
     this.unlikelyIf();
-    out.u8(0x41);
-    out.s32(this.funcId);
-    out.u8(0x41);
-    out.s32(kind);
-    out.u8(0x10);
-    out.u32(this.layout.safepointFunction);
+    this.callSafepoint(kind);
     out.u8(0x22);
     out.u32(local);
     out.u8(0x24);
