@@ -35,7 +35,7 @@ import type { CompiledModule, Guard } from "../wasm/compile-module.js";
 import { type Binaryen, loadBinaryen } from "../wasm/tier2.js";
 import { TieredConfig, type TierNumber } from "./config.js";
 import { type OutputSink, withStandardHost } from "./host.js";
-import { type CompileJob, InjectedFault, type JobResult, runCompileJob } from "./jobs.js";
+import { type CompileJob, InjectedFault, type JobResult, NO_OSR_ENTRY, runCompileJob } from "./jobs.js";
 import { PIPELINES } from "./pipelines.js";
 import { WorkerPool } from "./pool.js";
 import { freshModuleName, WasmRuntime } from "./runtime.js";
@@ -574,8 +574,14 @@ export class TieredBackend {
     // the loop keeps running where it is; the function may still tier up as a whole
     this.osrSites.set(osrKey(job.funcId, job.osrHeader), -2);
     this.osrCompiling.delete(job.funcId);
-    this.stats.failures++;
     const name = this.module?.functions[job.funcId]?.name ?? `#${job.funcId}`;
+    if (reason.startsWith(NO_OSR_ENTRY)) {
+      // not a failure: a header that cannot be entered (its frames stay where they are)
+      if (this.config.verbosity >= 2)
+        this.log(`tierjit: ${name}: no OSR entry possible at block${job.osrHeader}`);
+      return;
+    }
+    this.stats.failures++;
     this.log(`tierjit: compiling the OSR entry of ${name} at block${job.osrHeader} failed: ${reason}`);
   }
 
@@ -647,6 +653,14 @@ export class TieredBackend {
     this.osrSites.set(key, -1);
     const job = { ...this.job(funcId, 2), osrHeader: header };
     if (this.pool !== null) {
+      // until Binaryen has loaded (~0.5 s), an interim entry compiled here now, as for
+      // interim Tier 2 code: a frame in a long loop of Tier 1 code ran there for 0.6 s
+      // waiting for Binaryen's entry (warm-then-long, by process)
+      if (this.interimAllowed()) {
+        this.interimCompiles++;
+        const slot = this.compileOsrHere({ ...job, interim: true }, false);
+        if (slot >= 0 || this.osrSites.get(key) === -2) return slot;
+      }
       this.osrCompiling.add(funcId);
       this.pool.submit(job, jobPriority(2, this.hotness(funcId)));
       return -1;
@@ -655,16 +669,31 @@ export class TieredBackend {
       this.jobLost(job, `injected ${this.config.fault} (a synchronous compile fails instead)`);
       return -1;
     }
+    return this.compileOsrHere(job, true);
+  }
+
+  /**
+   * Compiles and installs an OSR entry on this thread; its slot, or -1 when the compile
+   * failed (counted as a lost job when `final`; an interim entry's failure is only logged,
+   * and the Binaryen job still comes).
+   */
+  private compileOsrHere(job: CompileJob, final: boolean): number {
     const startedAt = absoluteNow();
     const started = performance.now();
     let compiled: CompiledModule;
     try {
       compiled = runCompileJob(job, false, this.binaryen).compiled;
     } catch (error) {
-      this.jobLost(job, error instanceof Error ? error.message : String(error));
+      const reason = error instanceof Error ? error.message : String(error);
+      // Binaryen's job would build the same entry function: no second try without one
+      if (final || reason.startsWith(NO_OSR_ENTRY)) this.jobLost(job, reason);
+      else
+        this.log(
+          `tierjit: interim OSR entry of ${this.module?.functions[job.funcId]?.name} failed: ${reason}`,
+        );
       return -1;
     }
-    this.traceCompile(funcId, 2, MAIN_TRACK, startedAt, performance.now() - started);
+    this.traceCompile(job.funcId, 2, MAIN_TRACK, startedAt, performance.now() - started);
     return this.installOsr(job, compiled);
   }
 

@@ -70,6 +70,12 @@ export type JobResult =
     }
   | { jobId: number; ok: false; message: string };
 
+/**
+ * How an OSR job's failure begins when the loop header has no entry function (resume.ts:
+ * entered there, the control flow would be irreducible): a limit, not a fault.
+ */
+export const NO_OSR_ENTRY = "no OSR entry at block";
+
 /** What a worker posts on its results port: a job's result, or that it is ready for jobs. */
 export type WorkerMessage = JobResult | { ready: true };
 
@@ -102,7 +108,7 @@ export function runCompileJob(
     module = { ...unit.module, functions: unit.module.functions.map((f, i) => (i === job.funcId ? fn : f)) };
   } else {
     const entry = resumeFunction(unit.module, unit.module.functions[job.funcId]!, job.osrHeader);
-    if (entry === null) throw new Error(`no OSR entry at block${job.osrHeader}`);
+    if (entry === null) throw new Error(`${NO_OSR_ENTRY}${job.osrHeader}`);
     if (pipeline.emitter !== "binaryen-O3") throw new Error("OSR entry functions are compiled at Tier 2");
     fn = entry.fn;
     target = unit.module.functions.length;
@@ -151,7 +157,7 @@ export function runCompileJob(
     compiled = compileModule(module, {
       moduleName: job.moduleName,
       base: false,
-      functions: [job.funcId],
+      functions: [target],
       instrument: job.instrument,
       initialBudget: job.initialBudget,
       profileCounters: job.collectProfile === true,

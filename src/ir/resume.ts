@@ -51,10 +51,25 @@ export function resumeFunction(
   liveIns = resumeLiveIns(original, block),
 ): ResumeEntry | null {
   if (liveIns === null) return null;
+  // an inner loop's header is entered in a copy of that loop (peelEnclosedLoop), unless
+  // that makes the control flow irreducible (the copy's exits enter an enclosing loop at
+  // two places): then at the header itself
+  return (
+    buildResume(module, original, block, liveIns, true) ??
+    buildResume(module, original, block, liveIns, false)
+  );
+}
+
+function buildResume(
+  module: Module,
+  original: IrFunction,
+  block: number,
+  liveIns: ValueId[],
+  peel: boolean,
+): ResumeEntry | null {
   const fn = structuredClone(original);
   let next = valueCount(fn);
-  // an inner loop's header is entered in a copy of that loop (peelEnclosedLoop)
-  const peeled = peelEnclosedLoop(fn, block, next);
+  const peeled = peel ? peelEnclosedLoop(fn, block, next) : null;
   const start = peeled?.header ?? block;
   next = peeled?.next ?? next;
   const inside = reachableFrom(fn, start);
@@ -134,12 +149,15 @@ export function resumeFunction(
 /**
  * When `header` heads a loop inside another loop, appends a copy of its loop (its blocks,
  * with fresh value ids; edges within the loop go to the copies, exits to the original
- * blocks, through a block of their own, as the original loop's exits now do) and returns the copy's header, each value with its copy, and the next free value
- * id. A resume function entered at the copy runs the rest of the inner loop there, then goes
- * on into the original loop nest, which keeps its shape: entered at the original inner
- * header, that header would dominate the enclosing loops, all one loop with it, and the
- * optimizer would no longer see the inner loop as a counted loop (an OSR entry into
- * matmul's inner loop ran 2x slower than Tier 2 code; the same loop nest then runs as fast).
+ * blocks, through a block of their own, as the original loop's exits now do) and returns
+ * the copy's header, each value with its copy, and the next free value id. A resume
+ * function entered at the copy runs the rest of the inner loop there, then goes on into
+ * the original loop nest, which keeps its shape: entered at the original inner header,
+ * that header would dominate the enclosing loops, all one loop with it, and the optimizer
+ * would no longer see the inner loop as a counted loop (an OSR entry into matmul's inner
+ * loop ran 2x slower than Tier 2 code; the same loop nest then runs as fast). Where the
+ * inner loop has exits into two places of an enclosing loop, the copy would enter that
+ * loop at both (irreducible): resumeFunction then enters at the header itself.
  */
 function peelEnclosedLoop(
   fn: IrFunction,

@@ -168,7 +168,10 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
   const importedFunctions = imports.length;
   if (module.memory !== null)
     imports.push({ kind: "memory", module: RUNTIME_MODULE, field: "memory", min: module.memory.minPages });
-  imports.push({ kind: "table", module: RUNTIME_MODULE, field: "dispatch", min: module.functions.length });
+  // a later module's unit may hold functions beyond the program's (an OSR entry, copies
+  // kept for deopts) that have no dispatch slot: only the base module sizes the table
+  const dispatchMin = options.base ? module.functions.length : 0;
+  imports.push({ kind: "table", module: RUNTIME_MODULE, field: "dispatch", min: dispatchMin });
   for (const t of guestTypes)
     imports.push({ kind: "table", module: RUNTIME_MODULE, field: `guest${t}`, min: module.table.length });
   module.globals.forEach((global, i) => {

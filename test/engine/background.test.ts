@@ -35,7 +35,11 @@ export function main(limit: i32): i32 {
 
 test("a background compile is installed while one long call is still running", async () => {
   let backend: TieredBackend | undefined;
-  backend = await TieredBackend.create(background(), {
+  // without OSR main's loop stays in Tier 0 code, which polls: with it, main would soon run
+  // an entry function with step inlined (no safepoints, no calls of step to install at)
+  const config = background();
+  config.osr = false;
+  backend = await TieredBackend.create(config, {
     imports: { env: { tier_of_step: () => backend!.getFunctionTier(0) } },
   });
   await backend.workersReady();
@@ -130,6 +134,7 @@ for (const fault of ["compile-error", "worker-crash", "compile-hang"] as const) 
 test("the trace shows compile jobs on worker tracks, installs and tier counts", async () => {
   const config = background();
   config.trace = true;
+  config.osr = false; // as above: main's loop keeps polling in Tier 0 code
   let backend: TieredBackend | undefined;
   backend = await TieredBackend.create(config, {
     imports: { env: { tier_of_step: () => backend!.getFunctionTier(0) } },
@@ -184,5 +189,28 @@ test("until Binaryen has loaded, a Tier 2 decision installs interim code at once
   );
   assert.equal(backend.getFunctionTier(0), 2);
   assert.equal(main(25), 75025);
+  await backend.shutdown();
+});
+
+test("until Binaryen has loaded, a hot loop gets an interim OSR entry compiled on the main thread", async () => {
+  const config = background();
+  config.trace = true;
+  const backend = await TieredBackend.create(config);
+  backend.compileModule(
+    tj(
+      "export function main(n: i32): i32 {\n  let s = 0;\n  for (let i = 0; i < n; i += 1) s = (s * 31 + i) % 1000003;\n  return s;\n}\n",
+    ),
+  );
+  let expected = 0;
+  for (let i = 0; i < 3_000_000; i++) expected = (expected * 31 + i) % 1000003;
+  // the workers are still loading: the entry cannot come from them
+  assert.equal(backend.getFunction("main")(3_000_000), expected);
+  const stats = backend.getStatistics();
+  assert.equal(stats.osrEntries, 1);
+  const compiles = backend
+    .getTrace()!
+    .traceEvents.filter((e) => e.ph === "X" && e.name === "compile main T2");
+  assert.ok(compiles.length >= 1 && compiles[0]!.tid === 0, "compiled on the main thread's track");
+  await backend.workersReady();
   await backend.shutdown();
 });
