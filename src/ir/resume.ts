@@ -55,9 +55,17 @@ export function resumeFunction(
   // that makes the control flow irreducible (the copy's exits enter an enclosing loop at
   // two places): then at the header itself
   return (
-    buildResume(module, original, block, liveIns, true) ??
-    buildResume(module, original, block, liveIns, false)
+    buildResume(module, original, block, liveIns, Peel.InnerLoop) ??
+    buildResume(module, original, block, liveIns, Peel.Nest) ??
+    buildResume(module, original, block, liveIns, Peel.None)
   );
+}
+
+/** What a resume function copies to enter an inner loop (peelEnclosedLoop). */
+enum Peel {
+  None,
+  InnerLoop,
+  Nest,
 }
 
 function buildResume(
@@ -65,11 +73,13 @@ function buildResume(
   original: IrFunction,
   block: number,
   liveIns: ValueId[],
-  peel: boolean,
+  peel: Peel,
 ): ResumeEntry | null {
   const fn = structuredClone(original);
   let next = valueCount(fn);
-  const peeled = peel ? peelEnclosedLoop(fn, block, next) : null;
+  const peeled =
+    peel === Peel.None ? null : peelEnclosedLoop(fn, block, next, peel === Peel.Nest, new Set(liveIns));
+  const copyOf = new Map(peeled?.copies ?? []);
   const start = peeled?.header ?? block;
   next = peeled?.next ?? next;
   const inside = reachableFrom(fn, start);
@@ -94,11 +104,14 @@ function buildResume(
     b.term.targets = b.term.targets.map((t) => ({ block: renumber[t.block]!, args: t.args }));
   }
   const renamed = new Map<ValueId, ValueId>();
-  const twiceDefined: [ValueId, ValueId][] = [];
+  // a live-in defined again further on (in the original, and in a copy of the nest) is
+  // joined with the parameter where those meet
+  const twiceDefined: [ValueId, ValueId, ValueId[]][] = [];
   const liveParams = liveIns.map((v) => {
     const fresh = next++;
-    if (defBlock[v] === -1) renamed.set(v, fresh);
-    else twiceDefined.push([v, fresh]);
+    const defs = [v, copyOf.get(v) ?? -1].filter((d) => d >= 0 && defBlock[d] !== -1);
+    if (defs.length === 0) renamed.set(v, fresh);
+    else twiceDefined.push([v, fresh, defs]);
     return fresh;
   });
   const entry: Block = {
@@ -118,8 +131,9 @@ function buildResume(
   fn.exported = false;
   // a value of the inner loop defined in both copies: where only the copy runs, uses take it
   const copied: [ValueId, ValueId][] = [];
+  const isLiveIn = new Set(liveIns);
   for (const [value, copy] of peeled?.copies ?? []) {
-    if (defBlock[copy] === -1) continue;
+    if (defBlock[copy] === -1 || isLiveIn.has(value)) continue;
     if (defBlock[value] === -1) renamed.set(value, copy);
     else copied.push([value, copy]);
   }
@@ -128,8 +142,8 @@ function buildResume(
     const tree = computeDominators(fn);
     const frontier = dominanceFrontiers(fn, tree);
     const join: Join = { fn, tree, frontier, defBlock, live: computeLiveness(fn, tree) };
-    for (const [value, param] of twiceDefined) {
-      next = joinDefinitions(join, value, [value], param, types[value] as Type, next);
+    for (const [value, param, defs] of twiceDefined) {
+      next = joinDefinitions(join, value, defs, param, types[value] as Type, next);
     }
     for (const [value, copy] of copied) {
       // where neither copy's definition reaches, the value is not used: a zero stands there
@@ -163,15 +177,21 @@ function peelEnclosedLoop(
   fn: IrFunction,
   header: number,
   next: number,
+  wholeNest: boolean,
+  liveIns: ReadonlySet<ValueId>,
 ): { header: number; copies: [ValueId, ValueId][]; next: number } | null {
   const nest = computeLoops(fn, computeDominators(fn));
-  const loop = nest.loops.find((l) => l.header === header);
-  if (loop === undefined || loop.parent < 0) return null;
+  const inner = nest.loops.find((l) => l.header === header);
+  if (inner === undefined || inner.parent < 0) return null;
+  let loop = inner;
+  if (wholeNest) while (loop.parent >= 0) loop = nest.loops[loop.parent]!;
+  // the whole nest but its header: the copy's back edges go to the original header
+  const outermost = wholeNest ? loop.header : -1;
   const count = fn.blocks.length;
   const copyOf = new Int32Array(count).fill(-1);
   const members: number[] = [];
   for (let b = 0; b < count; b++) {
-    if (loop.body[b] === 1) {
+    if (loop.body[b] === 1 && b !== outermost) {
       copyOf[b] = count + members.length;
       members.push(b);
     }
@@ -182,13 +202,16 @@ function peelEnclosedLoop(
     for (const p of block.params) rename.set(p, next++);
     for (const inst of block.insts) if (inst.result >= 0) rename.set(inst.result, next++);
   }
-  const use = (v: ValueId): ValueId => rename.get(v) ?? v;
+  const define = (v: ValueId): ValueId => rename.get(v) ?? v;
+  // a use of a live-in keeps its id in the copy: it is joined with the entry parameter and
+  // its definitions (original and copy) by that id
+  const use = (v: ValueId): ValueId => (liveIns.has(v) ? v : define(v));
   for (const b of members) {
     const copy = structuredClone(fn.blocks[b]!);
-    copy.params = copy.params.map(use);
+    copy.params = copy.params.map(define);
     for (const inst of copy.insts) {
       inst.args = inst.args.map(use);
-      if (inst.result >= 0) inst.result = use(inst.result);
+      if (inst.result >= 0) inst.result = define(inst.result);
     }
     copy.term.args = copy.term.args.map(use);
     copy.term.targets = copy.term.targets.map((t) => ({
@@ -204,7 +227,7 @@ function peelEnclosedLoop(
   for (const b of [...members, ...members.map((m) => copyOf[m]!)]) {
     const term = fn.blocks[b]!.term;
     term.targets = term.targets.map((target) => {
-      if (inEither(target.block)) return target;
+      if (inEither(target.block) || target.block === outermost) return target;
       fn.blocks.push({
         params: [],
         paramTypes: [],
