@@ -18,7 +18,7 @@ import { computeDominators, type DomTree, reachableFrom } from "./dominance.js";
 import type { Block, IrFunction, Module, ValueId } from "./ir.js";
 import { valueCount, valueTypes } from "./ir.js";
 import { computeLiveness, type Liveness, liveInValues } from "./liveness.js";
-import { computeLoops } from "./loops.js";
+import { computeLoops, type Loop } from "./loops.js";
 import { Op, TermOp } from "./ops.js";
 import type { Type } from "./types.js";
 import { replaceUses } from "./uses.js";
@@ -51,34 +51,33 @@ export function resumeFunction(
   liveIns = resumeLiveIns(original, block),
 ): ResumeEntry | null {
   if (liveIns === null) return null;
-  // an inner loop's header is entered in a copy of that loop (peelEnclosedLoop), unless
-  // that makes the control flow irreducible (the copy's exits enter an enclosing loop at
-  // two places): then at the header itself
+  const nest = computeLoops(original, computeDominators(original));
+  const inner = nest.loops.find((l) => l.header === block);
+  if (inner === undefined || inner.parent < 0) return buildResume(module, original, block, liveIns, null);
+  let outer = inner;
+  while (outer.parent >= 0) outer = nest.loops[outer.parent]!;
+  // an inner loop's header is entered in a copy of that loop (peelEnclosedLoop); where that
+  // is irreducible (the copy's exits enter an enclosing loop at two places), in a copy of
+  // the whole nest but its outermost header; failing both, at the header itself
   return (
-    buildResume(module, original, block, liveIns, Peel.InnerLoop) ??
-    buildResume(module, original, block, liveIns, Peel.Nest) ??
-    buildResume(module, original, block, liveIns, Peel.None)
+    buildResume(module, original, block, liveIns, inner) ??
+    buildResume(module, original, block, liveIns, outer) ??
+    buildResume(module, original, block, liveIns, null)
   );
 }
 
-/** What a resume function copies to enter an inner loop (peelEnclosedLoop). */
-enum Peel {
-  None,
-  InnerLoop,
-  Nest,
-}
-
+/** `peel`: the loop (of `original`'s blocks) whose copy the resume function enters, or null. */
 function buildResume(
   module: Module,
   original: IrFunction,
   block: number,
   liveIns: ValueId[],
-  peel: Peel,
+  peel: Loop | null,
 ): ResumeEntry | null {
   const fn = structuredClone(original);
   let next = valueCount(fn);
-  const peeled =
-    peel === Peel.None ? null : peelEnclosedLoop(fn, block, next, peel === Peel.Nest, new Set(liveIns));
+  const isLiveIn = new Set(liveIns);
+  const peeled = peel === null ? null : peelEnclosedLoop(fn, block, peel, next, isLiveIn);
   const copyOf = new Map(peeled?.copies ?? []);
   const start = peeled?.header ?? block;
   next = peeled?.next ?? next;
@@ -131,7 +130,6 @@ function buildResume(
   fn.exported = false;
   // a value of the inner loop defined in both copies: where only the copy runs, uses take it
   const copied: [ValueId, ValueId][] = [];
-  const isLiveIn = new Set(liveIns);
   for (const [value, copy] of peeled?.copies ?? []) {
     if (defBlock[copy] === -1 || isLiveIn.has(value)) continue;
     if (defBlock[value] === -1) renamed.set(value, copy);
@@ -161,32 +159,29 @@ function buildResume(
 }
 
 /**
- * When `header` heads a loop inside another loop, appends a copy of its loop (its blocks,
- * with fresh value ids; edges within the loop go to the copies, exits to the original
- * blocks, through a block of their own, as the original loop's exits now do) and returns
- * the copy's header, each value with its copy, and the next free value id. A resume
- * function entered at the copy runs the rest of the inner loop there, then goes on into
- * the original loop nest, which keeps its shape: entered at the original inner header,
- * that header would dominate the enclosing loops, all one loop with it, and the optimizer
- * would no longer see the inner loop as a counted loop (an OSR entry into matmul's inner
- * loop ran 2x slower than Tier 2 code; the same loop nest then runs as fast). Where the
- * inner loop has exits into two places of an enclosing loop, the copy would enter that
- * loop at both (irreducible): resumeFunction then enters at the header itself.
+ * For `header`, which heads a loop inside another loop: appends a copy of `loop` — the
+ * header's own loop, or the whole nest around it but the nest's header — with fresh value
+ * ids (a live-in of `header` keeps its id in uses); edges within it go to the copies, back
+ * edges to the nest's header to the original one, exits to the original blocks through a
+ * block of their own, as the original's exits now do. Returns the copy of `header`, each
+ * value with its copy, and the next free value id. A resume function entered at the copy
+ * runs the rest of the inner loop (or of the outermost loop's iteration) there, then the
+ * original loop nest in its own shape: entered at the original inner header, that header
+ * would dominate the enclosing loops, all one loop with it, and the optimizer would no
+ * longer see the inner loop as a counted loop (an OSR entry into matmul's inner loop ran
+ * 2x slower than Tier 2 code; the same loop nest then runs as fast). A copy of the inner
+ * loop alone enters an enclosing loop at two places where the inner loop exits to two
+ * points of it (irreducible; fannkuch's `main`): the whole nest is copied then.
  */
 function peelEnclosedLoop(
   fn: IrFunction,
   header: number,
+  loop: Loop,
   next: number,
-  wholeNest: boolean,
   liveIns: ReadonlySet<ValueId>,
-): { header: number; copies: [ValueId, ValueId][]; next: number } | null {
-  const nest = computeLoops(fn, computeDominators(fn));
-  const inner = nest.loops.find((l) => l.header === header);
-  if (inner === undefined || inner.parent < 0) return null;
-  let loop = inner;
-  if (wholeNest) while (loop.parent >= 0) loop = nest.loops[loop.parent]!;
-  // the whole nest but its header: the copy's back edges go to the original header
-  const outermost = wholeNest ? loop.header : -1;
+): { header: number; copies: [ValueId, ValueId][]; next: number } {
+  // a nest is copied but its header: the copy's back edges go to the original header
+  const outermost = loop.header === header ? -1 : loop.header;
   const count = fn.blocks.length;
   const copyOf = new Int32Array(count).fill(-1);
   const members: number[] = [];
