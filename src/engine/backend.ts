@@ -35,7 +35,7 @@ import type { CompiledModule, Guard } from "../wasm/compile-module.js";
 import { type Binaryen, loadBinaryen } from "../wasm/tier2.js";
 import { TieredConfig, type TierNumber } from "./config.js";
 import { type OutputSink, withStandardHost } from "./host.js";
-import { type CompileJob, InjectedFault, type JobResult, NO_OSR_ENTRY, runCompileJob } from "./jobs.js";
+import { type CompileJob, type JobResult, NO_OSR_ENTRY, runCompileJob } from "./jobs.js";
 import { PIPELINES } from "./pipelines.js";
 import { WorkerPool } from "./pool.js";
 import { freshModuleName, WasmRuntime } from "./runtime.js";
@@ -509,24 +509,34 @@ export class TieredBackend {
   private compileInterim(id: number): void {
     const { runtime } = this.requireModule();
     this.interimCompiles++;
+    // no counters: measured, an entry counter made fib's interim code 6.9 -> 11.7 ms per
+    // call and loop counters spectralnorm's 8.6 -> 22.7 ms (tiered runs in interim code for
+    // its first ~0.5-1 s)
+    const result = this.compileHere({ ...this.job(id, 2), interim: true });
+    if ("reason" in result) {
+      // the Binaryen job still comes; a failure is counted if that one fails too
+      this.log(`tierjit: interim Tier 2 of ${this.module?.functions[id]?.name} failed: ${result.reason}`);
+      return;
+    }
+    const installStarted = performance.now();
+    runtime.install(result.compiled);
+    this.recordInstall(id, 2, result.compileMs, performance.now() - installStarted, [], true);
+    this.interim[id] = 1;
+  }
+
+  /** Runs `job` on this thread (traced on the main track): its code and compile time, or why it failed. */
+  private compileHere(job: CompileJob): { compiled: CompiledModule; compileMs: number } | { reason: string } {
     const startedAt = absoluteNow();
     const started = performance.now();
     let compiled: CompiledModule;
     try {
-      // no counters: measured, an entry counter made fib's interim code 6.9 -> 11.7 ms per
-      // call and loop counters spectralnorm's 8.6 -> 22.7 ms (tiered runs in interim code
-      // for its first ~0.5-1 s)
-      compiled = runCompileJob({ ...this.job(id, 2), interim: true }, false, null).compiled;
+      compiled = runCompileJob(job, false, this.binaryen).compiled;
     } catch (error) {
-      // the Binaryen job still comes; a failure is counted if that one fails too
-      this.log(`tierjit: interim Tier 2 of ${this.module?.functions[id]?.name} failed: ${String(error)}`);
-      return;
+      return { reason: error instanceof Error ? error.message : String(error) };
     }
     const compileMs = performance.now() - started;
-    this.traceCompile(id, 2, MAIN_TRACK, startedAt, compileMs);
-    runtime.install(compiled);
-    this.recordInstall(id, 2, compileMs, performance.now() - started - compileMs, [], true);
-    this.interim[id] = 1;
+    this.traceCompile(job.funcId, job.tier, MAIN_TRACK, startedAt, compileMs);
+    return { compiled, compileMs };
   }
 
   /** A background job finished: install its code, or count its failure. */
@@ -678,23 +688,17 @@ export class TieredBackend {
    * and the Binaryen job still comes).
    */
   private compileOsrHere(job: CompileJob, final: boolean): number {
-    const startedAt = absoluteNow();
-    const started = performance.now();
-    let compiled: CompiledModule;
-    try {
-      compiled = runCompileJob(job, false, this.binaryen).compiled;
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+    const result = this.compileHere(job);
+    if ("reason" in result) {
       // Binaryen's job would build the same entry function: no second try without one
-      if (final || reason.startsWith(NO_OSR_ENTRY)) this.jobLost(job, reason);
+      if (final || result.reason.startsWith(NO_OSR_ENTRY)) this.jobLost(job, result.reason);
       else
         this.log(
-          `tierjit: interim OSR entry of ${this.module?.functions[job.funcId]?.name} failed: ${reason}`,
+          `tierjit: interim OSR entry of ${this.module?.functions[job.funcId]?.name} failed: ${result.reason}`,
         );
       return -1;
     }
-    this.traceCompile(job.funcId, 2, MAIN_TRACK, startedAt, performance.now() - started);
-    return this.installOsr(job, compiled);
+    return this.installOsr(job, result.compiled);
   }
 
   private installOsr(job: CompileJob, compiled: CompiledModule, wasm?: WebAssembly.Module): number {
@@ -726,23 +730,25 @@ export class TieredBackend {
         `tierjit: ${module.functions[id]!.name}: T${this.tiers[id]} -> T${tier} (${this.hotness(id)} calls and loop iterations)`,
       );
     }
-    const startedAt = absoluteNow();
-    const started = performance.now();
-    let compiled: CompiledModule;
-    try {
-      if (this.config.fault === "worker-crash" || this.config.fault === "compile-hang") {
-        // there is no worker to crash or hang when compiling on this thread
-        throw new InjectedFault(`injected ${this.config.fault} (a synchronous compile fails instead)`);
-      }
-      compiled = runCompileJob(this.job(id, tier), false, this.binaryen).compiled;
-    } catch (error) {
-      this.failJob(id, tier, error instanceof Error ? error.message : String(error));
+    if (this.config.fault === "worker-crash" || this.config.fault === "compile-hang") {
+      // there is no worker to crash or hang when compiling on this thread
+      this.failJob(id, tier, `injected ${this.config.fault} (a synchronous compile fails instead)`);
       return;
     }
-    const compileMs = performance.now() - started;
-    this.traceCompile(id, tier, MAIN_TRACK, startedAt, compileMs);
-    runtime.install(compiled);
-    this.recordInstall(id, tier, compileMs, performance.now() - started - compileMs, compiled.guards);
+    const result = this.compileHere(this.job(id, tier));
+    if ("reason" in result) {
+      this.failJob(id, tier, result.reason);
+      return;
+    }
+    const installStarted = performance.now();
+    runtime.install(result.compiled);
+    this.recordInstall(
+      id,
+      tier,
+      result.compileMs,
+      performance.now() - installStarted,
+      result.compiled.guards,
+    );
   }
 
   private declarations(): WireUnit["declarations"] {
