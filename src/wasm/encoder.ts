@@ -383,23 +383,19 @@ function encodeBranchHints(out: ByteBuffer, s: ByteBuffer, desc: ModuleDesc): vo
   const hinted = desc.bodies.filter((body) => (body.unlikely?.length ?? 0) > 0).length;
   if (hinted === 0) return;
   const importedFunctions = (desc.imports ?? []).filter((entry) => entry.kind === "func").length;
-  const locals = new ByteBuffer(16);
   s.reset();
   s.name("metadata.code.branch_hint");
   s.u32(hinted);
   desc.bodies.forEach((body, index) => {
     const unlikely = body.unlikely ?? [];
     if (unlikely.length === 0) return;
-    locals.reset();
-    locals.u32(body.locals.length);
-    for (const [count, valtype] of body.locals) {
-      locals.u32(count);
-      locals.u8(valtype);
-    }
+    // the size of the local declarations the code section writes before the code
+    let localsLength = lebLength(body.locals.length);
+    for (const [count] of body.locals) localsLength += lebLength(count) + 1;
     s.u32(importedFunctions + index);
     s.u32(unlikely.length);
     for (const offset of unlikely) {
-      s.u32(locals.length + offset);
+      s.u32(localsLength + offset);
       s.u32(1); // the hint's size
       s.u8(0); // unlikely
     }
