@@ -29,12 +29,13 @@ import { verifyOrThrow } from "../ir/verifier.js";
 import { packDeclarations, toWire, type WireUnit } from "../ir/wire.js";
 import { inlineCandidates, speculatedTargets } from "../opt/inline-policy.js";
 import { type Pass, runPasses } from "../opt/pass.js";
+import { GLOBAL_GUARD_BASE } from "../opt/passes/speculate-globals.js";
 import { STANDARD_PASSES } from "../opt/pipelines.js";
 import { deoptGuardOf, Instrument, osrHeaderOf, SafepointKind } from "../wasm/codegen.js";
 import type { CompiledModule, Guard } from "../wasm/compile-module.js";
 import { type Binaryen, loadBinaryen } from "../wasm/tier2.js";
 import { TieredConfig, type TierNumber } from "./config.js";
-import { type OutputSink, withStandardHost } from "./host.js";
+import { leafHostImports, type OutputSink, withStandardHost } from "./host.js";
 import { type CompileJob, type JobResult, NO_OSR_ENTRY, runCompileJob } from "./jobs.js";
 import { PIPELINES } from "./pipelines.js";
 import { WorkerPool } from "./pool.js";
@@ -102,6 +103,8 @@ export class TieredBackend {
   private nextJobId = 1;
   /** OSR entries by (function, loop header): dispatch slot, -1 compiling, -2 failed. */
   private readonly osrSites = new Map<number, number>();
+  /** The guards of each installed OSR entry that has any, by the same key. */
+  private readonly osrGuards = new Map<number, readonly Guard[]>();
   /** The tier each function's code was at before its last install (a deopt goes back there). */
   private previousTier = new Uint8Array(0);
   /** Speculation's tables and policy (made with the module). */
@@ -228,7 +231,12 @@ export class TieredBackend {
     this.pending = new Uint8Array(count);
     this.decidedAt = new Float64Array(count);
     this.previousTier = new Uint8Array(count);
-    this.speculation = new SpeculationBook(count, this.config, this.speculating);
+    this.speculation = new SpeculationBook(
+      count,
+      this.config,
+      this.speculating,
+      leafHostImports(module, this.options.imports),
+    );
     this.interim = new Uint8Array(count);
     this.deadline =
       this.config.timeoutMs === null ? Number.POSITIVE_INFINITY : performance.now() + this.config.timeoutMs;
@@ -615,14 +623,16 @@ export class TieredBackend {
    */
   private deopt(funcId: number, guard: number): number {
     const name = this.module?.functions[funcId]?.name ?? `#${funcId}`;
-    const reason = this.config.stressSeed !== null ? "stress" : "branch";
+    const global = guard >= GLOBAL_GUARD_BASE ? guard - GLOBAL_GUARD_BASE : -1;
+    const reason = this.config.stressSeed !== null ? "stress" : global >= 0 ? "value" : "branch";
     this.stats.deopts++;
     this.stats.deoptReasons[reason] = (this.stats.deoptReasons[reason] ?? 0) + 1;
     const book = this.speculation;
     if (book === null) return 0;
     const { holders, limitReached } = book.deopt(funcId, guard);
-    this.trace?.instant(`deopt ${name} edge ${guard}`, "deopt", { function: name, edge: guard, reason });
-    if (this.config.verbosity >= 1) this.log(`tierjit: ${name}: deopt at edge ${guard} (${reason})`);
+    const where = global >= 0 ? `global $${this.module?.globals[global]?.name ?? global}` : `edge ${guard}`;
+    this.trace?.instant(`deopt ${name} ${where}`, "deopt", { function: name, guard, reason });
+    if (this.config.verbosity >= 1) this.log(`tierjit: ${name}: deopt at ${where} (${reason})`);
     // every installed code with that guard (the function's own, and its callers' that
     // inlined it) is dropped
     for (const holder of holders) {
@@ -636,10 +646,30 @@ export class TieredBackend {
         this.log(`tierjit: ${holderName}: speculative code dropped, back to T${this.tiers[holder]}`);
       }
     }
+    // an OSR entry holding it is forgotten: the loop's next hand-over asks for a new one
+    for (const [key, guards] of this.osrGuards) {
+      if (!guards.some((g) => g.func === funcId && g.edge === guard)) continue;
+      this.osrGuards.delete(key);
+      this.osrSites.delete(key);
+      this.stats.invalidations++;
+      if (this.config.verbosity >= 1) {
+        const holderName = this.module?.functions[Math.floor(key / 2 ** 24)]?.name;
+        this.log(`tierjit: ${holderName}: speculative OSR entry at block${key % 2 ** 24} dropped`);
+      }
+    }
     if (this.config.verbosity >= 1 && limitReached) {
       this.log(`tierjit: ${name}: deopt limit (${this.config.deoptLimit}) reached, no more speculation`);
     }
     return 0;
+  }
+
+  /** `f:3` for an edge guard of f, `f:$g` for a value guard on global g. */
+  private guardName(guard: Guard): string {
+    const module = this.module;
+    const owner = module?.functions[guard.func]?.name ?? `#${guard.func}`;
+    if (guard.edge < GLOBAL_GUARD_BASE) return `${owner}:${guard.edge}`;
+    const global = guard.edge - GLOBAL_GUARD_BASE;
+    return `${owner}:$${module?.globals[global]?.name ?? global}`;
   }
 
   /** Whether running Tier 0 frames hand over to OSR entry functions in this configuration. */
@@ -703,12 +733,17 @@ export class TieredBackend {
 
   private installOsr(job: CompileJob, compiled: CompiledModule, wasm?: WebAssembly.Module): number {
     const slot = this.runtime!.installOsr(compiled, wasm);
-    this.osrSites.set(osrKey(job.funcId, job.osrHeader!), slot);
+    const key = osrKey(job.funcId, job.osrHeader!);
+    this.osrSites.set(key, slot);
+    if (compiled.guards !== undefined && compiled.guards.length > 0) this.osrGuards.set(key, compiled.guards);
+    else this.osrGuards.delete(key);
     this.osrCompiling.delete(job.funcId);
     this.stats.osrCompiles++;
     if (this.config.verbosity >= 1) {
       const name = this.module?.functions[job.funcId]?.name ?? `#${job.funcId}`;
-      this.log(`tierjit: ${name}: OSR entry at block${job.osrHeader} installed`);
+      const guards = compiled.guards ?? [];
+      const held = guards.length > 0 ? ` (guards on ${guards.map((g) => this.guardName(g)).join(", ")})` : "";
+      this.log(`tierjit: ${name}: OSR entry at block${job.osrHeader} installed${held}`);
     }
     return slot;
   }
@@ -832,7 +867,7 @@ export class TieredBackend {
     if (this.config.verbosity >= 2) {
       const name = this.module?.functions[id]?.name ?? `#${id}`;
       this.log(
-        `tierjit: ${name}: T${tier}${interim ? " (interim)" : ""} installed (compiled in ${compileMs.toFixed(2)} ms, installed in ${installMs.toFixed(2)} ms${guards.length > 0 ? `, guards on ${guards.map((g) => `${this.module?.functions[g.func]?.name}:${g.edge}`).join(", ")}` : ""})`,
+        `tierjit: ${name}: T${tier}${interim ? " (interim)" : ""} installed (compiled in ${compileMs.toFixed(2)} ms, installed in ${installMs.toFixed(2)} ms${guards.length > 0 ? `, guards on ${guards.map((g) => this.guardName(g)).join(", ")}` : ""})`,
       );
     }
   }

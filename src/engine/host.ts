@@ -5,7 +5,9 @@
  * clamped to 0..100 (where `toFixed` would throw).
  */
 
+import { STANDARD_HOST_MODULE } from "../ir/host-abi.js";
 import type { HostImports } from "../ir/interpreter.js";
+import type { Module } from "../ir/ir.js";
 import type { Scalar } from "../ir/numeric.js";
 
 export interface OutputSink {
@@ -63,4 +65,20 @@ export function withStandardHost(
   user: HostImports = {},
 ): HostImports {
   return { ...user, tj: { ...standardHostFunctions(out, memory), ...(user.tj ?? {}) } };
+}
+
+/**
+ * The imports of `module` (by index) whose host functions never call back into the guest:
+ * the standard host's own, where `user` does not replace them. Any other host function
+ * may call an exported guest function, which may write any global.
+ */
+export function leafHostImports(module: Module, user: HostImports = {}): Set<number> {
+  const standard = standardHostFunctions({ write: () => undefined }, () => new Uint8Array(0));
+  const leaves = new Set<number>();
+  module.imports.forEach((imported, index) => {
+    if (imported.module !== STANDARD_HOST_MODULE || !Object.hasOwn(standard, imported.field)) return;
+    if (user.tj !== undefined && Object.hasOwn(user.tj, imported.field)) return;
+    leaves.add(index);
+  });
+  return leaves;
 }

@@ -103,26 +103,50 @@ export function runCompileJob(
   // what is compiled: the function, or its OSR entry function as an extra function (so that
   // the function's own calls keep reaching it through its dispatch slot)
   let target = job.funcId;
-  if (job.osrHeader === undefined) {
-    fn = structuredClone(unit.module.functions[job.funcId]!);
-    module = { ...unit.module, functions: unit.module.functions.map((f, i) => (i === job.funcId ? fn : f)) };
-  } else {
-    const entry = resumeFunction(unit.module, unit.module.functions[job.funcId]!, job.osrHeader);
-    if (entry === null) throw new Error(`${NO_OSR_ENTRY}${job.osrHeader}`);
-    if (pipeline.emitter !== "binaryen-O3") throw new Error("OSR entry functions are compiled at Tier 2");
-    fn = entry.fn;
-    target = unit.module.functions.length;
-    module = { ...unit.module, functions: [...unit.module.functions, fn] };
-  }
   const context: PassContext = {};
   // the program function each function the job adds stands for (the rest: snapshots of this one)
   const frameOf = new Map<number, FuncId>();
-  const speculating = job.osrHeader === undefined && job.interim !== true;
-  if (job.speculation !== undefined && speculating) {
-    // deopt exits resume the program's function, kept beside the one being optimized
-    frameOf.set(module.functions.length, job.funcId);
-    context.speculation = { ...job.speculation, original: module.functions.length };
-    module.functions.push(unit.module.functions[job.funcId]!);
+  const speculating = job.interim !== true;
+  const program = unit.module.functions[job.funcId]!;
+  if (job.osrHeader === undefined) {
+    fn = structuredClone(program);
+    module = { ...unit.module, functions: unit.module.functions.map((f, i) => (i === job.funcId ? fn : f)) };
+    if (job.speculation !== undefined && speculating) {
+      // deopt exits resume the program's function, kept beside the one being optimized
+      frameOf.set(module.functions.length, job.funcId);
+      context.speculation = { ...job.speculation, original: module.functions.length };
+      module.functions.push(program);
+    }
+  } else {
+    if (pipeline.emitter !== "binaryen-O3") throw new Error("OSR entry functions are compiled at Tier 2");
+    module = { ...unit.module, functions: [...unit.module.functions] };
+    // an entry speculates as the function's own code does: its branches and call sites
+    // (numbered in the program's function) in a speculated copy it is then built from, its
+    // globals at its start, their guards resuming the program's function at the header
+    let source = program;
+    let header = job.osrHeader;
+    if (job.speculation !== undefined && speculating) {
+      const original = module.functions.length;
+      frameOf.set(original, job.funcId);
+      module.functions.push(program);
+      source = structuredClone(program);
+      const speculation = { ...job.speculation, original };
+      // call guards insert blocks (renumbering those after them); the header's block stays
+      // the same object, which still starts the loop
+      const headerBlock = source.blocks[header];
+      runPasses(source, module, [speculateBranches, speculateCalls], { context: { speculation } });
+      header = headerBlock === undefined ? header : source.blocks.indexOf(headerBlock);
+      context.speculation = { ...speculation, entryBlock: job.osrHeader };
+    }
+    // the frame hands over the program function's live values at the header
+    const liveIns = resumeLiveIns(program, job.osrHeader);
+    const entry =
+      resumeFunction(module, source, header, liveIns) ??
+      (source === program ? null : resumeFunction(module, program, job.osrHeader, liveIns));
+    if (entry === null) throw new Error(`${NO_OSR_ENTRY}${job.osrHeader}`);
+    fn = entry.fn;
+    target = module.functions.length;
+    module.functions.push(fn);
   }
   const targets = job.speculation?.targets;
   if (targets !== undefined && job.interim === true && job.osrHeader === undefined) {
@@ -130,7 +154,7 @@ export function runCompileJob(
     // speculated on (none "ran" is no profile), so nothing resumes `original`
     context.speculation = { ...targetsOnly(targets), original: job.funcId };
   }
-  // interim code and OSR entries speculate on their inlined callees' call targets only
+  // interim code speculates on its inlined callees' call targets only
   for (const { func, speculation } of job.calleeSpeculation ?? []) {
     if (func === job.funcId || (unit.module.functions[func]?.blocks.length ?? 0) === 0) continue;
     if (speculating) {
@@ -143,7 +167,9 @@ export function runCompileJob(
   const passes = pipeline.passes.filter(
     (p) =>
       ((p !== profileBranches && p !== profileCalls) || job.collectProfile === true) &&
-      (p !== osrPoints || job.instrument === Instrument.EntryAndOsrPoints),
+      (p !== osrPoints || job.instrument === Instrument.EntryAndOsrPoints) &&
+      // an OSR entry's branches and call sites were speculated on in its source
+      ((p !== speculateBranches && p !== speculateCalls) || job.osrHeader === undefined),
   );
   runPasses(fn, module, passes, { verify: job.verify === true, context });
   let compiled: CompiledModule;

@@ -16,7 +16,11 @@
 
 import { performance } from "node:perf_hooks";
 import type { Module } from "../ir/ir.js";
+import { Op } from "../ir/ops.js";
+import { Type } from "../ir/types.js";
+import { globalsWrittenDuring } from "../opt/global-writes.js";
 import { inlineCandidates } from "../opt/inline-policy.js";
+import type { GlobalValue } from "../opt/pass.js";
 import type { Guard } from "../wasm/compile-module.js";
 import type { TieredConfig } from "./config.js";
 import type { CompileJob } from "./jobs.js";
@@ -34,12 +38,19 @@ export class SpeculationBook {
   private readonly firstProfiledAt: Float64Array;
   /** Guards in each function's installed code (its own edges, and inlined callees'). */
   private readonly guards = new Map<number, readonly Guard[]>();
+  /**
+   * Per function: the globals it and its inline candidates read that none of its calls can
+   * write (`globalReadsOf`), found once.
+   */
+  private readonly globalReads = new Map<number, Map<number, number[]>>();
 
   constructor(
     functions: number,
     private readonly config: TieredConfig,
     /** Whether the engine speculates at all (not pinned, Tier 2 reachable, not switched off). */
     readonly enabled: boolean,
+    /** The imports whose host functions never call back into the guest (host.ts). */
+    private readonly leafHost: ReadonlySet<number> = new Set(),
   ) {
     this.deoptCount = new Float64Array(functions);
     this.profiledCalls = new Float64Array(functions);
@@ -66,24 +77,61 @@ export class SpeculationBook {
     );
   }
 
-  /** What a Tier 2 job of function `id` speculates on (nothing without a profile). */
-  speculationFor(id: number, runtime: WasmRuntime | null): Pick<CompileJob, "speculation"> {
+  /**
+   * What a Tier 2 job of function `id` speculates on: the profile's edges and call targets,
+   * and the current values of the globals it reads (`withGlobals`; no profile needed).
+   */
+  speculationFor(
+    id: number,
+    runtime: WasmRuntime | null,
+    withGlobals = true,
+  ): Pick<CompileJob, "speculation"> {
     if (!this.enabled || this.deoptCount[id]! >= this.config.deoptLimit) return {};
     const disabled = [...(this.deoptedEdges.get(id) ?? [])];
+    const globals = withGlobals && runtime !== null ? this.globalValues(id, runtime) : [];
+    const withValues = globals.length > 0 ? { globals } : {};
     if (this.config.stressSeed !== null) {
       const randomSeed = (this.config.stressSeed * 31 + id) * 1009 + this.deoptCount[id]!;
-      return { speculation: { taken: new Uint8Array(0), disabled, randomSeed } };
+      return { speculation: { taken: new Uint8Array(0), disabled, randomSeed, ...withValues } };
     }
     const taken = runtime?.edgeProfile(id) ?? null;
     const targets = runtime?.targetProfile(id) ?? null;
-    if (taken === null && targets === null) return {};
+    if (taken === null && targets === null && globals.length === 0) return {};
     const speculation: NonNullable<CompileJob["speculation"]> = {
       taken: taken ?? new Uint8Array(0),
       disabled,
+      ...withValues,
     };
     for (const edge of disabled) if (edge < speculation.taken.length) speculation.taken[edge] = 1;
     if (targets !== null) speculation.targets = targets;
     return { speculation };
+  }
+
+  /**
+   * The values now of the mutable integer globals that function `id` and the callees it may
+   * inline read and no call of it can write, each with the words at the offsets of the i32
+   * invariant loads through it (those within memory).
+   */
+  private globalValues(id: number, runtime: WasmRuntime): GlobalValue[] {
+    let reads = this.globalReads.get(id);
+    if (reads === undefined) {
+      reads = globalReadsOf(runtime.module, id, this.leafHost);
+      this.globalReads.set(id, reads);
+    }
+    const memory = runtime.memory === null ? null : new DataView(runtime.memory.buffer);
+    const values: GlobalValue[] = [];
+    for (const [global, offsets] of reads) {
+      const value = runtime.globals[global]!.value as number | bigint;
+      const words: [number, number][] = [];
+      if (typeof value === "number" && memory !== null) {
+        for (const offset of offsets) {
+          const address = (value >>> 0) + offset;
+          if (address + 4 <= memory.byteLength) words.push([offset, memory.getInt32(address, true)]);
+        }
+      }
+      values.push({ global, value, words });
+    }
+    return values;
   }
 
   /**
@@ -100,7 +148,7 @@ export class SpeculationBook {
     const callees: NonNullable<CompileJob["calleeSpeculation"]> = [];
     for (const callee of new Set(inlineCandidates(module, module.functions[id]!))) {
       if (callee === id || callees.length >= CALLEES_SPECULATED) continue;
-      const { speculation } = this.speculationFor(callee, runtime);
+      const { speculation } = this.speculationFor(callee, runtime, false);
       if (speculation !== undefined) callees.push({ func: callee, speculation });
     }
     return callees.length === 0 ? {} : { calleeSpeculation: callees };
@@ -136,4 +184,34 @@ export class SpeculationBook {
   dropped(id: number): void {
     this.guards.delete(id);
   }
+}
+
+/**
+ * The mutable integer globals that function `id`, or a callee it may inline, reads and that
+ * no call of `id` can write, each with the offsets of the i32 invariant loads whose address
+ * is such a read.
+ */
+function globalReadsOf(module: Module, id: number, leafHost: ReadonlySet<number>): Map<number, number[]> {
+  const reads = new Map<number, number[]>();
+  const written = globalsWrittenDuring(module, id, leafHost);
+  if (written === "all") return reads;
+  for (const f of [id, ...inlineCandidates(module, module.functions[id]!)]) {
+    const readOf = new Map<number, number>();
+    for (const block of module.functions[f]!.blocks) {
+      for (const inst of block.insts) {
+        if (inst.op === Op.GlobalGet) {
+          const global = module.globals[inst.imm];
+          const integer = global?.type === Type.I32 || global?.type === Type.I64;
+          if (global === undefined || !global.mutable || !integer || written.has(inst.imm)) continue;
+          readOf.set(inst.result, inst.imm);
+          if (!reads.has(inst.imm)) reads.set(inst.imm, []);
+        } else if (inst.op === Op.Load && inst.invariant === true && inst.type === Type.I32) {
+          const global = readOf.get(inst.args[0]!);
+          const offsets = global === undefined ? undefined : reads.get(global);
+          if (offsets !== undefined && !offsets.includes(inst.imm)) offsets.push(inst.imm);
+        }
+      }
+    }
+  }
+  return reads;
 }

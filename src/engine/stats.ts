@@ -33,7 +33,10 @@ export class Statistics {
   /** Running frames that entered optimized code at a loop header, and OSR entry functions compiled. */
   osrEntries = 0;
   osrCompiles = 0;
-  /** Deopts (failed guards), by reason: `branch` (the profile said never taken), `stress` (picked at random). */
+  /**
+   * Deopts (failed guards), by reason: `branch` (the profile said never taken), `value` (a
+   * global no longer held the value compiled in), `stress` (picked at random).
+   */
   deopts = 0;
   deoptReasons: Record<string, number> = {};
   /** Speculative code dropped after a deopt (the function went back to its previous tier). */

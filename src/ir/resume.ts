@@ -25,11 +25,13 @@ import { replaceUses } from "./uses.js";
 import { verifyFunction } from "./verifier.js";
 
 /**
- * The values a resume function for `block` takes after the block's parameters, ascending;
- * null for the entry block. Pass `liveness` to share one analysis among a function's blocks.
+ * The values a resume function for `block` takes after the block's parameters, ascending
+ * (none for the entry block), or null for a block the function does not have. Pass
+ * `liveness` to share one analysis among a function's blocks.
  */
 export function resumeLiveIns(fn: IrFunction, block: number, liveness?: Liveness): ValueId[] | null {
-  if (block <= 0 || block >= fn.blocks.length) return null;
+  if (block < 0 || block >= fn.blocks.length) return null;
+  if (block === 0) return [];
   return liveInValues(liveness ?? computeLiveness(fn), block);
 }
 
@@ -40,9 +42,10 @@ export interface ResumeEntry {
 }
 
 /**
- * The resume function for `block` of `original`, or null when there cannot be one (the
- * entry block, or a result that does not verify). `module` is the function's module, used
- * to verify the result as an extra function beside the original.
+ * The resume function for `block` of `original`, or null when there cannot be one (a
+ * result that does not verify). At the entry block it is the function itself, unexported
+ * (value guards at the entry resume there). `module` is the function's module, used to
+ * verify the result as an extra function beside the original.
  */
 export function resumeFunction(
   module: Module,
@@ -51,6 +54,7 @@ export function resumeFunction(
   liveIns = resumeLiveIns(original, block),
 ): ResumeEntry | null {
   if (liveIns === null) return null;
+  if (block === 0) return { fn: { ...structuredClone(original), exported: false }, liveIns: [] };
   const nest = computeLoops(original, computeDominators(original));
   const inner = nest.loops.find((l) => l.header === block);
   if (inner === undefined || inner.parent < 0) return buildResume(module, original, block, liveIns, null);

@@ -490,7 +490,9 @@ class FunctionVerifier {
       this.report(b, T, `deopt names no ${role === "" ? "" : "caller "}function to resume`);
       return undefined;
     }
-    if (resumed.blocks.length > 0 && (point.block <= 0 || point.block >= resumed.blocks.length)) {
+    // a callee frame may resume at the entry (a value guard), a caller only after its call
+    const first = role === "" ? 0 : 1;
+    if (resumed.blocks.length > 0 && (point.block < first || point.block >= resumed.blocks.length)) {
       const who = role === "" ? "" : "its caller ";
       this.report(
         b,

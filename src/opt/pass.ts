@@ -37,13 +37,32 @@ export interface SpeculationInput {
   /** The unspeculated function, which deopt exits resume (an index into the module). */
   original: FuncId;
   /**
+   * The block of `original` where the function being compiled starts: an OSR entry's loop
+   * header (its parameters are that block's, then its live-ins), else 0. Value guards at
+   * the start resume `original` there.
+   */
+  entryBlock?: number;
+  /**
    * Per indirect call site (numbered as in profile-sites.ts), two records of the table
    * indices Tier 1 saw it call through: the first two distinct ones (-1: none), the second
    * -2 when there were more. Absent: no call-target profile.
    */
   targets?: Int32Array;
-  /** Stress mode: speculate on edges and call targets picked at random from this seed, profile or not. */
+  /**
+   * Mutable integer globals that a call of the function cannot write (global-writes.ts),
+   * with their values when the job was made (`speculate-globals`), each with the words its
+   * invariant loads read at that address (i32 globals within memory).
+   */
+  globals?: readonly GlobalValue[];
+  /** Stress mode: speculate on edges, call targets and globals picked at random from this seed, profile or not. */
   randomSeed?: number;
+}
+
+/** A global's value (a bigint for i64), and `[offset, word]` for the i32 words read through it. */
+export interface GlobalValue {
+  global: number;
+  value: number | bigint;
+  words: readonly (readonly [offset: number, word: number])[];
 }
 
 export class PassFailure extends Error {}

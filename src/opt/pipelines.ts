@@ -21,6 +21,7 @@ import { sccp } from "./passes/sccp.js";
 import { simplifyBranches } from "./passes/simplify-branches.js";
 import { speculateBranches } from "./passes/speculate-branches.js";
 import { speculateCalls } from "./passes/speculate-calls.js";
+import { speculateGlobals } from "./passes/speculate-globals.js";
 import { threadJumps } from "./passes/thread-jumps.js";
 import { versionLoops } from "./passes/version-loops.js";
 
@@ -34,6 +35,7 @@ export const ALL_PASSES: readonly Pass[] = [
   inline,
   inlineLoopFree,
   inlineLeaves,
+  speculateGlobals,
   constFold,
   sccp,
   threadJumps,
@@ -74,6 +76,13 @@ export const PASS_ORDER: readonly [string, string, string][] = [
   ["inline", "inline-leaves", "the second level inlines the calls the first level's copies brought in"],
   ["inline-leaves", "const-fold", "an inlined body folds with the caller's constant arguments"],
   ["inline-leaves", "sccp", "constant arguments flow into the inlined bodies' parameters"],
+  ["inline-leaves", "speculate-globals", "the reads in inlined callees are speculated on too"],
+  ["speculate-globals", "const-fold", "the speculated globals are constants to fold"],
+  [
+    "speculate-globals",
+    "gvn",
+    "the speculated array lengths are constants that index checks compare against",
+  ],
   ["sccp", "thread-jumps", "branches sccp decided no longer need threading"],
   ["sccp", "merge-blocks", "the blocks sccp found unreachable are removed"],
   ["sccp", "dce", "the operands of folded instructions become unused"],
@@ -129,6 +138,7 @@ export const OPTIMIZING_PASSES: readonly Pass[] = [
   devirtualize,
   inline,
   inlineLeaves,
+  speculateGlobals,
   constFold,
   sccp,
   threadJumps,

@@ -145,7 +145,10 @@ export function compileTier2(
     const guards: Guard[] = [];
     for (const { fn: unitFn } of compiledFunctions) {
       for (const block of unitFn.blocks) {
-        if (block.term.op === TermOp.Deopt) guards.push({ func: ownerOf(block.term), edge: block.term.imm });
+        if (block.term.op !== TermOp.Deopt) continue;
+        // a value guard has several exits (the global's test, and its words')
+        const guard = { func: ownerOf(block.term), edge: block.term.imm };
+        if (!guards.some((g) => g.func === guard.func && g.edge === guard.edge)) guards.push(guard);
       }
     }
     return guards.length === 0 ? compiled : { ...compiled, guards };

@@ -238,3 +238,71 @@ test("a Tier 0 frame looping in a function whose Tier 1 code has not run yet ent
   assert.ok(backend.getStatistics().safepoints < 5_000, `${backend.getStatistics().safepoints} safepoints`);
   await backend.shutdown();
 });
+
+// weigh reads two globals it cannot change: Tier 2 speculates on both (the array's address
+// and length, and scale); main replaces them after `swapAt` calls
+const GLOBAL_SWAP = `let cells: i32[] = new i32[8];
+let scale = 2;
+function weigh(k: i32): i32 {
+  let s = 0;
+  for (let j = 0; j < cells.length; j += 1) s += cells[j] * scale;
+  return s + cells[k];
+}
+export function main(n: i32, swapAt: i32, last: i32): i32 {
+  for (let j = 0; j < cells.length; j += 1) cells[j] = j + 1;
+  let total = 0;
+  for (let i = 0; i < n; i += 1) {
+    if (i == swapAt) {
+      cells = new i32[5];
+      for (let j = 0; j < cells.length; j += 1) cells[j] = 10 * j;
+      scale = 3;
+    }
+    total += weigh(i < n - 1 ? i & 3 : last);
+  }
+  return total;
+}
+`;
+
+test("a global that changes after Tier 2 speculated on its value deopts once, by value, exactly", async () => {
+  const module = tj(GLOBAL_SWAP);
+  const main = findFunction(module, "main");
+  const weigh = findFunction(module, "weigh");
+  const expected = new Interpreter(module).call(main, [3000, 2000, 4]);
+  const config = sync();
+  config.trace = true;
+  config.verbosity = 2;
+  const log: string[] = [];
+  const backend = await TieredBackend.create(config, { log: (line) => log.push(line) });
+  backend.compileModule(module);
+  assert.equal(backend.getFunction("main")(3000, 2000, 4), expected);
+  assert.ok(
+    log.some((line) => /weigh: T2 installed .*guards on weigh:\$cells, weigh:\$scale/.test(line)),
+    log.join("\n"),
+  );
+  const stats = backend.getStatistics();
+  assert.deepEqual(stats.deoptReasons, { value: 1 });
+  assert.deepEqual(
+    backend
+      .getTrace()!
+      .traceEvents.filter((e) => e.cat === "deopt")
+      .map((e) => e.name),
+    ["deopt weigh global $cells"],
+  );
+  // recompiled without the guard on cells, with scale's new value: no more deopts
+  for (let i = 0; i < 300; i++) backend.getFunction("weigh")(1);
+  assert.equal(backend.getFunctionTier(weigh), 2);
+  assert.equal(backend.getStatistics().deopts, 1);
+  await backend.shutdown();
+});
+
+test("an index past the end of a replaced global array traps in speculated code as in the interpreter", async () => {
+  const module = tj(GLOBAL_SWAP);
+  const main = findFunction(module, "main");
+  // the swap comes after weigh is at Tier 2; the last call reads cells[6] of the new 5-cell array
+  const expected = trapOf(() => new Interpreter(module).call(main, [3000, 2000, 6]));
+  const backend = await TieredBackend.create(sync());
+  backend.compileModule(module);
+  assertSameTrap(() => backend.getFunction("main")(3000, 2000, 6), expected);
+  assert.deepEqual(backend.getStatistics().deoptReasons, { value: 1 });
+  await backend.shutdown();
+});

@@ -179,7 +179,7 @@ block2:
 `);
   const fn = module.functions[0]!;
   assert.deepEqual(resumeLiveIns(fn, 1), [0, 1], "v0 and v1 come from before the loop");
-  assert.equal(resumeLiveIns(fn, 0), null);
+  assert.deepEqual(resumeLiveIns(fn, 0), [], "the entry takes the parameters only");
   const entry = resumeFunction(module, fn, 1)!;
   assert.deepEqual(entry.fn.params, [0, 0, 0], "i32 header argument, then v0 and v1");
   assert.deepEqual(entry.liveIns, [0, 1]);
@@ -271,4 +271,119 @@ test("every loop header of every program in the repo has an OSR entry function",
     }
   }
   assert.ok(headers > 50, `${headers} loop headers`);
+});
+
+// main reads the array global `cells` in its one long loop and cannot change it (fill does)
+const GLOBAL_LOOP = `let cells: i32[] = new i32[4];
+export function fill(n: i32) {
+  cells = new i32[n];
+  for (let j = 0; j < n; j += 1) cells[j] = j * 3;
+}
+export function main(rounds: i32): i32 {
+  let s = 0;
+  for (let r = 0; r < rounds; r += 1) {
+    for (let j = 0; j < cells.length; j += 1) s += cells[j] ^ r;
+  }
+  return s;
+}
+`;
+
+test("an OSR entry speculates on the globals its loop reads, and gives exact results when they change", async () => {
+  const module = tj(GLOBAL_LOOP);
+  const reference = new Interpreter(module);
+  const config = sync();
+  config.verbosity = 1;
+  const log: string[] = [];
+  const backend = await TieredBackend.create(config, { log: (line) => log.push(line) });
+  backend.compileModule(module);
+  for (const [size, rounds] of [
+    [16, 3000],
+    [8, 3000],
+    [32, 100],
+  ] as const) {
+    reference.call(0, [size]);
+    backend.getFunction("fill")(size);
+    assert.equal(backend.getFunction("main")(rounds), reference.call(1, [rounds]), `size ${size}`);
+  }
+  assert.ok(
+    log.some((line) => /main: OSR entry at block\d+ installed \(guards on main:\$cells\)/.test(line)),
+    log.join("\n"),
+  );
+  assert.equal(backend.getStatistics().failures, 0);
+  await backend.shutdown();
+});
+
+test("stress mode: an OSR entry's failed guard drops the entry, and the loop enters a new one", async () => {
+  const module = tj(GLOBAL_LOOP);
+  const reference = new Interpreter(module);
+  const config = TieredConfig.stress(3);
+  config.verbosity = 1;
+  config.enableBackgroundOptimization = false;
+  const log: string[] = [];
+  const backend = await TieredBackend.create(config, { log: (line) => log.push(line) });
+  backend.compileModule(module);
+  for (const size of [16, 8, 16, 5]) {
+    reference.call(0, [size]);
+    backend.getFunction("fill")(size);
+    assert.equal(backend.getFunction("main")(400), reference.call(1, [400]), `size ${size}`);
+  }
+  assert.ok(
+    log.some((line) => /main: speculative OSR entry at block\d+ dropped/.test(line)),
+    log.join("\n"),
+  );
+  await backend.shutdown();
+});
+
+// found by the fuzzer (seed 97027, stress): a call guard in the block before the loop
+// renumbered the speculated copy's blocks, and the entry was built at the wrong block
+test("an OSR entry into a function whose call sites are speculated on starts at its loop header", async () => {
+  // each call of @bump counts; an entry built at the wrong block calls it again
+  const module = parseModule(
+    `type t0 = ()
+table [@keep, @bump]
+global $calls: i32 mut = 0
+export func @main(i32) -> i32 {
+block0(v0: i32):
+  v1:i32 = const 1
+  call_indirect t0 v1()
+  v2:i32 = const 4
+  jump block1(v2)
+block1(v5: i32):
+  v6:i32 = lt_s v5, v0
+  br_if v6, block2, block3
+block2:
+  v7:i32 = const 1
+  v8:i32 = add v5, v7
+  jump block1(v8)
+block3:
+  v9:i32 = global_get $calls
+  v10:i32 = add v5, v9
+  return v10
+}
+func @keep() {
+block0:
+  return
+}
+func @bump() {
+block0:
+  v0:i32 = global_get $calls
+  v1:i32 = const 1
+  v2:i32 = add v0, v1
+  global_set $calls, v2
+  return
+}
+`,
+    "osr-call-guard.tir",
+  );
+  let entries = 0;
+  for (const seed of [1, 2, 3, 4, 5, 6]) {
+    const config = TieredConfig.stress(seed);
+    config.verbosity = 0;
+    const backend = await TieredBackend.create(config);
+    backend.compileModule(module);
+    assert.equal(backend.getFunction("main")(5000), 5001, `seed ${seed}`);
+    entries += backend.getStatistics().osrEntries;
+    await backend.shutdown();
+  }
+  assert.ok(entries > 0, "no OSR entry ran");
 });

@@ -2,14 +2,16 @@
  * Filetests: each `test/filetests/NAME.tir` starts with `; passes: a, b, ...`; its functions
  * go through those passes (verifying after each) and the printed result must equal
  * `NAME.expected.tir`. `; profile: 0, 3` gives speculation a profile (the edges that ran),
- * `; targets: 3 -1, 2 4` one of call targets (two records per indirect call site). `TIERJIT_BLESS=1 npm test` rewrites the expected files: review the diff.
+ * `; targets: 3 -1, 2 4` one of call targets (two records per indirect call site), `;
+ * globals: 0=64 0:10, 1=7n` values of globals by index (`n`: i64), each with words at
+ * offsets. `TIERJIT_BLESS=1 npm test` rewrites the expected files: review the diff.
  */
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { test } from "node:test";
 import { parseModule } from "../../src/ir/parser.js";
 import { printModule } from "../../src/ir/printer.js";
-import { type PassContext, runPasses } from "../../src/opt/pass.js";
+import { type GlobalValue, type PassContext, runPasses } from "../../src/opt/pass.js";
 import { ALL_PASSES, passByName } from "../../src/opt/pipelines.js";
 import { REPO_ROOT } from "../support/cli.js";
 
@@ -42,16 +44,18 @@ for (const file of files) {
     // `; targets: 3 -1, 2 -2`: per indirect call site, the two target records (pass.ts)
     const profile = /^; profile: (.*)$/m.exec(source);
     const targets = /^; targets: (.*)$/m.exec(source);
+    const globals = /^; globals: (.*)$/m.exec(source);
     const count = module.functions.length;
     for (let f = 0; f < count; f++) {
       const fn = module.functions[f]!;
       const context: PassContext = {};
-      if (profile !== null || targets !== null) {
+      if (profile !== null || targets !== null || globals !== null) {
         const taken = new Uint8Array(64);
         for (const edge of profile?.[1]?.split(",") ?? []) taken[Number(edge.trim())] = 1;
         context.speculation = { taken, disabled: [], original: module.functions.length };
         if (targets !== null)
           context.speculation.targets = Int32Array.from(targets[1]!.split(/[ ,]+/).map(Number));
+        if (globals !== null) context.speculation.globals = globalValues(globals[1]!);
         module.functions.push({ ...structuredClone(fn), name: `${fn.name}_unspeculated`, exported: false });
       }
       runPasses(fn, module, passes, { verify: true, context });
@@ -62,5 +66,18 @@ for (const file of files) {
     assert.equal(actual, readFileSync(expectedFile, "utf8"));
     // what a pass prints (inline sites included) reads back as the same IR
     assert.equal(printModule(parseModule(actual, expectedFile)), actual);
+  });
+}
+
+/** `0=64 0:10 4:99, 1=7n`: global 0 holds 64, with words 10 at offset 0 and 99 at 4; global 1 the i64 7. */
+function globalValues(text: string): GlobalValue[] {
+  return text.split(",").map((item) => {
+    const [assignment, ...words] = item.trim().split(/\s+/);
+    const [global, value] = assignment!.split("=");
+    return {
+      global: Number(global),
+      value: value!.endsWith("n") ? BigInt(value!.slice(0, -1)) : Number(value),
+      words: words.map((word) => word.split(":").map(Number) as [number, number]),
+    };
   });
 }

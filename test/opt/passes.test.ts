@@ -2,9 +2,12 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { randomModule } from "../../src/cli/fuzz/generate.js";
 import { interpreterOutcomes } from "../../src/cli/fuzz/run.js";
+import { leafHostImports } from "../../src/engine/host.js";
 import { speculatedCopy } from "../../src/engine/jobs.js";
 import { PIPELINES } from "../../src/engine/pipelines.js";
 import type { Module } from "../../src/ir/ir.js";
+import { Type } from "../../src/ir/types.js";
+import { globalsWrittenDuring } from "../../src/opt/global-writes.js";
 import { type PassContext, runPasses } from "../../src/opt/pass.js";
 import { ALL_PASSES, PASS_ORDER, STANDARD_PASSES } from "../../src/opt/pipelines.js";
 
@@ -24,14 +27,21 @@ test("every pipeline respects PASS_ORDER, and every pass is named and documented
 });
 
 /**
- * Speculation on edges of function `f` picked at random from `seed`; its deopt exits resume
- * an unspeculated copy added to `module` (of the same name, as in the engine, where it is
- * the program's function).
+ * Speculation on edges of function `f` picked at random from `seed`, and on the initial
+ * values of the integer globals its calls cannot write (which other calls change); its
+ * deopt exits resume an unspeculated copy added to `module` (of the same name, as in the
+ * engine, where it is the program's function).
  */
 function randomSpeculation(module: Module, f: number, seed: number): PassContext {
+  const written = globalsWrittenDuring(module, f, leafHostImports(module));
   const original = module.functions.length;
   module.functions.push({ ...structuredClone(module.functions[f]!), exported: false });
-  return { speculation: { taken: new Uint8Array(0), disabled: [], original, randomSeed: seed } };
+  const globals = module.globals.flatMap((g, global) =>
+    g.mutable && (g.type === Type.I32 || g.type === Type.I64) && written !== "all" && !written.has(global)
+      ? [{ global, value: g.init, words: [] }]
+      : [],
+  );
+  return { speculation: { taken: new Uint8Array(0), disabled: [], original, randomSeed: seed, globals } };
 }
 
 for (const [name, passes] of [
