@@ -378,7 +378,11 @@ export class TieredBackend {
       this.calls[funcId]! += granted[funcId]!;
       this.stats.totalCalls += granted[funcId]!;
     } else {
-      this.loopIterations[funcId]! += granted[funcId]!;
+      // a negative grant is a hand-over's slot (below), which the next frame to reach a
+      // back-edge found in the budget: one iteration, not a negative count (hotness went
+      // negative, and a function whose calls all left by OSR never reached Tier 2)
+      const used = granted[funcId]!;
+      this.loopIterations[funcId]! += used < 0 ? 1 : used;
     }
     granted[funcId] = 0;
     const generation = this.generation[funcId];
@@ -396,13 +400,22 @@ export class TieredBackend {
     // Tier 1 code profiling for Tier 2 reports every call until its profile is taken
     else if (entry && this.tiers[funcId] === 1 && this.awaitsProfile(funcId)) next = 1;
     const osrBackEdge = (kind & 1) === SafepointKind.BackEdge && this.osrEnabled;
-    if (osrBackEdge) {
+    // while its Tier 1 code profiles, a function's frames keep running their loops there:
+    // handed over at the first back-edge, the loop bodies never ran in Tier 1 code, whose
+    // call-target records stayed empty (monomorphic-site's run got no guard: 2.6x slower).
+    // A Tier 1 code never called yet is not profiling: a Tier 0 frame in one long call
+    // (long-loop's main) hands over as before
+    const profiling = this.tiers[funcId] === 1 && this.speculation?.profiling(funcId, this.runtime) === true;
+    if (osrBackEdge && !profiling) {
       const header = osrHeaderOf(kind);
       if (header >= 0) {
         const slot = this.osrSlot(funcId, header);
         if (slot >= 0) {
-          // the frame tail-calls the entry function, leaving ~slot in its loop budget
+          // the frame tail-calls the entry function, leaving ~slot in its loop budget; the
+          // loop iterations the entry runs are not counted, so the hand-over stands for a
+          // budget's worth (the function stays as hot as a frame that kept looping here)
           this.stats.osrEntries++;
+          this.loopIterations[funcId]! += this.config.profile.sampleRate;
           if (this.generation[funcId] === generation) granted[funcId] = ~slot;
           this.trace?.instant(
             `OSR ${this.module?.functions[funcId]?.name ?? funcId} block${header}`,
@@ -798,8 +811,13 @@ export class TieredBackend {
     const speculation = tier === 2 ? this.speculation?.speculationFor(id, this.runtime) : undefined;
     const calleeSpeculation =
       tier === 2 ? this.speculation?.calleeSpeculationFor(id, module, this.runtime) : undefined;
-    // with the bodies of the callees its passes may inline, and of the call targets it may guard
-    const bodies = new Set(inlineCandidates(module, module.functions[id]!));
+    // with the bodies of the callees its passes may inline (but those still profiling their
+    // call targets), and of the call targets it may guard
+    const bodies = new Set(
+      inlineCandidates(module, module.functions[id]!).filter(
+        (callee) => tier !== 2 || this.speculation?.targetsPending(callee, module, this.runtime) !== true,
+      ),
+    );
     for (const guarded of [
       speculation?.speculation,
       ...(calleeSpeculation?.calleeSpeculation ?? []).map((c) => c.speculation),

@@ -78,6 +78,30 @@ export class SpeculationBook {
   }
 
   /**
+   * Whether function `id`'s Tier 1 code has been called and is within its profiling window
+   * (its frames are recording the profile now).
+   */
+  profiling(id: number, runtime: WasmRuntime | null): boolean {
+    return this.profiledCalls[id]! > 0 && this.awaitsProfile(id, runtime);
+  }
+
+  /**
+   * Whether function `id` has indirect call sites whose targets its Tier 1 code has not
+   * profiled yet: a caller compiled now should not inline it. Inlined unguarded, its call
+   * sites stay generic in the caller's code for good (an OSR entry runs until its loop
+   * ends: monomorphic-site's main entered one before run had a profile, 2.4x slower);
+   * called, it gets Tier 2 code of its own, guarded from its profile.
+   */
+  targetsPending(id: number, module: Module, runtime: WasmRuntime | null): boolean {
+    if (!this.enabled || this.config.stressSeed !== null) return false;
+    const calls = module.functions[id]?.blocks.some((b) => b.insts.some((i) => i.op === Op.CallIndirect));
+    return (
+      calls === true &&
+      (runtime === null || runtime.targetProfile(id) === null || this.awaitsProfile(id, runtime))
+    );
+  }
+
+  /**
    * What a Tier 2 job of function `id` speculates on: the profile's edges and call targets,
    * and the current values of the globals it reads (`withGlobals`; no profile needed).
    */
@@ -147,7 +171,12 @@ export class SpeculationBook {
     if (!this.enabled) return {};
     const callees: NonNullable<CompileJob["calleeSpeculation"]> = [];
     for (const callee of new Set(inlineCandidates(module, module.functions[id]!))) {
-      if (callee === id || callees.length >= CALLEES_SPECULATED) continue;
+      if (
+        callee === id ||
+        callees.length >= CALLEES_SPECULATED ||
+        this.targetsPending(callee, module, runtime)
+      )
+        continue;
       const { speculation } = this.speculationFor(callee, runtime, false);
       if (speculation !== undefined) callees.push({ func: callee, speculation });
     }

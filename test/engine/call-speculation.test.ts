@@ -116,3 +116,32 @@ for (const speculation of [true, false]) {
     await backend.shutdown();
   });
 }
+
+test("with OSR on, a looping function's Tier 1 code runs its loops while it profiles: its call site is recorded", async () => {
+  // run's Tier 0 frames enter an OSR entry before run reaches Tier 1; its Tier 1 code used
+  // to hand over at the first back-edge too, before the call ran, and recorded nothing
+  const module = tj(`${HANDLERS}
+function run(t: ((i32) => i32)[], k: i32, steps: i32): i32 {
+  let acc = 0;
+  for (let i = 0; i < steps; i += 1) acc = t[k](acc) + i;
+  return acc;
+}
+export function main(n: i32): i32 {
+  let t = table();
+  let total = 0;
+  for (let r = 0; r < n; r += 1) total = total * 31 + run(t, 2, 3000);
+  return total;
+}
+`);
+  const config = TieredConfig.production();
+  config.verbosity = 0;
+  const backend = await TieredBackend.create(config);
+  await backend.workersReady();
+  backend.compileModule(module);
+  const main = findFunction(module, "main");
+  assert.equal(backend.getFunction("main")(1000), new Interpreter(module).call(main, [1000]));
+  const runtime = (backend as unknown as { runtime: WasmRuntime }).runtime;
+  const run = findFunction(module, "run");
+  assert.equal(runtime.targetProfile(run)?.[0], module.table.indexOf(findFunction(module, "h2")));
+  await backend.shutdown();
+});
