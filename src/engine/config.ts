@@ -86,6 +86,11 @@ export class TieredConfig {
    */
   speculation = true;
   /**
+   * With speculation on, whether Tier 2 also speculates on the values of globals
+   * (`speculate-globals`); off only to measure what it buys (bench/value-speculation.ts).
+   */
+  speculateGlobals = true;
+  /**
    * How long (ms) a hot function's Tier 1 code profiles branches, from its first call,
    * before its Tier 2 job is made (with speculation on): long enough for a profile (fib:
    * thousands of calls), short against a compile. Counting calls failed both ways: a sample

@@ -112,7 +112,8 @@ export class SpeculationBook {
   ): Pick<CompileJob, "speculation"> {
     if (!this.enabled || this.deoptCount[id]! >= this.config.deoptLimit) return {};
     const disabled = [...(this.deoptedEdges.get(id) ?? [])];
-    const globals = withGlobals && runtime !== null ? this.globalValues(id, runtime) : [];
+    const globals =
+      withGlobals && this.config.speculateGlobals && runtime !== null ? this.globalValues(id, runtime) : [];
     const withValues = globals.length > 0 ? { globals } : {};
     if (this.config.stressSeed !== null) {
       const randomSeed = (this.config.stressSeed * 31 + id) * 1009 + this.deoptCount[id]!;
