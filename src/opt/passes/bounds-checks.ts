@@ -1,7 +1,8 @@
 /**
  * bounds-checks: removes the bounds checks of counted loops. In a loop whose header has a
- * parameter `i` that enters as a constant ≥ 0 and comes around every back edge as
- * `i + 1`, and whose header ends in `br_if (lt_s i, m), body, exit` with `m` defined
+ * parameter `i` that enters as a constant ≥ 0 (or as `k + 1` for `k` the index of an
+ * enclosing counted loop, known 0 ≤ k < its bound there: nbody's `j = i + 1`) and comes
+ * around every back edge as `i + 1`, and whose header ends in `br_if (lt_s i, m), body, exit` with `m` defined
  * outside the loop, every block the body edge dominates knows 0 ≤ i < m: there `lt_u i, m`
  * is 1 (`i` cannot wrap: it only grows while below `m`). That is the check TJ emits for
  * `a[i]` in `for (let i = 0; i < n; i += 1)` once gvn has seen that `a`'s length is `n`
@@ -33,22 +34,45 @@ export const boundsChecks: Pass = {
     };
     // (block, i, m): in `block` and the blocks it dominates, 0 <= i < m
     const facts: [number, number, number][] = [];
-    for (const loop of nest.loops) {
-      const header = fn.blocks[loop.header]!;
-      const term = header.term;
-      if (term.op !== TermOp.BrIf) continue;
-      const test = def[term.args[0]!];
-      if (test?.op !== Op.LtS || defBlock[test.result] !== loop.header) continue;
-      const [i, m] = test.args as [number, number];
-      const index = header.params.indexOf(i);
-      if (index < 0 || defBlock[m] === -1 || loop.body[defBlock[m]!] === 1) continue;
-      const body = term.targets[0]!;
-      if (loop.body[body.block] === 0 || body.block === loop.header || term.targets[1]!.block === body.block)
-        continue;
-      // only the header's test edge may enter the body block (so it knows the test held)
-      if (tree.preds[body.block]!.length !== 1) continue;
-      if (!isCountedFromZero(fn, loop.header, index, i, loop.body, constantOf, def)) continue;
-      facts.push([body.block, i, m]);
+    // `v` (at the end of block `at`) is >= 0: a constant, or k + 1 where 0 <= k < m is known
+    // (k + 1 cannot wrap: m is at most 2^31 - 1)
+    const nonNegative = (v: number, at: number): boolean => {
+      const start = constantOf(v);
+      if (start !== undefined) return start >= 0;
+      const sum = def[v];
+      if (sum?.op !== Op.Add) return false;
+      const [x, y] = sum.args as [number, number];
+      const k = constantOf(y) === 1 ? x : constantOf(x) === 1 ? y : -1;
+      return k >= 0 && facts.some(([block, fi]) => fi === k && dominates(tree, block, at));
+    };
+    // outer loops' facts first make inner loops' starts known: repeat until nothing is added
+    const counted = new Set<number>();
+    for (let added = true; added; ) {
+      added = false;
+      for (const [n, loop] of nest.loops.entries()) {
+        if (counted.has(n)) continue;
+        const header = fn.blocks[loop.header]!;
+        const term = header.term;
+        if (term.op !== TermOp.BrIf) continue;
+        const test = def[term.args[0]!];
+        if (test?.op !== Op.LtS || defBlock[test.result] !== loop.header) continue;
+        const [i, m] = test.args as [number, number];
+        const index = header.params.indexOf(i);
+        if (index < 0 || defBlock[m] === -1 || loop.body[defBlock[m]!] === 1) continue;
+        const body = term.targets[0]!;
+        if (
+          loop.body[body.block] === 0 ||
+          body.block === loop.header ||
+          term.targets[1]!.block === body.block
+        )
+          continue;
+        // only the header's test edge may enter the body block (so it knows the test held)
+        if (tree.preds[body.block]!.length !== 1) continue;
+        if (!isCounted(fn, loop.header, index, i, loop.body, constantOf, def, nonNegative)) continue;
+        facts.push([body.block, i, m]);
+        counted.add(n);
+        added = true;
+      }
     }
     if (facts.length === 0) return false;
     const known = (block: number, i: number, m: number): boolean =>
@@ -76,8 +100,8 @@ export const boundsChecks: Pass = {
   },
 };
 
-/** Whether header parameter `index` (value i) enters the loop as a constant ≥ 0 and every back edge passes i + 1. */
-function isCountedFromZero(
+/** Whether header parameter `index` (value i) enters the loop as a value ≥ 0 and every back edge passes i + 1. */
+function isCounted(
   fn: IrFunction,
   header: number,
   index: number,
@@ -85,6 +109,7 @@ function isCountedFromZero(
   body: Uint8Array,
   constantOf: (v: number) => number | undefined,
   def: (Inst | undefined)[],
+  nonNegative: (v: number, at: number) => boolean,
 ): boolean {
   let entered = false;
   for (let b = 0; b < fn.blocks.length; b++) {
@@ -92,8 +117,7 @@ function isCountedFromZero(
       if (edge.block !== header) continue;
       const arg = edge.args[index]!;
       if (body[b] === 0) {
-        const start = constantOf(arg);
-        if (start === undefined || start < 0) return false;
+        if (!nonNegative(arg, b)) return false;
         entered = true;
       } else {
         const step = def[arg];
