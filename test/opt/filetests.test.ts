@@ -2,8 +2,8 @@
  * Filetests: each `test/filetests/NAME.tir` starts with `; passes: a, b, ...`; its functions
  * go through those passes (verifying after each) and the printed result must equal
  * `NAME.expected.tir`. `; profile: 0, 3` gives speculation a profile (the edges that ran),
- * `; targets: 3 -1, 2 4` one of call targets (two records per indirect call site), `;
- * globals: 0=64 0:10, 1=7n` values of globals by index (`n`: i64), each with words at
+ * `; targets: 3 -1, 2 4` one of call targets (two records per indirect call site),
+ * `; globals: 0=64 0:10, 1=7n` values of globals by index (`n`: i64), each with words at
  * offsets. `TIERJIT_BLESS=1 npm test` rewrites the expected files: review the diff.
  */
 import assert from "node:assert/strict";
