@@ -306,3 +306,37 @@ test("an index past the end of a replaced global array traps in speculated code 
   assert.deepEqual(backend.getStatistics().deoptReasons, { value: 1 });
   await backend.shutdown();
 });
+
+test("a host function that calls back into the guest may change a global mid-call: no value speculation there", async () => {
+  // each call of weigh starts with scale = 1 (main resets it), and poke, the embedder's,
+  // calls setScale(3) halfway: code that read scale as the constant 1 would be wrong
+  const module = tj(`extern function poke(i: i32);
+let scale = 1;
+export function setScale(s: i32) { scale = s; }
+function weigh(n: i32): i32 {
+  let s = 0;
+  for (let i = 0; i < n; i += 1) {
+    if (i == 5) poke(i);
+    s += scale;
+  }
+  return s;
+}
+export function main(calls: i32): i32 {
+  let total = 0;
+  for (let k = 0; k < calls; k += 1) {
+    total += weigh(10);
+    scale = 1;
+  }
+  return total;
+}
+`);
+  let backend: TieredBackend | null = null;
+  backend = await TieredBackend.create(sync(), {
+    imports: { env: { poke: () => backend!.getFunction("setScale")(3) } },
+  });
+  backend.compileModule(module);
+  assert.equal(backend.getFunction("main")(400), 400 * (5 * 1 + 5 * 3));
+  assert.equal(backend.getFunctionTier(findFunction(module, "weigh")), 2);
+  assert.equal(backend.getStatistics().deopts, 0);
+  await backend.shutdown();
+});
