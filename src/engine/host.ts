@@ -5,7 +5,7 @@
  * clamped to 0..100 (where `toFixed` would throw).
  */
 
-import { STANDARD_HOST_MODULE } from "../ir/host-abi.js";
+import { STANDARD_HOST, STANDARD_HOST_MODULE } from "../ir/host-abi.js";
 import type { HostImports } from "../ir/interpreter.js";
 import type { Module } from "../ir/ir.js";
 import type { Scalar } from "../ir/numeric.js";
@@ -73,10 +73,10 @@ export function withStandardHost(
  * may call an exported guest function, which may write any global.
  */
 export function leafHostImports(module: Module, user: HostImports = {}): Set<number> {
-  const standard = standardHostFunctions({ write: () => undefined }, () => new Uint8Array(0));
   const leaves = new Set<number>();
   module.imports.forEach((imported, index) => {
-    if (imported.module !== STANDARD_HOST_MODULE || !Object.hasOwn(standard, imported.field)) return;
+    if (imported.module !== STANDARD_HOST_MODULE) return;
+    if (!STANDARD_HOST.some((entry) => entry.field === imported.field)) return;
     if (user.tj !== undefined && Object.hasOwn(user.tj, imported.field)) return;
     leaves.add(index);
   });
