@@ -103,8 +103,6 @@ export class TieredBackend {
   private nextJobId = 1;
   /** OSR entries by (function, loop header): dispatch slot, -1 compiling, -2 failed. */
   private readonly osrSites = new Map<number, number>();
-  /** The guards of each installed OSR entry that has any, by the same key. */
-  private readonly osrGuards = new Map<number, readonly Guard[]>();
   /** The tier each function's code was at before its last install (a deopt goes back there). */
   private previousTier = new Uint8Array(0);
   /** Speculation's tables and policy (made with the module). */
@@ -642,7 +640,7 @@ export class TieredBackend {
     this.stats.deoptReasons[reason] = (this.stats.deoptReasons[reason] ?? 0) + 1;
     const book = this.speculation;
     if (book === null) return 0;
-    const { holders, limitReached } = book.deopt(funcId, guard);
+    const { holders, entries, limitReached } = book.deopt(funcId, guard);
     const where = global >= 0 ? `global $${this.module?.globals[global]?.name ?? global}` : `edge ${guard}`;
     this.trace?.instant(`deopt ${name} ${where}`, "deopt", { function: name, guard, reason });
     if (this.config.verbosity >= 1) this.log(`tierjit: ${name}: deopt at ${where} (${reason})`);
@@ -660,14 +658,13 @@ export class TieredBackend {
       }
     }
     // an OSR entry holding it is forgotten: the loop's next hand-over asks for a new one
-    for (const [key, guards] of this.osrGuards) {
-      if (!guards.some((g) => g.func === funcId && g.edge === guard)) continue;
-      this.osrGuards.delete(key);
+    for (const key of entries) {
       this.osrSites.delete(key);
       this.stats.invalidations++;
       if (this.config.verbosity >= 1) {
-        const holderName = this.module?.functions[Math.floor(key / 2 ** 24)]?.name;
-        this.log(`tierjit: ${holderName}: speculative OSR entry at block${key % 2 ** 24} dropped`);
+        const { funcId: holder, header } = osrKeyParts(key);
+        const holderName = this.module?.functions[holder]?.name ?? `#${holder}`;
+        this.log(`tierjit: ${holderName}: speculative OSR entry at block${header} dropped`);
       }
     }
     if (this.config.verbosity >= 1 && limitReached) {
@@ -748,8 +745,7 @@ export class TieredBackend {
     const slot = this.runtime!.installOsr(compiled, wasm);
     const key = osrKey(job.funcId, job.osrHeader!);
     this.osrSites.set(key, slot);
-    if (compiled.guards !== undefined && compiled.guards.length > 0) this.osrGuards.set(key, compiled.guards);
-    else this.osrGuards.delete(key);
+    this.speculation?.entryInstalled(key, compiled.guards ?? []);
     this.osrCompiling.delete(job.funcId);
     this.stats.osrCompiles++;
     if (this.config.verbosity >= 1) {
@@ -962,6 +958,10 @@ const COLD_POOL_TIER1_LIMIT = 16;
 /** One key per (function, loop header). */
 function osrKey(funcId: number, header: number): number {
   return funcId * 2 ** 24 + header;
+}
+
+function osrKeyParts(key: number): { funcId: number; header: number } {
+  return { funcId: Math.floor(key / 2 ** 24), header: key % 2 ** 24 };
 }
 
 /**

@@ -38,6 +38,8 @@ export class SpeculationBook {
   private readonly firstProfiledAt: Float64Array;
   /** Guards in each function's installed code (its own edges, and inlined callees'). */
   private readonly guards = new Map<number, readonly Guard[]>();
+  /** Guards in each installed OSR entry that has any, by the engine's key for the entry. */
+  private readonly entryGuards = new Map<number, readonly Guard[]>();
   /**
    * Per function: the globals it and its inline candidates read that none of its calls can
    * write (`globalReadsOf`), found once.
@@ -190,12 +192,19 @@ export class SpeculationBook {
     else this.guards.delete(id);
   }
 
+  /** The OSR entry known as `key` is now installed, holding `guards`. */
+  entryInstalled(key: number, guards: readonly Guard[]): void {
+    if (guards.length > 0) this.entryGuards.set(key, guards);
+    else this.entryGuards.delete(key);
+  }
+
   /**
    * A guard on edge `edge` of function `funcId` failed: the edge is never speculated on
    * again. Returns the functions whose installed code holds that guard (to be dropped; they
-   * hold no guards afterwards) and whether `funcId` just reached the deopt limit.
+   * hold no guards afterwards), the keys of the OSR entries holding it (forgotten here, to
+   * be forgotten by the engine), and whether `funcId` just reached the deopt limit.
    */
-  deopt(funcId: number, edge: number): { holders: number[]; limitReached: boolean } {
+  deopt(funcId: number, edge: number): { holders: number[]; entries: number[]; limitReached: boolean } {
     this.deoptCount[funcId]!++;
     let edges = this.deoptedEdges.get(funcId);
     if (edges === undefined) {
@@ -203,11 +212,14 @@ export class SpeculationBook {
       this.deoptedEdges.set(funcId, edges);
     }
     edges.add(edge);
+    const holds = (guards: readonly Guard[]): boolean =>
+      guards.some((g) => g.func === funcId && g.edge === edge);
     const holders: number[] = [];
-    for (const [holder, guards] of this.guards) {
-      if (guards.some((g) => g.func === funcId && g.edge === edge)) holders.push(holder);
-    }
-    return { holders, limitReached: this.deoptCount[funcId] === this.config.deoptLimit };
+    for (const [holder, guards] of this.guards) if (holds(guards)) holders.push(holder);
+    const entries: number[] = [];
+    for (const [key, guards] of this.entryGuards) if (holds(guards)) entries.push(key);
+    for (const key of entries) this.entryGuards.delete(key);
+    return { holders, entries, limitReached: this.deoptCount[funcId] === this.config.deoptLimit };
   }
 
   /** Function `id`'s speculative code was dropped. */
