@@ -10,6 +10,7 @@ import { copyProp } from "./passes/copy-prop.js";
 import { dce } from "./passes/dce.js";
 import { devirtualize } from "./passes/devirtualize.js";
 import { gvn } from "./passes/gvn.js";
+import { ifConvert } from "./passes/if-convert.js";
 import { inline, inlineLeaves, inlineLoopFree } from "./passes/inline.js";
 import { licm } from "./passes/licm.js";
 import { localCse } from "./passes/local-cse.js";
@@ -45,6 +46,7 @@ export const ALL_PASSES: readonly Pass[] = [
   boundsChecks,
   simplifyBranches,
   mergeBlocks,
+  ifConvert,
   licm,
   versionLoops,
   dce,
@@ -113,6 +115,10 @@ export const PASS_ORDER: readonly [string, string, string][] = [
   ["const-fold", "gvn", "folded constants become equal and can be shared"],
   ["gvn", "dce", "gvn leaves the duplicates unused and relies on dce to delete them"],
   ["thread-jumps", "merge-blocks", "threading leaves blocks with no predecessors to remove"],
+  ["devirtualize", "if-convert", "the tests over an indirect call's targets are the branches to convert"],
+  ["inline", "if-convert", "the arms to convert are inlined bodies"],
+  ["merge-blocks", "if-convert", "an arm is one block once jump chains are merged"],
+  ["simplify-branches", "if-convert", "a branch with a constant condition is no choice to convert"],
   ["merge-blocks", "licm", "licm lands code in the loop header's dominator, best once chains are merged"],
   ["gvn", "licm", "an expression is hoisted once, not once per copy"],
   ["gvn", "version-loops", "gvn forwards the array lengths the checks compare against"],
@@ -149,6 +155,7 @@ export const OPTIMIZING_PASSES: readonly Pass[] = [
   constFold,
   simplifyBranches,
   mergeBlocks,
+  ifConvert,
   licm,
   versionLoops,
   dce,
