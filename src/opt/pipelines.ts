@@ -23,6 +23,7 @@ import { simplifyBranches } from "./passes/simplify-branches.js";
 import { speculateBranches } from "./passes/speculate-branches.js";
 import { speculateCalls } from "./passes/speculate-calls.js";
 import { speculateGlobals } from "./passes/speculate-globals.js";
+import { tailRecursion } from "./passes/tail-recursion.js";
 import { threadJumps } from "./passes/thread-jumps.js";
 import { versionLoops } from "./passes/version-loops.js";
 
@@ -32,6 +33,7 @@ export const ALL_PASSES: readonly Pass[] = [
   profileCalls,
   speculateBranches,
   speculateCalls,
+  tailRecursion,
   devirtualize,
   inline,
   inlineLoopFree,
@@ -115,6 +117,13 @@ export const PASS_ORDER: readonly [string, string, string][] = [
   ["const-fold", "gvn", "folded constants become equal and can be shared"],
   ["gvn", "dce", "gvn leaves the duplicates unused and relies on dce to delete them"],
   ["thread-jumps", "merge-blocks", "threading leaves blocks with no predecessors to remove"],
+  ["speculate-branches", "tail-recursion", "a function with deopt exits keeps its calls: the pass sees them"],
+  ["speculate-calls", "tail-recursion", "a function with deopt exits keeps its calls: the pass sees them"],
+  [
+    "tail-recursion",
+    "inline",
+    "a recursive function inlines itself in its loop form, with the calls that remain",
+  ],
   ["devirtualize", "if-convert", "the tests over an indirect call's targets are the branches to convert"],
   ["inline", "if-convert", "the arms to convert are inlined bodies"],
   ["merge-blocks", "if-convert", "an arm is one block once jump chains are merged"],
@@ -141,6 +150,7 @@ export const STANDARD_PASSES: readonly Pass[] = [
 
 /** The IR passes of Tier 2, before Binaryen's -O3: the standard ones with dominator- and loop-based passes. */
 export const OPTIMIZING_PASSES: readonly Pass[] = [
+  tailRecursion,
   devirtualize,
   inline,
   inlineLeaves,

@@ -98,6 +98,21 @@ test("--timeout stops a program inside one long loop", () => {
   assert.match(result.stderr, /^error: timeout after 300 ms\n {2}at main \(.*spin\.tj:3\)\n$/);
 });
 
+test("endless recursion in tail position still traps stack overflow once Tier 2 has made it a loop", () => {
+  const path = program(
+    "endless.tj",
+    "function spin(n: i32): i32 {\n  return spin(n + 1) + 1;\n}\nexport function main(): i32 {\n  return spin(0);\n}\n",
+  );
+  const loop = runCli(["ir", "--tier", "2", "--function", "spin", path]).stdout;
+  assert.doesNotMatch(loop, /call @spin\(/, "Tier 2 keeps no call of spin");
+  assert.match(loop, /trap_if v\d+, stack_overflow/);
+  for (const mode of [["--interp"], ["--tier", "0"], ["--tier", "2"]]) {
+    const result = runCli(["run", ...mode, path]);
+    assert.equal(result.status, 1, mode.join(" "));
+    assert.match(result.stderr, /^error: stack overflow\n {2}at spin/, mode.join(" "));
+  }
+});
+
 test("--memory-limit makes a large allocation trap with out of memory", () => {
   const path = program(
     "big.tj",

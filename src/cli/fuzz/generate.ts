@@ -107,12 +107,15 @@ class Generator {
   private randomGlobals = 0;
   private epochGlobal = -1;
   private fuelGlobal = -1;
+  /** Picks the functions that take a special shape (genPureRecursion). */
+  private readonly shapes: Random;
 
   constructor(
     seed: number,
     private readonly options: RandomModuleOptions,
   ) {
     this.rng = new Random(seed);
+    this.shapes = new Random(seed ^ 0x5bd1e995);
     this.traps = options.traps ?? true;
   }
 
@@ -182,6 +185,13 @@ class Generator {
     const fb = this.mb.define(f);
     this.fb = fb;
     const scope: Scope = { values: fb.entryParams.map((id, i) => ({ id, type: fb.fn.params[i]! })) };
+    const { params, results } = fb.fn;
+    const intResult = results[0] === Type.I32 || results[0] === Type.I64;
+    // decided by a stream of its own, so that other modules stay as they were
+    if (f > 0 && params[0] === Type.I32 && intResult && this.shapes.chance(0.3)) {
+      this.genPureRecursion(scope);
+      return;
+    }
     if (f === 0) {
       const epoch = fb.binary(Op.Add, fb.globalGet(this.epochGlobal), fb.const(Type.I32, 1));
       fb.globalSet(this.epochGlobal, epoch);
@@ -197,6 +207,60 @@ class Generator {
     const value = this.fb.const(type, this.constValue(type));
     scope.values.push({ id: value, type });
     return value;
+  }
+
+  /**
+   * A function that calls itself with its first parameter decreased, and does nothing
+   * else but arithmetic that cannot trap: `tail-recursion`'s shape (plain tail calls, or
+   * `x op f(...)` returns). Depth stays small: either the parameter is masked to 0..15
+   * first, or the entry tests it against a lower bound and a second test returns above 24
+   * (the shape whose loop provably ends).
+   */
+  private genPureRecursion(scope: Scope): void {
+    const fb = this.fb;
+    const rng = this.rng;
+    const type = fb.fn.results[0]!;
+    const n = fb.entryParams[0]!;
+    const masked = rng.chance(0.5);
+    const counter = masked ? fb.binary(Op.And, n, fb.const(Type.I32, 15)) : n;
+    const base = fb.block().id;
+    const next = fb.block().id;
+    fb.brIf(fb.binary(Op.LtS, counter, fb.const(Type.I32, rng.range(-1, 2))), base, [], next, []);
+    // values made in a returning block are not seen after it
+    fb.switchTo(base);
+    fb.ret(this.pureValue({ values: [...scope.values] }, type));
+    fb.switchTo(next);
+    if (!masked) {
+      const recurse = fb.block().id;
+      const high = fb.block().id;
+      fb.brIf(fb.binary(Op.GtS, n, fb.const(Type.I32, 24)), high, [], recurse, []);
+      fb.switchTo(high);
+      fb.ret(this.pureValue({ values: [...scope.values] }, type));
+      fb.switchTo(recurse);
+    }
+    const decreased = fb.binary(Op.Sub, counter, fb.const(Type.I32, rng.range(1, 3)));
+    const args = [decreased, ...fb.fn.params.slice(1).map((t) => this.pureValue(scope, t))];
+    const partner = this.pureValue(scope, type);
+    const result = fb.call(this.funcIndex, args);
+    const form = rng.int(3);
+    if (form === 0) {
+      fb.ret(result);
+      return;
+    }
+    const op = rng.pick([Op.Add, Op.Mul, Op.And, Op.Or, Op.Xor]);
+    fb.ret(form === 1 ? fb.binary(op, partner, result) : fb.binary(op, result, partner));
+  }
+
+  /** A value of `type` from the scope or a constant, maybe combined once without a possible trap. */
+  private pureValue(scope: Scope, type: Type): number {
+    const fb = this.fb;
+    const value = this.valueOf(scope, type);
+    if (!this.rng.chance(0.5)) return value;
+    const isInt = type === Type.I32 || type === Type.I64;
+    const op = this.rng.pick(isInt ? [Op.Add, Op.Sub, Op.Mul, Op.Xor, Op.Rotl] : [Op.Add, Op.Mul, Op.Min]);
+    const combined = fb.binary(op, value, this.valueOf(scope, type));
+    scope.values.push({ id: combined, type });
+    return combined;
   }
 
   private genReturn(scope: Scope): void {
