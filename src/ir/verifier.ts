@@ -18,7 +18,7 @@
 
 import { computeDominators, dominates, irreducibleEdges } from "./dominance.js";
 import type { Block, Inst, IrFunction, Module, ResumePoint, Terminator } from "./ir.js";
-import { Op, OperandClass, OpKind, opInfo, opName, TermOp } from "./ops.js";
+import { Op, OperandClass, type OpInfo, OpKind, opInfo, opName, TermOp } from "./ops.js";
 import { formatInst, formatTerminator } from "./printer.js";
 import { TRAP_KIND_COUNT } from "./trap.js";
 import {
@@ -113,10 +113,15 @@ function conversionOk(op: Op, from: Type, to: Type): boolean {
 }
 
 class FunctionVerifier {
-  private readonly types: Map<number, Type> = new Map();
-  /** Where each value is defined: block id and position (-1 for a block parameter). */
-  private readonly defBlock: Map<number, number> = new Map();
-  private readonly defIndex: Map<number, number> = new Map();
+  /**
+   * Per definition slot: the value's type (-1: not defined), the block and the
+   * position (-1 for a block parameter) of its definition. A value's slot is its id when
+   * ids are dense (every producer numbers them so), else one handed out by `sparse`.
+   */
+  private defType = new Int32Array(0);
+  private defBlock = new Int32Array(0);
+  private defIndex = new Int32Array(0);
+  private sparse: Map<number, number> | null = null;
 
   constructor(
     private readonly module: Module,
@@ -135,18 +140,47 @@ class FunctionVerifier {
     this.errors.push({ function: this.fn.name, block, inst: index, text, message });
   }
 
+  /** Sizes the definition tables for the function's value ids. */
+  private prepareSlots(): void {
+    let definitions = 0;
+    let largest = -1;
+    for (const block of this.fn.blocks) {
+      definitions += block.params.length + block.insts.length;
+      for (const v of block.params) if (v > largest) largest = v;
+      for (const inst of block.insts) if (inst.result > largest) largest = inst.result;
+    }
+    // hand-written IR may number values freely: past this, slots are handed out in order
+    const dense = largest < 4 * definitions + 1024;
+    if (!dense) this.sparse = new Map();
+    const size = dense ? largest + 1 : definitions;
+    this.defType = new Int32Array(size).fill(-1);
+    this.defBlock = new Int32Array(size);
+    this.defIndex = new Int32Array(size);
+  }
+
+  /** The definition slot of `value`, -1 when it has none. */
+  private slotOf(value: number): number {
+    if (this.sparse !== null) return this.sparse.get(value) ?? -1;
+    return Number.isInteger(value) && value >= 0 && value < this.defType.length ? value : -1;
+  }
+
   private define(value: number, type: Type, block: number, index: number): void {
     if (!Number.isInteger(value) || value < 0) {
       this.report(block, index, `invalid value id ${value}`);
       return;
     }
-    if (this.types.has(value)) {
+    let slot = this.slotOf(value);
+    if (slot >= 0 && this.defType[slot] !== -1) {
       this.report(block, index, `v${value} is defined more than once`);
       return;
     }
-    this.types.set(value, type);
-    this.defBlock.set(value, block);
-    this.defIndex.set(value, index);
+    if (this.sparse !== null) {
+      slot = this.sparse.size;
+      this.sparse.set(value, slot);
+    }
+    this.defType[slot] = type;
+    this.defBlock[slot] = block;
+    this.defIndex[slot] = index;
   }
 
   run(): void {
@@ -163,6 +197,7 @@ class FunctionVerifier {
       this.report(0, -1, "entry block parameters do not match the function's parameters");
     }
     // pass 1: definitions
+    this.prepareSlots();
     fn.blocks.forEach((block, b) => {
       if (block.params.length !== block.paramTypes.length)
         this.report(b, -1, "block parameter list is malformed");
@@ -211,14 +246,15 @@ class FunctionVerifier {
 
   /** Checks that `value` is defined and available at (block, index); returns its type. */
   private use(value: number, block: number, index: number, tree: ReturnType<typeof computeDominators>): Type {
-    const type = this.types.get(value);
-    if (type === undefined) {
+    const slot = this.slotOf(value);
+    if (slot < 0 || this.defType[slot] === -1) {
       this.report(block, index, `v${value} is used but never defined`);
       return Type.None;
     }
+    const type: Type = this.defType[slot]!;
     if (tree.idom[block] === -1) return type; // unreachable code: a definition is enough
-    const defBlock = this.defBlock.get(value)!;
-    const defIndex = this.defIndex.get(value)!;
+    const defBlock = this.defBlock[slot]!;
+    const defIndex = this.defIndex[slot]!;
     const position = index === TERMINATOR_INDEX ? Number.MAX_SAFE_INTEGER : index;
     if (defBlock === block) {
       if (defIndex >= position) this.report(block, index, `v${value} is used before its definition`);
@@ -262,6 +298,25 @@ class FunctionVerifier {
     }
   }
 
+  /** Whether `inst` has `n` operands (reported if not). */
+  private arity(inst: Inst, info: OpInfo, b: number, i: number, n: number): boolean {
+    if (inst.args.length !== n) {
+      this.report(b, i, `${info.name} takes ${n} operands, has ${inst.args.length}`);
+      return false;
+    }
+    return true;
+  }
+
+  private needsResult(inst: Inst, info: OpInfo, b: number, i: number, yes: boolean): void {
+    if (yes && inst.result < 0) this.report(b, i, `${info.name} must have a result`);
+    if (!yes && inst.result >= 0) this.report(b, i, `${info.name} has no result`);
+  }
+
+  private needsMemory(info: OpInfo, b: number, i: number): void {
+    if (this.module.memory === null)
+      this.report(b, i, `${info.name} needs a memory, and the module has none`);
+  }
+
   private checkInst(
     _block: Block,
     b: number,
@@ -277,24 +332,10 @@ class FunctionVerifier {
       return;
     }
     const m = this.module;
-    const arity = (n: number): boolean => {
-      if (inst.args.length !== n) {
-        this.report(b, i, `${info.name} takes ${n} operands, has ${inst.args.length}`);
-        return false;
-      }
-      return true;
-    };
-    const needsResult = (yes: boolean): void => {
-      if (yes && inst.result < 0) this.report(b, i, `${info.name} must have a result`);
-      if (!yes && inst.result >= 0) this.report(b, i, `${info.name} has no result`);
-    };
-    const needsMemory = (): void => {
-      if (m.memory === null) this.report(b, i, `${info.name} needs a memory, and the module has none`);
-    };
     switch (info.kind) {
       case OpKind.Const:
-        needsResult(true);
-        arity(0);
+        this.needsResult(inst, info, b, i, true);
+        this.arity(inst, info, b, i, 0);
         if (inst.type === Type.I32 && (inst.imm | 0) !== inst.imm)
           this.report(b, i, "i32 constant out of range");
         if (inst.type === Type.I64 && BigInt.asIntN(64, inst.big) !== inst.big)
@@ -305,8 +346,8 @@ class FunctionVerifier {
         return;
       case OpKind.Binary:
       case OpKind.Compare: {
-        needsResult(true);
-        if (!arity(2)) return;
+        this.needsResult(inst, info, b, i, true);
+        if (!this.arity(inst, info, b, i, 2)) return;
         const a = this.use(inst.args[0]!, b, i, tree);
         const c = this.use(inst.args[1]!, b, i, tree);
         if (a !== Type.None && c !== Type.None && a !== c) {
@@ -319,8 +360,8 @@ class FunctionVerifier {
         return;
       }
       case OpKind.Unary: {
-        needsResult(true);
-        if (!arity(1)) return;
+        this.needsResult(inst, info, b, i, true);
+        if (!this.arity(inst, info, b, i, 1)) return;
         const a = this.use(inst.args[0]!, b, i, tree);
         if (a !== Type.None && !operandOk(info.operands, a))
           this.report(b, i, `${info.name} does not take ${typeName(a)}`);
@@ -328,8 +369,8 @@ class FunctionVerifier {
         return;
       }
       case OpKind.Convert: {
-        needsResult(true);
-        if (!arity(1)) return;
+        this.needsResult(inst, info, b, i, true);
+        if (!this.arity(inst, info, b, i, 1)) return;
         const from = this.use(inst.args[0]!, b, i, tree);
         if (from !== Type.None && !conversionOk(inst.op, from, inst.type)) {
           this.report(b, i, `${info.name} cannot convert ${typeName(from)} to ${typeName(inst.type)}`);
@@ -337,8 +378,8 @@ class FunctionVerifier {
         return;
       }
       case OpKind.Select: {
-        needsResult(true);
-        if (!arity(3)) return;
+        this.needsResult(inst, info, b, i, true);
+        if (!this.arity(inst, info, b, i, 3)) return;
         this.expectType(this.use(inst.args[0]!, b, i, tree), Type.I32, b, i, "select condition");
         const x = this.use(inst.args[1]!, b, i, tree);
         const y = this.use(inst.args[2]!, b, i, tree);
@@ -348,9 +389,9 @@ class FunctionVerifier {
         return;
       }
       case OpKind.Load:
-        needsResult(true);
-        needsMemory();
-        if (!arity(1)) return;
+        this.needsResult(inst, info, b, i, true);
+        this.needsMemory(info, b, i);
+        if (!this.arity(inst, info, b, i, 1)) return;
         this.expectType(this.use(inst.args[0]!, b, i, tree), Type.I32, b, i, "address");
         if (inst.result >= 0 && !operandOk(info.operands, inst.type)) {
           this.report(b, i, `${info.name} cannot produce ${typeName(inst.type)}`);
@@ -358,9 +399,9 @@ class FunctionVerifier {
         this.checkOffset(inst, b, i);
         return;
       case OpKind.Store: {
-        needsResult(false);
-        needsMemory();
-        if (!arity(2)) return;
+        this.needsResult(inst, info, b, i, false);
+        this.needsMemory(info, b, i);
+        if (!this.arity(inst, info, b, i, 2)) return;
         this.expectType(this.use(inst.args[0]!, b, i, tree), Type.I32, b, i, "address");
         const value = this.use(inst.args[1]!, b, i, tree);
         if (value !== Type.None && !operandOk(info.operands, value)) {
@@ -372,50 +413,50 @@ class FunctionVerifier {
       case OpKind.ProfileEdge:
         if (this.program)
           this.report(b, i, "profile_edge is Tier 1's profiling; a program cannot contain it");
-        needsResult(false);
-        arity(0);
+        this.needsResult(inst, info, b, i, false);
+        this.arity(inst, info, b, i, 0);
         if (!Number.isInteger(inst.imm) || inst.imm < 0) this.report(b, i, `invalid edge number ${inst.imm}`);
         return;
       case OpKind.ProfileTarget:
         if (this.program)
           this.report(b, i, "profile_target is Tier 1's profiling; a program cannot contain it");
-        needsResult(false);
-        if (!arity(1)) return;
+        this.needsResult(inst, info, b, i, false);
+        if (!this.arity(inst, info, b, i, 1)) return;
         this.expectType(this.use(inst.args[0]!, b, i, tree), Type.I32, b, i, "table index");
         if (!Number.isInteger(inst.imm) || inst.imm < 0)
           this.report(b, i, `invalid call site number ${inst.imm}`);
         return;
       case OpKind.OsrPoint:
         if (this.program) this.report(b, i, "osr_point is Tier 1's OSR exit; a program cannot contain it");
-        needsResult(false);
+        this.needsResult(inst, info, b, i, false);
         for (const arg of inst.args) this.use(arg, b, i, tree);
         if (!Number.isInteger(inst.imm) || inst.imm < 1)
           this.report(b, i, `invalid loop header block${inst.imm}`);
         return;
       case OpKind.MemorySize:
-        needsResult(true);
-        needsMemory();
-        arity(0);
+        this.needsResult(inst, info, b, i, true);
+        this.needsMemory(info, b, i);
+        this.arity(inst, info, b, i, 0);
         this.expectType(inst.type, Type.I32, b, i, "result");
         return;
       case OpKind.MemoryGrow:
-        needsResult(true);
-        needsMemory();
-        if (!arity(1)) return;
+        this.needsResult(inst, info, b, i, true);
+        this.needsMemory(info, b, i);
+        if (!this.arity(inst, info, b, i, 1)) return;
         this.expectType(this.use(inst.args[0]!, b, i, tree), Type.I32, b, i, "page delta");
         this.expectType(inst.type, Type.I32, b, i, "result");
         return;
       case OpKind.GlobalGet: {
-        needsResult(true);
-        arity(0);
+        this.needsResult(inst, info, b, i, true);
+        this.arity(inst, info, b, i, 0);
         const global = m.globals[inst.imm];
         if (global === undefined) this.report(b, i, `unknown global #${inst.imm}`);
         else this.expectType(inst.type, global.type, b, i, "result");
         return;
       }
       case OpKind.GlobalSet: {
-        needsResult(false);
-        if (!arity(1)) return;
+        this.needsResult(inst, info, b, i, false);
+        if (!this.arity(inst, info, b, i, 1)) return;
         const global = m.globals[inst.imm];
         const value = this.use(inst.args[0]!, b, i, tree);
         if (global === undefined) {
@@ -459,8 +500,8 @@ class FunctionVerifier {
         return;
       }
       case OpKind.TrapIf:
-        needsResult(false);
-        if (!arity(1)) return;
+        this.needsResult(inst, info, b, i, false);
+        if (!this.arity(inst, info, b, i, 1)) return;
         this.expectType(this.use(inst.args[0]!, b, i, tree), Type.I32, b, i, "condition");
         if (!Number.isInteger(inst.imm) || inst.imm < 0 || inst.imm >= TRAP_KIND_COUNT) {
           this.report(b, i, `unknown trap kind ${inst.imm}`);
@@ -519,27 +560,29 @@ class FunctionVerifier {
     }
   }
 
+  /** Whether `term` has `args` operands and `targets` targets ("some": at least one); reported if not. */
+  private expectCounts(term: Terminator, b: number, args: number, targets: number | "some"): boolean {
+    const targetsOk = targets === "some" ? term.targets.length >= 1 : term.targets.length === targets;
+    if (term.args.length !== args || !targetsOk) {
+      this.report(b, TERMINATOR_INDEX, "terminator has the wrong number of operands or targets");
+      return false;
+    }
+    return true;
+  }
+
   private checkTerminator(term: Terminator, b: number, tree: ReturnType<typeof computeDominators>): void {
     const T = TERMINATOR_INDEX;
     const fn = this.fn;
-    const expectCounts = (args: number, targets: number | "some"): boolean => {
-      const targetsOk = targets === "some" ? term.targets.length >= 1 : term.targets.length === targets;
-      if (term.args.length !== args || !targetsOk) {
-        this.report(b, T, "terminator has the wrong number of operands or targets");
-        return false;
-      }
-      return true;
-    };
     switch (term.op) {
       case TermOp.Jump:
-        expectCounts(0, 1);
+        this.expectCounts(term, b, 0, 1);
         break;
       case TermOp.BrIf:
-        if (expectCounts(1, 2))
+        if (this.expectCounts(term, b, 1, 2))
           this.expectType(this.use(term.args[0]!, b, T, tree), Type.I32, b, T, "condition");
         break;
       case TermOp.BrTable:
-        if (expectCounts(1, "some"))
+        if (this.expectCounts(term, b, 1, "some"))
           this.expectType(this.use(term.args[0]!, b, T, tree), Type.I32, b, T, "index");
         break;
       case TermOp.Return: {
@@ -552,13 +595,13 @@ class FunctionVerifier {
         break;
       }
       case TermOp.Trap:
-        expectCounts(0, 0);
+        this.expectCounts(term, b, 0, 0);
         if (!Number.isInteger(term.imm) || term.imm < 0 || term.imm >= TRAP_KIND_COUNT) {
           this.report(b, T, `unknown trap kind ${term.imm}`);
         }
         break;
       case TermOp.Unreachable:
-        expectCounts(0, 0);
+        this.expectCounts(term, b, 0, 0);
         break;
       case TermOp.Deopt: {
         if (this.program)

@@ -336,3 +336,18 @@ ${fn("block0(v0: i32):\n  jump block1\nblock1:\n  return v0")}`;
   const wrongResult = parseModule(text.replace("func @f(i32) -> i32", "func @f(i32) -> i64"));
   assert.ok(errorsOf(wrongResult).some((e) => e.includes("whose results differ")));
 });
+
+test("sparse value ids: defined ones verify, an undefined one and a duplicate are reported", () => {
+  const ok = parseModule(
+    fn("block0(v9000000: i32):\n  v2000000000:i32 = add v9000000, v9000000\n  return v2000000000"),
+  );
+  assert.deepEqual(errorsOf(ok), []);
+  const undefinedUse = parseModule(
+    fn("block0(v9000000: i32):\n  v2000000000:i32 = add v9000000, v8999999\n  return v2000000000"),
+  );
+  assert.deepEqual(errorsOf(undefinedUse), [
+    "function @f, block0, inst 0 `v2000000000:i32 = add v9000000, v8999999`: v8999999 is used but never defined",
+  ]);
+  const twice = parseModule(fn("block0(v9000000: i32):\n  v9000000:i32 = const 1\n  return v9000000"));
+  assert.match(errorsOf(twice)[0]!, /v9000000 is defined more than once/);
+});
