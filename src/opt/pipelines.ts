@@ -23,6 +23,7 @@ import { simplifyBranches } from "./passes/simplify-branches.js";
 import { speculateBranches } from "./passes/speculate-branches.js";
 import { speculateCalls } from "./passes/speculate-calls.js";
 import { speculateGlobals } from "./passes/speculate-globals.js";
+import { strengthReduce } from "./passes/strength-reduce.js";
 import { tailRecursion } from "./passes/tail-recursion.js";
 import { threadJumps } from "./passes/thread-jumps.js";
 import { versionLoops } from "./passes/version-loops.js";
@@ -51,6 +52,7 @@ export const ALL_PASSES: readonly Pass[] = [
   ifConvert,
   licm,
   versionLoops,
+  strengthReduce,
   dce,
 ];
 
@@ -133,6 +135,9 @@ export const PASS_ORDER: readonly [string, string, string][] = [
   ["gvn", "version-loops", "gvn forwards the array lengths the checks compare against"],
   ["bounds-checks", "version-loops", "checks removed statically need no copy of the loop"],
   ["licm", "version-loops", "invariant code is hoisted before the loop once, not into each copy"],
+  ["version-loops", "strength-reduce", "the copy without index checks is the loop that runs"],
+  ["licm", "strength-reduce", "an address's invariant part is computed before the loop by then"],
+  ["strength-reduce", "dce", "the address chains the loop no longer uses are deleted"],
   ["version-loops", "dce", "the copy's dropped checks leave their comparisons unused"],
 ];
 
@@ -168,6 +173,7 @@ export const OPTIMIZING_PASSES: readonly Pass[] = [
   ifConvert,
   licm,
   versionLoops,
+  strengthReduce,
   dce,
 ];
 

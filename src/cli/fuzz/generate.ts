@@ -407,6 +407,7 @@ class Generator {
       fb.trapIf(fb.unary(Op.Eqz, inBounds), TrapKind.IndexOutOfBounds);
     }
     const inner: Scope = { values: [...scope.values, { id: i, type: Type.I32 }] };
+    if (this.mb.module.memory !== null && this.shapes.chance(0.5)) this.genArrayAccess(inner, i);
     this.genRegion(inner, depth + 1);
     fb.jump(header.id, [fb.binary(Op.Add, i, fb.const(Type.I32, 1))]);
     fb.switchTo(exit.id);
@@ -498,6 +499,24 @@ class Generator {
       op = from === Type.F64 ? Op.Demote : Op.Promote;
     }
     return [fb.convert(op, to, a), to];
+  }
+
+  /**
+   * An access to element i of an array in the integer region (`base + (i << 2)` or
+   * `<< 3`), i below 4: the addresses `strength-reduce` steps.
+   */
+  private genArrayAccess(scope: Scope, i: number): void {
+    const rng = this.rng;
+    const fb = this.fb;
+    const type = rng.pick([Type.I32, Type.I64]);
+    const shift = type === Type.I32 ? 2 : 3;
+    const address = fb.binary(
+      Op.Add,
+      fb.const(Type.I32, 0x100 + 16 * rng.int(0x600)),
+      fb.binary(Op.Shl, i, fb.const(Type.I32, shift)),
+    );
+    if (rng.chance(0.5)) fb.store(Op.Store, address, this.valueOf(scope, type), rng.int(8));
+    else scope.values.push({ id: fb.load(Op.Load, type, address, rng.int(8)), type });
   }
 
   private genMemory(scope: Scope, type: Type): void {
