@@ -13,10 +13,9 @@ import { runPasses } from "../opt/pass.js";
 import { compileModule } from "../wasm/compile-module.js";
 import { disassemble } from "../wasm/disassemble.js";
 import { compileTier2, loadBinaryen } from "../wasm/tier2.js";
-import { runBench, selectPrograms } from "./bench/harness.js";
 import { BENCH_MODES, SUITE } from "./bench/suite.js";
 import { CliError, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE } from "./errors.js";
-import { FUZZ_MODES, type FuzzMode, fuzz } from "./fuzz/run.js";
+import { FUZZ_MODES, type FuzzMode } from "./fuzz/modes.js";
 import { stderrSink, stdoutSink } from "./output.js";
 import { entryPoint, loadProgram } from "./program.js";
 import { runProgram } from "./run.js";
@@ -196,6 +195,8 @@ function buildProgram(setStatus: (status: number) => void): Command {
       if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31)
         throw new CliError(`error: --seed must be a whole number, got '${flags.seed}'`);
       const modes: FuzzMode[] = parseList(flags.modes, FUZZ_MODES, "mode");
+      // the fuzzer and the harness load when asked for: every other command starts sooner
+      const { fuzz } = await import("./fuzz/run.js");
       const summary = await fuzz({
         count,
         seed,
@@ -231,6 +232,7 @@ function buildProgram(setStatus: (status: number) => void): Command {
       if (baseline !== undefined && !modes.includes(baseline)) {
         throw new CliError(`error: the baseline '${baseline}' is not among --modes`);
       }
+      const { runBench, selectPrograms } = await import("./bench/harness.js");
       try {
         selectPrograms(names, flags.quick === true);
       } catch (error) {

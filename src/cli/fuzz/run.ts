@@ -20,10 +20,10 @@ import { printModule } from "../../ir/printer.js";
 import { formatGuestFrame, TrapError, TrapKind } from "../../ir/trap.js";
 import { Type } from "../../ir/types.js";
 import { formatScalar, observableMemory, randomHost, randomModule } from "./generate.js";
+import type { FuzzMode } from "./modes.js";
 import { shrink } from "./shrink.js";
 
-export const FUZZ_MODES = ["tier0", "tier1", "tier2", "tiered-dev", "tiered-prod", "stress"] as const;
-export type FuzzMode = (typeof FUZZ_MODES)[number];
+export { FUZZ_MODES, type FuzzMode } from "./modes.js";
 
 /** What one call of `main` did: its result or trap, the host calls so far, memory after it. */
 export interface Outcome {
