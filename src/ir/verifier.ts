@@ -152,7 +152,8 @@ class FunctionVerifier {
     // hand-written IR may number values freely: past this, slots are handed out in order
     const dense = largest < 4 * definitions + 1024;
     if (!dense) this.sparse = new Map();
-    const size = dense ? largest + 1 : definitions;
+    // (a malformed id such as 1.5 is reported by define, and must not size an array)
+    const size = dense ? Math.floor(largest) + 1 : definitions;
     this.defType = new Int32Array(size).fill(-1);
     this.defBlock = new Int32Array(size);
     this.defIndex = new Int32Array(size);

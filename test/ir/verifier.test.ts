@@ -351,3 +351,13 @@ test("sparse value ids: defined ones verify, an undefined one and a duplicate ar
   const twice = parseModule(fn("block0(v9000000: i32):\n  v9000000:i32 = const 1\n  return v9000000"));
   assert.match(errorsOf(twice)[0]!, /v9000000 is defined more than once/);
 });
+
+test("a malformed value id (not a whole number) is reported, not thrown", () => {
+  const module = parseModule(fn("block0(v0: i32):\n  v1:i32 = add v0, v0\n  return v1"));
+  module.functions[0]!.blocks[0]!.insts[0]!.result = 1.5;
+  module.functions[0]!.blocks[0]!.term.args = [1.5];
+  assert.deepEqual(
+    errorsOf(module).map((e) => e.replace(/^.*: /, "")),
+    ["invalid value id 1.5", "v1.5 is used but never defined"],
+  );
+});
