@@ -1,7 +1,9 @@
-/** Use counts and use rewriting over a function's instruction operands, branch arguments and terminator operands. */
+/** Use counts, use rewriting and definitions over a function's instruction operands, branch arguments and terminator operands. */
 
 import type { Inst, IrFunction } from "./ir.js";
 import { valueCount } from "./ir.js";
+import { Op } from "./ops.js";
+import { Type } from "./types.js";
 
 export function useCounts(fn: IrFunction): Int32Array {
   const uses = new Int32Array(valueCount(fn));
@@ -42,4 +44,10 @@ export function definitions(fn: IrFunction): { def: (Inst | undefined)[]; defBlo
     }
   });
   return { def, defBlock };
+}
+
+/** The value of `v` when an i32 `const` defines it (`def` from `definitions`), else undefined. */
+export function i32ConstantOf(def: readonly (Inst | undefined)[], v: number): number | undefined {
+  const inst = def[v];
+  return inst?.op === Op.Const && inst.type === Type.I32 ? inst.imm : undefined;
 }

@@ -14,8 +14,7 @@ import { computeDominators, dominates } from "../../ir/dominance.js";
 import type { Inst, IrFunction, Module } from "../../ir/ir.js";
 import { computeLoops } from "../../ir/loops.js";
 import { Op, TermOp } from "../../ir/ops.js";
-import { Type } from "../../ir/types.js";
-import { definitions } from "../../ir/uses.js";
+import { definitions, i32ConstantOf } from "../../ir/uses.js";
 import type { Pass } from "../pass.js";
 import { becomeConstant } from "./const-fold.js";
 
@@ -28,10 +27,7 @@ export const boundsChecks: Pass = {
     const nest = computeLoops(fn, tree);
     if (nest.loops.length === 0) return false;
     const { def, defBlock } = definitions(fn);
-    const constantOf = (v: number): number | undefined => {
-      const inst = def[v];
-      return inst?.op === Op.Const && inst.type === Type.I32 ? inst.imm : undefined;
-    };
+    const constantOf = (v: number): number | undefined => i32ConstantOf(def, v);
     // (block, i, m): in `block` and the blocks it dominates, 0 <= i < m
     const facts: [number, number, number][] = [];
     // `v` (at the end of block `at`) is >= 0: a constant, or k + 1 where 0 <= k < m is known

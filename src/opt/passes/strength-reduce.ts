@@ -19,7 +19,7 @@ import { valueCount } from "../../ir/ir.js";
 import { computeLoops, type Loop } from "../../ir/loops.js";
 import { Op, OpKind, opInfo, TermOp } from "../../ir/ops.js";
 import { Type } from "../../ir/types.js";
-import { definitions } from "../../ir/uses.js";
+import { definitions, i32ConstantOf } from "../../ir/uses.js";
 import type { Pass } from "../pass.js";
 import { MIN_CONSTANT_LIMIT } from "./version-loops.js";
 
@@ -75,10 +75,7 @@ function reduceLoop(fn: IrFunction, loop: Loop): boolean {
   const preheader = fn.blocks[preheaderId]!;
   const { def, defBlock } = definitions(fn);
   const inLoop = (v: number): boolean => defBlock[v]! >= 0 && loop.body[defBlock[v]!] === 1;
-  const constant = (v: number): number | undefined => {
-    const inst = def[v];
-    return inst?.op === Op.Const && inst.type === Type.I32 ? inst.imm : undefined;
-  };
+  const constant = (v: number): number | undefined => i32ConstantOf(def, v);
   // a constant is the same on every iteration wherever it is defined
   const invariant = (v: number): boolean => !inLoop(v) || constant(v) !== undefined;
   // counters: i32 header parameters that the back edge passes as `i + C`

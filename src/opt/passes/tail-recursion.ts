@@ -29,7 +29,7 @@ import { valueCount } from "../../ir/ir.js";
 import { Op, opInfo, TermOp } from "../../ir/ops.js";
 import { TrapKind } from "../../ir/trap.js";
 import { Type } from "../../ir/types.js";
-import { definitions, useCounts } from "../../ir/uses.js";
+import { definitions, i32ConstantOf, useCounts } from "../../ir/uses.js";
 import type { Pass } from "../pass.js";
 
 /** Frames a tail-recursive loop may save before it traps `stack overflow` (2^20). */
@@ -125,10 +125,7 @@ function endsSurely(fn: IrFunction, sites: TailSite[]): boolean {
   const entry = fn.blocks[0]!;
   if (entry.term.op !== TermOp.BrIf) return false;
   const { def } = definitions(fn);
-  const constantOf = (v: number): number | undefined => {
-    const inst = def[v];
-    return inst?.op === Op.Const && inst.type === Type.I32 ? inst.imm : undefined;
-  };
+  const constantOf = (v: number): number | undefined => i32ConstantOf(def, v);
   const test = def[entry.term.args[0]!];
   if (test === undefined) return false;
   const [left, right] = test.args as [number, number];
