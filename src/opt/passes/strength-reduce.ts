@@ -146,25 +146,26 @@ function reduceLoop(fn: IrFunction, loop: Loop): boolean {
   const entryArgs = [...preheader.term.targets[entryEdge]!.args];
   const stepped: number[] = [];
   const newParams: number[] = [];
+  // an address at the counter's first value: its chain copied before the loop, the
+  // header's parameters replaced by what the preheader passes them (once for all the
+  // addresses whose chains share a part)
+  const copies = new Map<number, number>();
+  const copy = (v: number): number => {
+    const k = header.params.indexOf(v);
+    if (k >= 0) return entryArgs[k]!;
+    if (!inLoop(v)) return v;
+    const known = copies.get(v);
+    if (known !== undefined) return known;
+    const inst = def[v]!;
+    const clone: Inst = { ...inst, result: next++, args: inst.args.map(copy) };
+    delete clone.site;
+    delete clone.invariant;
+    preheader.insts.push(clone);
+    copies.set(v, clone.result);
+    return clone.result;
+  };
   for (const address of addresses) {
     const { counter, scale } = linearOf(address)!;
-    // the address at the counter's first value: the chain copied before the loop, the
-    // header's parameters replaced by what the preheader passes them
-    const copies = new Map<number, number>();
-    const copy = (v: number): number => {
-      const k = header.params.indexOf(v);
-      if (k >= 0) return entryArgs[k]!;
-      if (!inLoop(v)) return v;
-      const known = copies.get(v);
-      if (known !== undefined) return known;
-      const inst = def[v]!;
-      const clone: Inst = { ...inst, result: next++, args: inst.args.map(copy) };
-      delete clone.site;
-      delete clone.invariant;
-      preheader.insts.push(clone);
-      copies.set(v, clone.result);
-      return clone.result;
-    };
     const initial = copy(address);
     const param = next++;
     newParams.push(param);
