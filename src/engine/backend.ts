@@ -33,6 +33,7 @@ import { GLOBAL_GUARD_BASE } from "../opt/passes/speculate-globals.js";
 import { STANDARD_PASSES } from "../opt/pipelines.js";
 import { deoptGuardOf, Instrument, osrHeaderOf, SafepointKind } from "../wasm/codegen.js";
 import type { CompiledModule, Guard } from "../wasm/compile-module.js";
+import { hostSupportsSimd } from "../wasm/features.js";
 import { type Binaryen, loadBinaryen } from "../wasm/tier2.js";
 import { TieredConfig, type TierNumber } from "./config.js";
 import { leafHostImports, type OutputSink, withStandardHost } from "./host.js";
@@ -831,6 +832,7 @@ export class TieredBackend {
       initialBudget: tier === 1 && this.speculating ? 1 : this.config.profile.sampleRate,
       moduleName: freshModuleName("tj"),
       fault: this.config.fault,
+      ...(hostSupportsSimd() ? {} : { noSimd: true }),
       ...(tier === 1 && this.speculating ? { collectProfile: true } : {}),
       ...speculation,
       ...calleeSpeculation,

@@ -56,6 +56,8 @@ export interface CompileJob {
    * (their guards rebuild the caller's frame: deopt from inlined frames).
    */
   calleeSpeculation?: { func: FuncId; speculation: Omit<SpeculationInput, "original"> }[];
+  /** The host runs no SIMD (wasm/features.ts): Tier 2 makes no vector code. */
+  noSimd?: boolean;
 }
 
 export type JobResult =
@@ -103,7 +105,7 @@ export function runCompileJob(
   // what is compiled: the function, or its OSR entry function as an extra function (so that
   // the function's own calls keep reaching it through its dispatch slot)
   let target = job.funcId;
-  const context: PassContext = {};
+  const context: PassContext = job.noSimd === true ? { noSimd: true } : {};
   // the program function each function the job adds stands for (the rest: snapshots of this one)
   const frameOf = new Map<number, FuncId>();
   const speculating = job.interim !== true;

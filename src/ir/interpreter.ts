@@ -28,8 +28,11 @@ import {
   evalBinary,
   evalCompare,
   evalConvert,
+  evalLanes,
   evalUnary,
+  type Lanes,
   NumericTrap,
+  type RegisterValue,
   type Scalar,
 } from "./numeric.js";
 import { Op, OpKind, opInfo, TermOp } from "./ops.js";
@@ -63,7 +66,8 @@ export class LinkError extends Error {
 
 interface Frame {
   fn: IrFunction;
-  regs: Scalar[];
+  /** Scalars, except the f64x2 values of Tier 2's vector loops (the verifier keeps them there). */
+  regs: RegisterValue[];
   /** Type of each value id of `fn` (operand types decide how ops behave). */
   types: Uint8Array;
   block: number;
@@ -90,7 +94,7 @@ export class Interpreter {
   private readonly interrupt: (() => boolean) | undefined;
   private depth = 0;
   private steps = 0;
-  private readonly argScratch: Scalar[] = [];
+  private readonly argScratch: RegisterValue[] = [];
 
   constructor(module: Module, options: InterpreterOptions = {}) {
     this.module = module;
@@ -150,7 +154,7 @@ export class Interpreter {
   }
 
   private newFrame(fn: IrFunction, types: Uint8Array, args: Scalar[]): Frame {
-    const regs: Scalar[] = new Array(types.length).fill(0);
+    const regs: RegisterValue[] = new Array(types.length).fill(0);
     const params = fn.blocks[0]!.params;
     for (let i = 0; i < params.length; i++) regs[params[i]!] = args[i]!;
     return { fn, regs, types, block: 0, pc: 0, pendingResult: -1 };
@@ -210,7 +214,7 @@ export class Interpreter {
             const calleeId = kind === OpKind.Call ? inst.imm : this.resolveIndirect(inst, regs);
             const from = kind === OpKind.Call ? 0 : 1;
             const callArgs: Scalar[] = [];
-            for (let i = from; i < inst.args.length; i++) callArgs.push(regs[inst.args[i]!]!);
+            for (let i = from; i < inst.args.length; i++) callArgs.push(regs[inst.args[i]!] as Scalar);
             frame.pendingResult = inst.result;
             pushFrame(calleeId, callArgs);
             continue;
@@ -240,7 +244,7 @@ export class Interpreter {
             break;
           }
           case TermOp.Return: {
-            const value = term.args.length > 0 ? regs[term.args[0]!] : undefined;
+            const value = term.args.length > 0 ? (regs[term.args[0]!] as Scalar) : undefined;
             frames.pop();
             this.depth--;
             if (frames.length === 0) return value;
@@ -258,7 +262,7 @@ export class Interpreter {
             // the frame goes on in unspeculated code: a tail call, so stacks stay exact; code
             // inlined from a callee first finishes the callee's frame, whose result the
             // caller's frame then takes
-            const values = term.args.map((v) => regs[v]!);
+            const values = term.args.map((v) => regs[v] as Scalar);
             const caller = term.caller;
             const own = caller === undefined ? values.length : values.length - caller.args;
             if (caller === undefined) {
@@ -303,7 +307,7 @@ export class Interpreter {
     frame.pc = 0;
   }
 
-  private resolveIndirect(inst: Inst, regs: Scalar[]): number {
+  private resolveIndirect(inst: Inst, regs: RegisterValue[]): number {
     const index = (regs[inst.args[0]!] as number) >>> 0;
     if (index >= this.module.table.length) throw new NumericTrap(TrapKind.TableOutOfBounds);
     const calleeId = this.module.table[index]!;
@@ -314,13 +318,13 @@ export class Interpreter {
     return calleeId;
   }
 
-  private address(inst: Inst, regs: Scalar[], bytes: number): number {
+  private address(inst: Inst, regs: RegisterValue[], bytes: number): number {
     const ea = ((regs[inst.args[0]!] as number) >>> 0) + inst.imm;
     if (ea + bytes > this.memoryBuffer.byteLength) throw new NumericTrap(TrapKind.MemoryOutOfBounds);
     return ea;
   }
 
-  private execute(inst: Inst, regs: Scalar[], types: Uint8Array): void {
+  private execute(inst: Inst, regs: RegisterValue[], types: Uint8Array): void {
     const info = opInfo(inst.op);
     const args = inst.args;
     switch (info.kind) {
@@ -328,16 +332,32 @@ export class Interpreter {
         regs[inst.result] = inst.type === Type.I64 ? inst.big : inst.imm;
         return;
       case OpKind.Binary:
-        regs[inst.result] = evalBinary(inst.op, inst.type, regs[args[0]!]!, regs[args[1]!]!);
+        regs[inst.result] =
+          inst.type === Type.F64x2
+            ? evalLanes(inst.op, regs[args[0]!] as Lanes, regs[args[1]!] as Lanes)
+            : evalBinary(inst.op, inst.type, regs[args[0]!] as Scalar, regs[args[1]!] as Scalar);
         return;
       case OpKind.Unary:
-        regs[inst.result] = evalUnary(inst.op, types[args[0]!]!, regs[args[0]!]!);
+        regs[inst.result] =
+          inst.type === Type.F64x2
+            ? evalLanes(inst.op, regs[args[0]!] as Lanes)
+            : evalUnary(inst.op, types[args[0]!]!, regs[args[0]!] as Scalar);
         return;
       case OpKind.Compare:
-        regs[inst.result] = evalCompare(inst.op, types[args[0]!]!, regs[args[0]!]!, regs[args[1]!]!);
+        regs[inst.result] = evalCompare(
+          inst.op,
+          types[args[0]!]!,
+          regs[args[0]!] as Scalar,
+          regs[args[1]!] as Scalar,
+        );
         return;
       case OpKind.Convert:
-        regs[inst.result] = evalConvert(inst.op, types[args[0]!]!, inst.type, regs[args[0]!]!);
+        if (inst.op === Op.Splat) {
+          const lane = regs[args[0]!] as number;
+          regs[inst.result] = { lo: lane, hi: lane };
+        } else {
+          regs[inst.result] = evalConvert(inst.op, types[args[0]!]!, inst.type, regs[args[0]!] as Scalar);
+        }
         return;
       case OpKind.Select:
         regs[inst.result] = regs[args[0]!] !== 0 ? regs[args[1]!]! : regs[args[2]!]!;
@@ -358,7 +378,7 @@ export class Interpreter {
         regs[inst.result] = this.globals[inst.imm]!;
         return;
       case OpKind.GlobalSet:
-        this.globals[inst.imm] = regs[args[0]!]!;
+        this.globals[inst.imm] = regs[args[0]!] as Scalar;
         return;
       case OpKind.ProfileEdge:
       case OpKind.ProfileTarget:
@@ -366,7 +386,7 @@ export class Interpreter {
         return;
       case OpKind.CallHost: {
         const imp = this.module.imports[inst.imm]!;
-        const hostArgs: Scalar[] = args.map((v) => regs[v]!);
+        const hostArgs = args.map((v) => regs[v] as Scalar);
         const value = this.hostFunctions[inst.imm]!(...hostArgs);
         if (inst.result >= 0) regs[inst.result] = coerce(imp.results[0]!, value);
         return;
@@ -379,7 +399,7 @@ export class Interpreter {
     }
   }
 
-  private load(inst: Inst, regs: Scalar[]): Scalar {
+  private load(inst: Inst, regs: RegisterValue[]): RegisterValue {
     const view = this.view;
     const wide = inst.type === Type.I64;
     switch (inst.op) {
@@ -391,6 +411,10 @@ export class Interpreter {
             return view.getBigInt64(this.address(inst, regs, 8), true);
           case Type.F32:
             return view.getFloat32(this.address(inst, regs, 4), true);
+          case Type.F64x2: {
+            const at = this.address(inst, regs, 16);
+            return { lo: view.getFloat64(at, true), hi: view.getFloat64(at + 8, true) };
+          }
           default:
             return view.getFloat64(this.address(inst, regs, 8), true);
         }
@@ -419,9 +443,17 @@ export class Interpreter {
     }
   }
 
-  private store(inst: Inst, regs: Scalar[], valueType: Type): void {
+  private store(inst: Inst, regs: RegisterValue[], valueType: Type): void {
     const view = this.view;
-    const value = regs[inst.args[1]!]!;
+    const stored = regs[inst.args[1]!]!;
+    if (valueType === Type.F64x2) {
+      const lanes = stored as Lanes;
+      const at = this.address(inst, regs, 16);
+      view.setFloat64(at, lanes.lo, true);
+      view.setFloat64(at + 8, lanes.hi, true);
+      return;
+    }
+    const value = stored as Scalar;
     const low = (bits: number): number =>
       typeof value === "bigint"
         ? Number(BigInt.asUintN(bits, value))

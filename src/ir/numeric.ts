@@ -13,11 +13,29 @@
  * - NaN payloads are not modelled: every NaN is "a NaN", as Wasm allows for arithmetic.
  */
 
-import { Op } from "./ops.js";
+import { Op, OpKind, opInfo } from "./ops.js";
 import { TrapKind } from "./trap.js";
 import { Type } from "./types.js";
 
 export type Scalar = number | bigint;
+
+/** An f64x2 in the interpreter: its two lanes, low first (as in memory). */
+export interface Lanes {
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/** A register of the interpreter: a scalar, or the lanes of an f64x2 (Tier 2's vectors). */
+export type RegisterValue = Scalar | Lanes;
+
+/** A lane-wise f64x2 op: each lane computed as the f64 op computes it. */
+export function evalLanes(op: Op, a: Lanes, b?: Lanes): Lanes {
+  const kind = opInfo(op).kind;
+  if (kind === OpKind.Unary)
+    return { lo: evalUnary(op, Type.F64, a.lo) as number, hi: evalUnary(op, Type.F64, a.hi) as number };
+  if (kind !== OpKind.Binary || b === undefined) throw new Error(`evalLanes: bad op ${op}`);
+  return { lo: binaryFloat(op, a.lo, b.lo), hi: binaryFloat(op, a.hi, b.hi) };
+}
 
 export class NumericTrap extends Error {
   readonly kind: TrapKind;

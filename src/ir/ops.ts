@@ -98,6 +98,8 @@ export enum Op {
   ProfileEdge,
   ProfileTarget,
   OsrPoint,
+  // lane vectors (Tier 2's vectorize only)
+  Splat,
 }
 
 /** Terminators end every block. */
@@ -156,6 +158,8 @@ export interface OpInfo {
   accessBytes: number;
   /** For narrow loads: sign-extend (true) or zero-extend (false). */
   signedAccess: boolean;
+  /** Has a lane-wise form over `f64x2` (the vector ops Tier 2's `vectorize` makes). */
+  lanes: boolean;
 }
 
 function info(name: string, kind: OpKind, operands: OperandClass, flags: Partial<OpInfo> = {}): OpInfo {
@@ -168,6 +172,7 @@ function info(name: string, kind: OpKind, operands: OperandClass, flags: Partial
     canTrap: flags.canTrap ?? false,
     accessBytes: flags.accessBytes ?? 0,
     signedAccess: flags.signedAccess ?? false,
+    lanes: flags.lanes ?? false,
   };
 }
 
@@ -175,13 +180,15 @@ const { Any, Int, Float, I64Only } = OperandClass;
 const C = { commutative: true };
 const T = { canTrap: true };
 const S = { sideEffects: true };
+const L = { lanes: true };
+const CL = { commutative: true, lanes: true };
 
 /** Indexed by `Op`. The order must match the enum (checked at load time below). */
 export const OP_INFO: readonly OpInfo[] = [
   info("const", OpKind.Const, Any),
-  info("add", OpKind.Binary, Any, C),
-  info("sub", OpKind.Binary, Any),
-  info("mul", OpKind.Binary, Any, C),
+  info("add", OpKind.Binary, Any, CL),
+  info("sub", OpKind.Binary, Any, L),
+  info("mul", OpKind.Binary, Any, CL),
   info("div_s", OpKind.Binary, Int, T),
   info("div_u", OpKind.Binary, Int, T),
   info("rem_s", OpKind.Binary, Int, T),
@@ -194,9 +201,9 @@ export const OP_INFO: readonly OpInfo[] = [
   info("shr_u", OpKind.Binary, Int),
   info("rotl", OpKind.Binary, Int),
   info("rotr", OpKind.Binary, Int),
-  info("div", OpKind.Binary, Float),
-  info("min", OpKind.Binary, Float),
-  info("max", OpKind.Binary, Float),
+  info("div", OpKind.Binary, Float, L),
+  info("min", OpKind.Binary, Float, L),
+  info("max", OpKind.Binary, Float, L),
   info("copysign", OpKind.Binary, Float),
   info("clz", OpKind.Unary, Int),
   info("ctz", OpKind.Unary, Int),
@@ -205,13 +212,13 @@ export const OP_INFO: readonly OpInfo[] = [
   info("extend8_s", OpKind.Unary, Int),
   info("extend16_s", OpKind.Unary, Int),
   info("extend32_s", OpKind.Unary, I64Only),
-  info("neg", OpKind.Unary, Float),
-  info("abs", OpKind.Unary, Float),
-  info("sqrt", OpKind.Unary, Float),
-  info("ceil", OpKind.Unary, Float),
-  info("floor", OpKind.Unary, Float),
-  info("trunc", OpKind.Unary, Float),
-  info("nearest", OpKind.Unary, Float),
+  info("neg", OpKind.Unary, Float, L),
+  info("abs", OpKind.Unary, Float, L),
+  info("sqrt", OpKind.Unary, Float, L),
+  info("ceil", OpKind.Unary, Float, L),
+  info("floor", OpKind.Unary, Float, L),
+  info("trunc", OpKind.Unary, Float, L),
+  info("nearest", OpKind.Unary, Float, L),
   info("eq", OpKind.Compare, Any, C),
   info("ne", OpKind.Compare, Any, C),
   info("lt_s", OpKind.Compare, Int),
@@ -239,14 +246,14 @@ export const OP_INFO: readonly OpInfo[] = [
   info("promote", OpKind.Convert, Float),
   info("reinterpret", OpKind.Convert, Any),
   info("select", OpKind.Select, Any),
-  info("load", OpKind.Load, Any, { canTrap: true }),
+  info("load", OpKind.Load, Any, { canTrap: true, lanes: true }),
   info("load8_s", OpKind.Load, Int, { canTrap: true, accessBytes: 1, signedAccess: true }),
   info("load8_u", OpKind.Load, Int, { canTrap: true, accessBytes: 1 }),
   info("load16_s", OpKind.Load, Int, { canTrap: true, accessBytes: 2, signedAccess: true }),
   info("load16_u", OpKind.Load, Int, { canTrap: true, accessBytes: 2 }),
   info("load32_s", OpKind.Load, I64Only, { canTrap: true, accessBytes: 4, signedAccess: true }),
   info("load32_u", OpKind.Load, I64Only, { canTrap: true, accessBytes: 4 }),
-  info("store", OpKind.Store, Any, { canTrap: true, sideEffects: true }),
+  info("store", OpKind.Store, Any, { canTrap: true, sideEffects: true, lanes: true }),
   info("store8", OpKind.Store, Int, { canTrap: true, sideEffects: true, accessBytes: 1 }),
   info("store16", OpKind.Store, Int, { canTrap: true, sideEffects: true, accessBytes: 2 }),
   info("store32", OpKind.Store, I64Only, { canTrap: true, sideEffects: true, accessBytes: 4 }),
@@ -265,6 +272,8 @@ export const OP_INFO: readonly OpInfo[] = [
   // Tier 1's OSR exit: a loop header of the program's function (imm) starts here, with its
   // parameters and live-ins as the operands; the guest cannot see it
   info("osr_point", OpKind.OsrPoint, Any, S),
+  // an f64 in both lanes of an f64x2
+  info("splat", OpKind.Convert, Float, L),
 ];
 
 export const TERM_NAMES: readonly string[] = [
@@ -280,7 +289,7 @@ export const TERM_NAMES: readonly string[] = [
 const OP_BY_NAME = new Map<string, Op>(OP_INFO.map((entry, index) => [entry.name, index as Op]));
 const TERM_BY_NAME = new Map<string, TermOp>(TERM_NAMES.map((name, index) => [name, index as TermOp]));
 
-if (OP_INFO.length !== Op.OsrPoint + 1) throw new Error("OP_INFO does not match the Op enum");
+if (OP_INFO.length !== Op.Splat + 1) throw new Error("OP_INFO does not match the Op enum");
 
 export function opInfo(op: Op): OpInfo {
   return OP_INFO[op]!;

@@ -8,6 +8,11 @@ export enum Type {
   I64 = 1,
   F32 = 2,
   F64 = 3,
+  /**
+   * Two f64 lanes (a Wasm v128): made only by Tier 2's `vectorize`, never by a program
+   * (the verifier rejects it there; Tiers 0 and 1 have no SIMD lowering).
+   */
+  F64x2 = 4,
   /** Marks "no value": the result type of an instruction that produces nothing. */
   None = 255,
 }
@@ -17,6 +22,7 @@ const TYPE_NAMES: Record<number, string> = {
   [Type.I64]: "i64",
   [Type.F32]: "f32",
   [Type.F64]: "f64",
+  [Type.F64x2]: "f64x2",
   [Type.None]: "none",
 };
 
@@ -34,6 +40,8 @@ export function parseTypeName(text: string): Type | undefined {
       return Type.F32;
     case "f64":
       return Type.F64;
+    case "f64x2":
+      return Type.F64x2;
     default:
       return undefined;
   }
@@ -47,6 +55,12 @@ export function isFloatType(type: Type): boolean {
   return type === Type.F32 || type === Type.F64;
 }
 
+/** A lane vector: the compiler's own, never a program's (see `Type.F64x2`). */
+export function isVectorType(type: Type): boolean {
+  return type === Type.F64x2;
+}
+
+/** A scalar type (not a vector): what programs, functions, globals and host calls use. */
 export function isValueType(type: Type): boolean {
   return type === Type.I32 || type === Type.I64 || type === Type.F32 || type === Type.F64;
 }

@@ -25,6 +25,7 @@ import {
   isFloatType,
   isIntType,
   isValueType,
+  isVectorType,
   type Signature,
   signaturesEqual,
   Type,
@@ -67,8 +68,9 @@ export class VerifierFailure extends Error {
 const NAME = /^[A-Za-z_][A-Za-z0-9_.]*$/;
 const MAX_PAGES = 65536;
 
-function operandOk(cls: OperandClass, type: Type): boolean {
-  switch (cls) {
+function operandOk(info: OpInfo, type: Type): boolean {
+  if (isVectorType(type)) return info.lanes;
+  switch (info.operands) {
     case OperandClass.Any:
       return isValueType(type);
     case OperandClass.Int:
@@ -100,6 +102,8 @@ function conversionOk(op: Op, from: Type, to: Type): boolean {
       return from === Type.F64 && to === Type.F32;
     case Op.Promote:
       return from === Type.F32 && to === Type.F64;
+    case Op.Splat:
+      return from === Type.F64 && to === Type.F64x2;
     case Op.Reinterpret:
       return (
         (from === Type.I32 && to === Type.F32) ||
@@ -204,13 +208,15 @@ class FunctionVerifier {
         this.report(b, -1, "block parameter list is malformed");
       block.params.forEach((value, i) => {
         const type = block.paramTypes[i] ?? Type.None;
-        if (!isValueType(type)) this.report(b, -1, `block parameter v${value} has invalid type`);
+        if (isVectorType(type)) this.vectorValue(b, -1);
+        else if (!isValueType(type)) this.report(b, -1, `block parameter v${value} has invalid type`);
         this.define(value, type, b, -1);
       });
       block.insts.forEach((inst, i) => {
         if (inst.result < 0 !== (inst.type === Type.None)) {
           this.report(b, i, "result and result type disagree");
         } else if (inst.result >= 0) {
+          if (isVectorType(inst.type)) this.vectorValue(b, i);
           this.define(inst.result, inst.type, b, i);
         }
       });
@@ -308,6 +314,12 @@ class FunctionVerifier {
     return true;
   }
 
+  /** Vectors are the vectorizer's: Tiers 0 and 1, which run programs as given, have no SIMD. */
+  private vectorValue(b: number, i: number): void {
+    if (this.program)
+      this.report(b, i, "f64x2 values are made by Tier 2's vectorize; a program cannot contain them");
+  }
+
   private needsResult(inst: Inst, info: OpInfo, b: number, i: number, yes: boolean): void {
     if (yes && inst.result < 0) this.report(b, i, `${info.name} must have a result`);
     if (!yes && inst.result >= 0) this.report(b, i, `${info.name} has no result`);
@@ -337,6 +349,7 @@ class FunctionVerifier {
       case OpKind.Const:
         this.needsResult(inst, info, b, i, true);
         this.arity(inst, info, b, i, 0);
+        if (isVectorType(inst.type)) this.report(b, i, `a const cannot be ${typeName(inst.type)}`);
         if (inst.type === Type.I32 && (inst.imm | 0) !== inst.imm)
           this.report(b, i, "i32 constant out of range");
         if (inst.type === Type.I64 && BigInt.asIntN(64, inst.big) !== inst.big)
@@ -354,7 +367,7 @@ class FunctionVerifier {
         if (a !== Type.None && c !== Type.None && a !== c) {
           this.report(b, i, `operands of ${info.name} have different types (${typeName(a)}, ${typeName(c)})`);
         }
-        if (a !== Type.None && !operandOk(info.operands, a))
+        if (a !== Type.None && !operandOk(info, a))
           this.report(b, i, `${info.name} does not take ${typeName(a)}`);
         const expected = info.kind === OpKind.Compare ? Type.I32 : a;
         if (a !== Type.None) this.expectType(inst.type, expected, b, i, "result");
@@ -364,7 +377,7 @@ class FunctionVerifier {
         this.needsResult(inst, info, b, i, true);
         if (!this.arity(inst, info, b, i, 1)) return;
         const a = this.use(inst.args[0]!, b, i, tree);
-        if (a !== Type.None && !operandOk(info.operands, a))
+        if (a !== Type.None && !operandOk(info, a))
           this.report(b, i, `${info.name} does not take ${typeName(a)}`);
         if (a !== Type.None) this.expectType(inst.type, inst.op === Op.Eqz ? Type.I32 : a, b, i, "result");
         return;
@@ -394,7 +407,7 @@ class FunctionVerifier {
         this.needsMemory(info, b, i);
         if (!this.arity(inst, info, b, i, 1)) return;
         this.expectType(this.use(inst.args[0]!, b, i, tree), Type.I32, b, i, "address");
-        if (inst.result >= 0 && !operandOk(info.operands, inst.type)) {
+        if (inst.result >= 0 && !operandOk(info, inst.type)) {
           this.report(b, i, `${info.name} cannot produce ${typeName(inst.type)}`);
         }
         this.checkOffset(inst, b, i);
@@ -405,7 +418,7 @@ class FunctionVerifier {
         if (!this.arity(inst, info, b, i, 2)) return;
         this.expectType(this.use(inst.args[0]!, b, i, tree), Type.I32, b, i, "address");
         const value = this.use(inst.args[1]!, b, i, tree);
-        if (value !== Type.None && !operandOk(info.operands, value)) {
+        if (value !== Type.None && !operandOk(info, value)) {
           this.report(b, i, `${info.name} cannot store ${typeName(value)}`);
         }
         this.checkOffset(inst, b, i);

@@ -23,6 +23,8 @@ export interface Pass {
 export interface PassContext {
   /** Speculation input (`speculate-branches`); absent: no speculation. */
   speculation?: SpeculationInput;
+  /** The host's WebAssembly has no SIMD (detected by the engine): `vectorize` does nothing. */
+  noSimd?: boolean;
 }
 
 /**

@@ -26,6 +26,7 @@ import { speculateGlobals } from "./passes/speculate-globals.js";
 import { strengthReduce } from "./passes/strength-reduce.js";
 import { tailRecursion } from "./passes/tail-recursion.js";
 import { threadJumps } from "./passes/thread-jumps.js";
+import { vectorize } from "./passes/vectorize.js";
 import { versionLoops } from "./passes/version-loops.js";
 
 export const ALL_PASSES: readonly Pass[] = [
@@ -54,6 +55,7 @@ export const ALL_PASSES: readonly Pass[] = [
   versionLoops,
   strengthReduce,
   dce,
+  vectorize,
 ];
 
 /** [before, after, why]: when both are in a pipeline, `before` must come first. */
@@ -139,6 +141,9 @@ export const PASS_ORDER: readonly [string, string, string][] = [
   ["licm", "strength-reduce", "an address's invariant part is computed before the loop by then"],
   ["strength-reduce", "dce", "the address chains the loop no longer uses are deleted"],
   ["version-loops", "dce", "the copy's dropped checks leave their comparisons unused"],
+  ["version-loops", "vectorize", "the copy without index checks is the loop of plain accesses to vectorize"],
+  ["strength-reduce", "vectorize", "the addresses it steps are the header parameters strength-reduce made"],
+  ["dce", "vectorize", "the loop body must hold only what the vector copy copies, not dead address chains"],
 ];
 
 /** The IR passes of Tier 1: cheap, block-local or linear. */
@@ -175,6 +180,7 @@ export const OPTIMIZING_PASSES: readonly Pass[] = [
   versionLoops,
   strengthReduce,
   dce,
+  vectorize,
 ];
 
 export function passByName(name: string): Pass | undefined {

@@ -23,10 +23,22 @@ import type { BlockCall, Inst, IrFunction, Module, Terminator } from "../ir/ir.j
 import { computeLiveness, type Liveness, liveInValues } from "../ir/liveness.js";
 import { Op, OpKind, opInfo, TermOp } from "../ir/ops.js";
 import { TrapKind } from "../ir/trap.js";
-import { isFloatType, Type } from "../ir/types.js";
+import { isFloatType, isVectorType, Type } from "../ir/types.js";
 import { MANY_TARGETS } from "../opt/profile-sites.js";
 import type { ByteBuffer } from "./encoder.js";
-import { ARITH_OPCODE, conversionOpcode, loadOpcode, naturalAlign, storeOpcode, VALTYPE } from "./opcodes.js";
+import {
+  ARITH_OPCODE,
+  conversionOpcode,
+  f64x2Opcode,
+  loadOpcode,
+  naturalAlign,
+  SIMD_PREFIX,
+  storeOpcode,
+  TYPE_COUNT,
+  V128_LOAD,
+  V128_STORE,
+  VALTYPE,
+} from "./opcodes.js";
 
 /** How the surrounding module is laid out, as far as one function's code needs to know. */
 export interface ModuleLayoutInfo {
@@ -239,7 +251,7 @@ export class FunctionCodegen {
         typeOf[v] = entry.paramTypes[i]!;
       });
     }
-    const counts = [0, 0, 0, 0];
+    const counts = new Array<number>(TYPE_COUNT).fill(0);
     // the frame's loop budget (emitLoopBudgetCheck): the last i32 local
     this.loopBudgetLocal = -1;
     const loopBudget =
@@ -257,10 +269,10 @@ export class FunctionCodegen {
       if (b !== 0) for (let i = 0; i < block.params.length; i++) note(block.params[i]!, block.paramTypes[i]!);
       for (const inst of block.insts) if (inst.result >= 0) note(inst.result, inst.type);
     });
-    // locals are grouped by type: [i32...][i64...][f32...][f64...] after the parameters
-    const next = [0, 0, 0, 0];
+    // locals are grouped by type: [i32...][i64...][f32...][f64...][f64x2...] after the parameters
+    const next = new Array<number>(TYPE_COUNT).fill(0);
     let base = fn.params.length;
-    for (let t = 0; t < 4; t++) {
+    for (let t = 0; t < TYPE_COUNT; t++) {
       next[t] = base;
       base += counts[t]!;
     }
@@ -269,7 +281,7 @@ export class FunctionCodegen {
     this.localOf = localOf;
     this.typeOf = typeOf;
     const runs: [number, number][] = [];
-    for (let t = 0; t < 4; t++) if (counts[t]! > 0) runs.push([counts[t]!, VALTYPE[t]!]);
+    for (let t = 0; t < TYPE_COUNT; t++) if (counts[t]! > 0) runs.push([counts[t]!, VALTYPE[t]!]);
     return runs;
   }
 
@@ -673,7 +685,12 @@ export class FunctionCodegen {
       case OpKind.Unary: {
         for (const arg of inst.args) this.getLocal(arg);
         const operand = info.kind === OpKind.Binary ? inst.type : this.operandType(inst);
-        out.u8(ARITH_OPCODE[inst.op * 4 + operand]!);
+        if (isVectorType(operand)) {
+          out.u8(SIMD_PREFIX);
+          out.u32(f64x2Opcode(inst.op)!);
+        } else {
+          out.u8(ARITH_OPCODE[inst.op * 4 + operand]!);
+        }
         break;
       }
       case OpKind.Convert:
@@ -687,7 +704,12 @@ export class FunctionCodegen {
         break;
       case OpKind.Load:
         this.getLocal(inst.args[0]!);
-        out.u8(loadOpcode(inst.op, inst.type)!);
+        if (isVectorType(inst.type)) {
+          out.u8(SIMD_PREFIX);
+          out.u32(V128_LOAD);
+        } else {
+          out.u8(loadOpcode(inst.op, inst.type)!);
+        }
         out.u32(naturalAlign(info.accessBytes, inst.type));
         out.u32(inst.imm);
         break;
@@ -695,7 +717,12 @@ export class FunctionCodegen {
         const valueType = this.operandType(inst, 1);
         this.getLocal(inst.args[0]!);
         this.getLocal(inst.args[1]!);
-        out.u8(storeOpcode(inst.op, valueType)!);
+        if (isVectorType(valueType)) {
+          out.u8(SIMD_PREFIX);
+          out.u32(V128_STORE);
+        } else {
+          out.u8(storeOpcode(inst.op, valueType)!);
+        }
         out.u32(naturalAlign(info.accessBytes, valueType));
         out.u32(inst.imm);
         break;

@@ -12,7 +12,35 @@ export const VALTYPE: Record<number, number> = {
   [Type.I64]: 0x7e,
   [Type.F32]: 0x7d,
   [Type.F64]: 0x7c,
+  [Type.F64x2]: 0x7b,
 };
+
+/** How many IR value types there are (locals are grouped by type, in `Type` order). */
+export const TYPE_COUNT = 5;
+
+/** The 0xFD-prefixed opcode of a lane-wise f64x2 op (its LEB128 u32 follows the prefix). */
+export const SIMD_PREFIX = 0xfd;
+const F64X2_OPCODE: Partial<Record<Op, number>> = {
+  [Op.Abs]: 0xec,
+  [Op.Neg]: 0xed,
+  [Op.Sqrt]: 0xef,
+  [Op.Ceil]: 0x74,
+  [Op.Floor]: 0x75,
+  [Op.Trunc]: 0x7a,
+  [Op.Nearest]: 0x94,
+  [Op.Add]: 0xf0,
+  [Op.Sub]: 0xf1,
+  [Op.Mul]: 0xf2,
+  [Op.Div]: 0xf3,
+  [Op.Min]: 0xf4,
+  [Op.Max]: 0xf5,
+};
+export const V128_LOAD = 0x00;
+export const V128_STORE = 0x0b;
+
+export function f64x2Opcode(op: Op): number | undefined {
+  return F64X2_OPCODE[op];
+}
 
 const INT_BASE: Partial<Record<Op, [number, number]>> = {
   // [i32, i64]
@@ -144,6 +172,7 @@ conv(Op.TruncSatS, F32, I64, 0xfc, 4);
 conv(Op.TruncSatU, F32, I64, 0xfc, 5);
 conv(Op.TruncSatS, F64, I64, 0xfc, 6);
 conv(Op.TruncSatU, F64, I64, 0xfc, 7);
+conv(Op.Splat, F64, Type.F64x2, SIMD_PREFIX, 0x14);
 
 /** Load opcodes by (op, result type). */
 export function loadOpcode(op: Op, type: Type): number | undefined {
@@ -185,6 +214,6 @@ export function storeOpcode(op: Op, type: Type): number | undefined {
 
 /** log2 of the natural alignment of an access of `bytes` (0 = full width of `type`). */
 export function naturalAlign(bytes: number, type: Type): number {
-  const size = bytes !== 0 ? bytes : type === I64 || type === F64 ? 8 : 4;
+  const size = bytes !== 0 ? bytes : type === Type.F64x2 ? 16 : type === I64 || type === F64 ? 8 : 4;
   return Math.log2(size);
 }

@@ -21,7 +21,7 @@ import type { FuncId, Inst, IrFunction, Module, ResumePoint, Terminator } from "
 import { locCol, locLine, makeLoc, valueTypes } from "../ir/ir.js";
 import { Op, OpKind, opInfo, TermOp } from "../ir/ops.js";
 import { TrapKind } from "../ir/trap.js";
-import { Type, typeName } from "../ir/types.js";
+import { isVectorType, Type, typeName } from "../ir/types.js";
 import { constantsOf } from "../opt/passes/const-fold.js";
 import { deoptKind } from "./codegen.js";
 import type { CompiledModule, Guard, SourceMap } from "./compile-module.js";
@@ -79,10 +79,13 @@ export function compileTier2(
         b.Features.ReferenceTypes |
         b.Features.BulkMemory |
         b.Features.Multivalue |
-        b.Features.TailCall,
+        b.Features.TailCall |
+        // only where `vectorize` made vectors: Binaryen makes none of its own, and a host
+        // without SIMD never gets a vectorized function (the engine detects it)
+        ([fn, ...internal.map((f) => module.functions[f.id]!)].some(usesVectors) ? b.Features.SIMD128 : 0),
     );
     const fileIndex = m.addDebugInfoFileName(module.sourceFile === "" ? "<ir>" : module.sourceFile);
-    const bt = (t: Type): number => [b.i32, b.i64, b.f32, b.f64][t]!;
+    const bt = (t: Type): number => [b.i32, b.i64, b.f32, b.f64, b.v128][t]!;
     const sig = (types: Type[]): number => (types.length === 0 ? b.none : b.createType(types.map(bt)));
     m.addFunctionImport("rt.trap", RUNTIME_MODULE, "trap", b.createType([b.i32]), b.none);
     module.imports.forEach((imp, i) => {
@@ -352,14 +355,14 @@ export function compileTier2(
           case OpKind.Select:
             return m.select(args[0]!, args[1]!, args[2]!);
           case OpKind.Load: {
-            const bytes = info.accessBytes || (inst.type === Type.I64 || inst.type === Type.F64 ? 8 : 4);
-            return at(builder(m, [typeName(inst.type), info.name])(inst.imm, bytes, args[0]), inst.loc);
+            const bytes = info.accessBytes || accessBytesOf(inst.type);
+            return at(builder(m, [memoryTypeName(inst.type), info.name])(inst.imm, bytes, args[0]), inst.loc);
           }
           case OpKind.Store: {
             const valueType = types[inst.args[1]!] as Type;
-            const bytes = info.accessBytes || (valueType === Type.I64 || valueType === Type.F64 ? 8 : 4);
+            const bytes = info.accessBytes || accessBytesOf(valueType);
             return at(
-              builder(m, [typeName(valueType), info.name])(inst.imm, bytes, args[0], args[1]),
+              builder(m, [memoryTypeName(valueType), info.name])(inst.imm, bytes, args[0], args[1]),
               inst.loc,
             );
           }
@@ -442,6 +445,8 @@ export function compileTier2(
         const to = typeName(inst.type);
         const src = typeName(from);
         switch (inst.op) {
+          case Op.Splat:
+            return m.f64x2.splat(x);
           case Op.Wrap:
             return m.i32.wrap(x);
           case Op.ExtendS:
@@ -492,6 +497,24 @@ export function compileTier2(
   } finally {
     m.dispose();
   }
+}
+
+/** Whether any value of `fn` is a vector (Binaryen must then allow SIMD). */
+function usesVectors(fn: IrFunction): boolean {
+  return fn.blocks.some(
+    (block) => block.paramTypes.some(isVectorType) || block.insts.some((inst) => isVectorType(inst.type)),
+  );
+}
+
+/** Bytes a full-width load or store of `type` accesses. */
+function accessBytesOf(type: Type): number {
+  if (isVectorType(type)) return 16;
+  return type === Type.I64 || type === Type.F64 ? 8 : 4;
+}
+
+/** Binaryen's namespace for loads and stores of `type` (vectors are plain v128 there). */
+function memoryTypeName(type: Type): string {
+  return isVectorType(type) ? "v128" : typeName(type);
 }
 
 /**

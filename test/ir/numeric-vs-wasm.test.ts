@@ -10,6 +10,7 @@ import {
   evalBinary,
   evalCompare,
   evalConvert,
+  evalLanes,
   evalUnary,
   NumericTrap,
   type Scalar,
@@ -18,7 +19,13 @@ import { Op, OpKind, opInfo } from "../../src/ir/ops.js";
 import { TrapKind } from "../../src/ir/trap.js";
 import { Type, typeName } from "../../src/ir/types.js";
 import { encodeModule, type FunctionBody } from "../../src/wasm/encoder.js";
-import { arithmeticOpcode, conversionOpcode, VALTYPE } from "../../src/wasm/opcodes.js";
+import {
+  arithmeticOpcode,
+  conversionOpcode,
+  f64x2Opcode,
+  SIMD_PREFIX,
+  VALTYPE,
+} from "../../src/wasm/opcodes.js";
 
 const rng = new Random(20261126);
 const I32S = [0, 1, -1, 2, 7, -7, 31, 32, 33, 0x80, 0xff, -0x80, 12345, 0x55555555, -2147483648, 2147483647];
@@ -255,4 +262,79 @@ test("conversions match the host's WebAssembly", () => {
   }
   assert.equal(cases.length, 33);
   runCases(cases);
+});
+
+/** The u32 LEB128 bytes of a SIMD opcode (those above 127 take two). */
+function simdOp(code: number): number[] {
+  return code < 0x80 ? [SIMD_PREFIX, code] : [SIMD_PREFIX, (code & 0x7f) | 0x80, code >> 7];
+}
+
+test("f64x2 lane ops (with the encoder's opcodes) match the host's WebAssembly, lane by lane", () => {
+  const F64X2_SPLAT = 0x14;
+  const F64X2_EXTRACT_LANE = 0x21;
+  const F64X2_REPLACE_LANE = 0x22;
+  // (a0, a1, b0, b1) -> lane `lane` of op([a0, a1], [b0, b1])
+  const vector = (first: number, second: number): number[] => [
+    0x20,
+    first,
+    ...simdOp(F64X2_SPLAT),
+    0x20,
+    second,
+    ...simdOp(F64X2_REPLACE_LANE),
+    1,
+  ];
+  const ops = ALL_OPS.filter((op) => {
+    const info = opInfo(op);
+    return info.lanes && (info.kind === OpKind.Binary || info.kind === OpKind.Unary);
+  });
+  assert.equal(ops.length, 13);
+  const bodies: FunctionBody[] = [];
+  for (const op of ops) {
+    const binary = opInfo(op).kind === OpKind.Binary;
+    for (const lane of [0, 1]) {
+      const code = [
+        ...vector(0, 1),
+        ...(binary ? vector(2, 3) : []),
+        ...simdOp(f64x2Opcode(op)!),
+        ...simdOp(F64X2_EXTRACT_LANE),
+        lane,
+        0x0b,
+      ];
+      bodies.push({ locals: [], code: Uint8Array.from(code) });
+    }
+  }
+  const f64 = VALTYPE[Type.F64]!;
+  const bytes = encodeModule({
+    types: [{ params: [f64, f64, f64, f64], results: [f64] }],
+    functions: bodies.map(() => 0),
+    exports: bodies.map((_, i) => ({ name: `c${i}`, kind: "func" as const, index: i })),
+    bodies,
+  });
+  const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as Record<
+    string,
+    (...a: number[]) => number
+  >;
+  let checked = 0;
+  ops.forEach((op, k) => {
+    for (const x of FLOATS) {
+      for (const y of FLOATS) {
+        const lanes = evalLanes(op, { lo: x, hi: y }, { lo: y, hi: x });
+        for (const [lane, actual] of [lanes.lo, lanes.hi].entries()) {
+          const expected = exports[`c${2 * k + lane}`]!(x, y, y, x);
+          assert.ok(
+            same(expected, actual),
+            `f64x2.${opInfo(op).name} lane ${lane} of (${x}, ${y}), (${y}, ${x})`,
+          );
+          // and each lane is what the scalar op computes
+          const scalar =
+            opInfo(op).kind === OpKind.Binary
+              ? evalBinary(op, Type.F64, lane === 0 ? x : y, lane === 0 ? y : x)
+              : evalUnary(op, Type.F64, lane === 0 ? x : y);
+          assert.ok(same(scalar, actual));
+          checked++;
+        }
+      }
+    }
+  });
+  assert.ok(checked > 13 * 2 * 1000);
 });

@@ -361,3 +361,47 @@ test("a malformed value id (not a whole number) is reported, not thrown", () => 
     ["invalid value id 1.5", "v1.5 is used but never defined"],
   );
 });
+
+test("f64x2: valid where the vectorizer makes it, rejected in a program; only lane ops take it", () => {
+  const text = `memory 1
+
+func @v(i32, f64) {
+block0(v0: i32, v1: f64):
+  v2:f64x2 = splat v1
+  v3:f64x2 = load v0 offset=8
+  v4:f64x2 = mul v2, v3
+  v5:f64x2 = sqrt v4
+  store v0, v5 offset=8
+  jump block1(v5)
+block1(v6: f64x2):
+  return
+}`;
+  const module = parseModule(text);
+  assert.deepEqual(errorsOf(module), []);
+  const inProgram = verify(module, true).map((e) => e.message);
+  assert.equal(inProgram.length, 5);
+  for (const message of inProgram)
+    assert.equal(message, "f64x2 values are made by Tier 2's vectorize; a program cannot contain them");
+  const misuse = (from: string, to: string): string[] => errorsOf(parseModule(text.replace(from, to)));
+  assert.ok(
+    misuse("v4:f64x2 = mul v2, v3", "v4:i32 = eq v2, v3").some((e) => e.includes("eq does not take f64x2")),
+  );
+  assert.ok(
+    misuse("v2:f64x2 = splat v1", "v2:f64x2 = splat v0").some((e) =>
+      e.includes("splat cannot convert i32 to f64x2"),
+    ),
+  );
+  assert.ok(
+    misuse("v2:f64x2 = splat v1", "v2:f64x2 = const 1").some((e) => e.includes("a const cannot be f64x2")),
+  );
+  assert.ok(
+    misuse("v5:f64x2 = sqrt v4", "v5:f64x2 = copysign v4, v4").some((e) =>
+      e.includes("copysign does not take f64x2"),
+    ),
+  );
+  assert.ok(
+    misuse("v3:f64x2 = load v0", "v3:f64x2 = load8_u v0").some((e) =>
+      e.includes("load8_u cannot produce f64x2"),
+    ),
+  );
+});

@@ -360,6 +360,10 @@ class Generator {
       this.genUpLoop(scope, depth);
       return;
     }
+    if (this.mb.module.memory !== null && this.shapes.chance(0.35)) {
+      this.genVectorLoop(scope);
+      return;
+    }
     const fb = this.fb;
     const carried = this.mergeTypes();
     const header = fb.block([Type.I32, ...carried]);
@@ -388,6 +392,82 @@ class Generator {
     exit.params.forEach((id, i) => {
       scope.values.push({ id, type: exitTypes[i]! });
     });
+  }
+
+  /**
+   * A loop over f64 arrays in the float region, the shape `vectorize` takes: a counter up
+   * from 0 below a bound of 0..63 (mostly 17..63), two addresses stepped by 8 — 0, 8, 16 or more bytes
+   * apart, which the vector copy's overlap check must refuse or allow — loads, lane-wise
+   * arithmetic over them, invariants and constants, stores; then loads of what it wrote.
+   * Sometimes the arrays run past the end of a one-page memory (a trap part-way).
+   */
+  private genVectorLoop(scope: Scope): void {
+    const rng = this.rng;
+    const fb = this.fb;
+    const { I32, F64 } = Type;
+    const nearEnd = this.traps && rng.chance(0.15);
+    const start = nearEnd
+      ? fb.const(I32, 0x10000 - 8 * rng.range(1, 40))
+      : fb.binary(
+          Op.Or,
+          fb.binary(Op.And, this.valueOf(scope, I32), fb.const(I32, 0x3ff8)),
+          fb.const(I32, FLOAT_REGION_START),
+        );
+    const other = fb.binary(Op.Add, start, fb.const(I32, rng.pick([8, 8, -8, -8, 16, -16, 0, 24, 1024])));
+    // mostly above 16 even where it folds to a constant (vectorize leaves shorter loops alone)
+    let bound = fb.binary(Op.And, this.valueOf(scope, I32), fb.const(I32, 63));
+    if (rng.chance(0.7)) bound = fb.binary(Op.Or, bound, fb.const(I32, 17));
+    const invariant = this.valueOf(scope, F64);
+    const header = fb.block([I32, I32, I32]);
+    const body = fb.block([]);
+    const exit = fb.block([]);
+    fb.jump(header.id, [fb.const(I32, 0), start, other]);
+    fb.switchTo(header.id);
+    const [i, p, q] = header.params as [number, number, number];
+    fb.brIf(fb.binary(Op.LtS, i, bound), body.id, [], exit.id, []);
+    fb.switchTo(body.id);
+    const lanes: number[] = [];
+    const offset = (): number => rng.pick([0, 0, 8, 16]);
+    // mostly read through one address and write through the other: a dependence when they are 8 apart
+    for (let k = rng.range(1, 3); k > 0; k--)
+      lanes.push(fb.load(Op.Load, F64, rng.chance(0.8) ? p : q, offset()));
+    const operand = (): number =>
+      rng.chance(0.7)
+        ? rng.pick(lanes)
+        : rng.chance(0.5)
+          ? invariant
+          : fb.const(F64, rng.pick([0.5, -2, 3.25]));
+    // first an add of a constant, so that memory still zero changes and a dependence shows
+    lanes.push(fb.binary(Op.Add, rng.pick(lanes), fb.const(F64, rng.pick([0.5, -2, 3.25]))));
+    for (let k = rng.range(0, 3); k > 0; k--) {
+      const unary = rng.chance(0.3);
+      lanes.push(
+        unary
+          ? fb.unary(rng.pick(LANE_UNARY), rng.pick(lanes))
+          : fb.binary(rng.pick(LANE_BINARY), operand(), operand()),
+      );
+    }
+    for (let k = rng.range(1, 3); k > 0; k--)
+      fb.store(
+        Op.Store,
+        rng.chance(0.8) ? q : p,
+        rng.chance(0.7) ? lanes[lanes.length - 1]! : rng.pick(lanes),
+        offset(),
+      );
+    const step = fb.const(I32, 8);
+    fb.jump(header.id, [
+      fb.binary(Op.Add, i, fb.const(I32, 1)),
+      fb.binary(Op.Add, p, step),
+      fb.binary(Op.Add, q, step),
+    ]);
+    fb.switchTo(exit.id);
+    // what it wrote shows in the integer region, which outcomes compare (NaN as 0)
+    for (let k = rng.range(1, 4); k > 0; k--) {
+      const value = fb.load(Op.Load, F64, rng.pick([start, other]), 8 * rng.int(8));
+      scope.values.push({ id: value, type: F64 });
+      const scaled = fb.binary(Op.Mul, value, fb.const(F64, 4096));
+      fb.store(Op.Store, fb.const(I32, 0x100 + 4 * rng.int(0x1000)), fb.convert(Op.TruncSatS, I32, scaled));
+    }
   }
 
   private genUpLoop(scope: Scope, depth: number): void {
@@ -667,6 +747,8 @@ export function randomHost(
 
 /** Start of the memory region where generated programs keep floats (see genMemory). */
 export const FLOAT_REGION_START = 0x8000;
+const LANE_BINARY = [Op.Add, Op.Sub, Op.Mul, Op.Div, Op.Min, Op.Max];
+const LANE_UNARY = [Op.Neg, Op.Abs, Op.Sqrt, Op.Ceil, Op.Floor, Op.Trunc, Op.Nearest];
 
 /**
  * The part of memory whose bytes every tier must agree on: the integer region. The float
