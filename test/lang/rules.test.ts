@@ -4,6 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { BufferSink, withStandardHost } from "../../src/engine/host.js";
+import { Interpreter } from "../../src/ir/interpreter.js";
+import { compileTj } from "../../src/lang/compile.js";
 import { MODES, runTj } from "../support/tj.js";
 
 interface Case {
@@ -508,5 +511,48 @@ test("TJ trap: out of memory at the memory limit, and usable after", () => {
     assert.equal(runTj(source, [100_000], { maxMemoryPages: 4, mode }).trap, "out of memory", mode);
     assert.equal(runTj(source, [1000], { maxMemoryPages: 4, mode }).result, 1000, mode);
     assert.equal(runTj(source, [2_000_000_000], { mode }).trap, "out of memory", mode);
+  }
+});
+
+test("allocation: elements 16-byte aligned, memory grown by half at least, by what fits at the limit", () => {
+  const source = `export function main(n: i32): i32 {
+  let small = new bool[5];
+  let odd = new i32[3];
+  let big = new f64[n];
+  return small.length + odd.length + big.length;
+}`;
+  const compiled = compileTj(source, "alloc.tj");
+  assert.ok(compiled.ok);
+  const heap = compiled.module.globals.findIndex((g) => g.name === "tj.heap");
+  const interp = new Interpreter(compiled.module, {
+    imports: withStandardHost(new BufferSink(), () => interp.memory),
+  });
+  const sizes = new Set<number>();
+  for (let call = 0; call < 40; call++) {
+    assert.equal(interp.call("main", [9000]), 9008);
+    // every array starts 8 bytes (its length) before a multiple of 16
+    assert.equal((interp.globals[heap] as number) % 16, 8);
+    sizes.add(interp.memory.length);
+  }
+  // 40 allocations of 72 KB each (44 pages in all): grown by half the memory or more each
+  // time, 1, 2, 3, 4, 6, 9, ... pages, about ten times; by what each needed, forty
+  assert.ok(sizes.size <= 12, `the memory grew ${sizes.size} times`);
+  // at a limit that leaves no room for half, the memory grows by what is needed
+  const limited = `export function main(n: i32): i32 {
+  let a = new f64[n];
+  return a.length;
+}`;
+  for (const mode of MODES) {
+    // 3.4 pages (the memory grows to 4), then a page more: 5 pages fit, 6 (4 and half of 4) do not
+    const first = runTj(
+      limited.replace("main(n: i32)", "first(n: i32)").concat(`
+export function main(n: i32): i32 {
+  let a = first(28000);
+  return first(n) + a;
+}`),
+      [8000],
+      { maxMemoryPages: 5, mode },
+    );
+    assert.equal(first.result, 36000, mode);
   }
 });
