@@ -16,6 +16,7 @@ import { profileBranches } from "../opt/passes/profile-branches.js";
 import { profileCalls } from "../opt/passes/profile-calls.js";
 import { speculateBranches } from "../opt/passes/speculate-branches.js";
 import { speculateCalls } from "../opt/passes/speculate-calls.js";
+import { markCallCounts } from "../opt/profile-sites.js";
 import { Instrument } from "../wasm/codegen.js";
 import { type CompiledModule, compileModule } from "../wasm/compile-module.js";
 import { type Binaryen, compileTier2, type ResumeFunction } from "../wasm/tier2.js";
@@ -110,8 +111,15 @@ export function runCompileJob(
   const frameOf = new Map<number, FuncId>();
   const speculating = job.interim !== true;
   const program = unit.module.functions[job.funcId]!;
+  // the call counts go on the calls of the function as the program has it, before any pass
+  // moves them (on copies this job owns)
+  const countCalls = (copy: IrFunction): void => {
+    const input = job.speculation;
+    if (input !== undefined && speculating) markCallCounts(copy, input.calls, input.randomSeed);
+  };
   if (job.osrHeader === undefined) {
     fn = structuredClone(program);
+    countCalls(fn);
     module = { ...unit.module, functions: unit.module.functions.map((f, i) => (i === job.funcId ? fn : f)) };
     if (job.speculation !== undefined && speculating) {
       // deopt exits resume the program's function, kept beside the one being optimized
@@ -132,6 +140,7 @@ export function runCompileJob(
       frameOf.set(original, job.funcId);
       module.functions.push(program);
       source = structuredClone(program);
+      countCalls(source);
       const speculation = { ...job.speculation, original };
       // call guards insert blocks (renumbering those after them); the header's block stays
       // the same object, which still starts the loop

@@ -85,6 +85,8 @@ export class WasmRuntime {
   private readonly edgeCounters = new Map<FuncId, WebAssembly.Global[]>();
   /** Each function's call-target records, from the last code that had them (Tier 1). */
   private readonly targetRecords = new Map<FuncId, WebAssembly.Global[]>();
+  /** Each function's direct-call counters, from the last code that had them (Tier 1). */
+  private readonly callCounters = new Map<FuncId, WebAssembly.Global[]>();
   /** Called before a function's code (and its budgets) is replaced. */
   onReplace: ((funcId: number) => void) | null = null;
   private readonly sourceFile: string | undefined;
@@ -257,12 +259,14 @@ export class WasmRuntime {
       if (counters.length > 0) this.edgeCounters.set(funcId, counters);
       const targets = exported(`t${funcId}_`);
       if (targets.length > 0) this.targetRecords.set(funcId, targets);
+      const calls = exported(`c${funcId}_`);
+      if (calls.length > 0) this.callCounters.set(funcId, calls);
     }
   }
 
   /** Whether some code of `funcId` has recorded a profile (cheap: no profile is read). */
   hasProfile(funcId: FuncId): boolean {
-    return this.edgeCounters.has(funcId) || this.targetRecords.has(funcId);
+    return this.edgeCounters.has(funcId) || this.targetRecords.has(funcId) || this.callCounters.has(funcId);
   }
 
   /**
@@ -274,6 +278,16 @@ export class WasmRuntime {
     const records = this.targetRecords.get(funcId);
     if (records === undefined) return null;
     return Int32Array.from(records, (record) => record.value as number);
+  }
+
+  /**
+   * Per direct call site of `funcId` (profile-sites.ts numbers them), how many times its
+   * Tier 1 code made the call; null when no code of the function has counted calls.
+   */
+  callProfile(funcId: FuncId): Uint32Array | null {
+    const counters = this.callCounters.get(funcId);
+    if (counters === undefined) return null;
+    return Uint32Array.from(counters, (counter) => (counter.value as number) >>> 0);
   }
 
   /**

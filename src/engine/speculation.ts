@@ -123,7 +123,8 @@ export class SpeculationBook {
     }
     const taken = runtime?.edgeProfile(id) ?? null;
     const targets = runtime?.targetProfile(id) ?? null;
-    if (taken === null && targets === null && globals.length === 0) return {};
+    const calls = runtime?.callProfile(id) ?? null;
+    if (taken === null && targets === null && calls === null && globals.length === 0) return {};
     const speculation: NonNullable<CompileJob["speculation"]> = {
       taken: taken ?? new Uint8Array(0),
       disabled,
@@ -131,6 +132,7 @@ export class SpeculationBook {
     };
     for (const edge of disabled) if (edge < speculation.taken.length) speculation.taken[edge] = 1;
     if (targets !== null) speculation.targets = targets;
+    if (calls !== null) speculation.calls = calls;
     return { speculation };
   }
 

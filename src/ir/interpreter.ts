@@ -382,6 +382,7 @@ export class Interpreter {
         return;
       case OpKind.ProfileEdge:
       case OpKind.ProfileTarget:
+      case OpKind.ProfileCall:
       case OpKind.OsrPoint:
         return;
       case OpKind.CallHost: {

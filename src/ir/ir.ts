@@ -51,6 +51,12 @@ export interface Inst {
    */
   invariant?: boolean;
   /**
+   * Direct calls only: how many times Tier 1's code of the function made this call (its
+   * `profile_call` counter), set by the Tier 2 job before its passes; absent: not profiled.
+   * Not part of the text format: profile data, not what the code does.
+   */
+  profileCount?: number;
+  /**
    * The inline site (an index into the function's `inlineSites`) whose callee this
    * instruction came from; absent for the function's own code. `loc` is then a position
    * in that callee.

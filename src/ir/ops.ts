@@ -100,6 +100,8 @@ export enum Op {
   OsrPoint,
   // lane vectors (Tier 2's vectorize only)
   Splat,
+  // profiling (Tier 1): counts a direct call site
+  ProfileCall,
 }
 
 /** Terminators end every block. */
@@ -134,6 +136,7 @@ export enum OpKind {
   ProfileEdge,
   ProfileTarget,
   OsrPoint,
+  ProfileCall,
 }
 
 /** Which operand types an arithmetic op accepts. */
@@ -274,6 +277,9 @@ export const OP_INFO: readonly OpInfo[] = [
   info("osr_point", OpKind.OsrPoint, Any, S),
   // an f64 in both lanes of an f64x2
   info("splat", OpKind.Convert, Float, L),
+  // profiling: counts the runs of the direct call site whose number is imm (the next call
+  // in its block); the guest cannot see it
+  info("profile_call", OpKind.ProfileCall, Any, S),
 ];
 
 export const TERM_NAMES: readonly string[] = [
@@ -289,7 +295,7 @@ export const TERM_NAMES: readonly string[] = [
 const OP_BY_NAME = new Map<string, Op>(OP_INFO.map((entry, index) => [entry.name, index as Op]));
 const TERM_BY_NAME = new Map<string, TermOp>(TERM_NAMES.map((name, index) => [name, index as TermOp]));
 
-if (OP_INFO.length !== Op.Splat + 1) throw new Error("OP_INFO does not match the Op enum");
+if (OP_INFO.length !== Op.ProfileCall + 1) throw new Error("OP_INFO does not match the Op enum");
 
 export function opInfo(op: Op): OpInfo {
   return OP_INFO[op]!;

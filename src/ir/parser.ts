@@ -839,6 +839,9 @@ class Parser {
       case OpKind.ProfileEdge:
         inst.imm = this.parseUint("an edge number");
         break;
+      case OpKind.ProfileCall:
+        inst.imm = this.parseUint("a call site number");
+        break;
       case OpKind.OsrPoint: {
         // a block of the program's function, not of this one
         inst.imm = this.parseIndexed("block", "a loop header (blockN)");

@@ -104,6 +104,9 @@ export function formatInst(module: Module, inst: Inst): string {
     case OpKind.ProfileTarget:
       rhs = `profile_target ${inst.imm}, ${formatArgs(inst.args)}`;
       break;
+    case OpKind.ProfileCall:
+      rhs = `profile_call ${inst.imm}`;
+      break;
     case OpKind.OsrPoint:
       rhs = `osr_point block${inst.imm}${inst.args.length > 0 ? `, ${formatArgs(inst.args)}` : ""}`;
       break;

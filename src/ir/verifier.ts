@@ -431,6 +431,14 @@ class FunctionVerifier {
         this.arity(inst, info, b, i, 0);
         if (!Number.isInteger(inst.imm) || inst.imm < 0) this.report(b, i, `invalid edge number ${inst.imm}`);
         return;
+      case OpKind.ProfileCall:
+        if (this.program)
+          this.report(b, i, "profile_call is Tier 1's profiling; a program cannot contain it");
+        this.needsResult(inst, info, b, i, false);
+        this.arity(inst, info, b, i, 0);
+        if (!Number.isInteger(inst.imm) || inst.imm < 0)
+          this.report(b, i, `invalid call site number ${inst.imm}`);
+        return;
       case OpKind.ProfileTarget:
         if (this.program)
           this.report(b, i, "profile_target is Tier 1's profiling; a program cannot contain it");

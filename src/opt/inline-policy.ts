@@ -12,6 +12,12 @@ import { signaturesEqual } from "../ir/types.js";
 export const SPECULATED_SLOTS_MAX = 64;
 /** Callees up to this many instructions (terminators included) are inlined. */
 export const INLINE_MAX_CALLEE_SIZE = 40;
+/**
+ * ...and up to this many into a call site that Tier 1's profile saw run at least
+ * HOT_CALL_COUNT times (HotSpot's FreqInlineSize against its MaxInlineSize).
+ */
+export const INLINE_MAX_HOT_CALLEE_SIZE = 120;
+export const HOT_CALL_COUNT = 100;
 /** A caller stops growing by inlining at this many instructions. */
 export const INLINE_MAX_CALLER_SIZE = 3000;
 /** An indirect call is devirtualized when its signature has at most this many functions in the table... */
@@ -26,8 +32,15 @@ export function size(fn: IrFunction): number {
 }
 
 /** A callee whose body is present and small; what it does does not matter (inline sites keep its frame). */
-export function isInlinable(callee: IrFunction): boolean {
-  return callee.blocks.length > 0 && size(callee) <= INLINE_MAX_CALLEE_SIZE && !hasCallerFrames(callee);
+export function isInlinable(callee: IrFunction, maxSize = INLINE_MAX_CALLEE_SIZE): boolean {
+  return callee.blocks.length > 0 && size(callee) <= maxSize && !hasCallerFrames(callee);
+}
+
+/** The largest callee a call may inline: larger where the profile saw the call run often. */
+export function inlineBudget(profileCount: number | undefined): number {
+  return profileCount !== undefined && profileCount >= HOT_CALL_COUNT
+    ? INLINE_MAX_HOT_CALLEE_SIZE
+    : INLINE_MAX_CALLEE_SIZE;
 }
 
 /**
@@ -68,16 +81,19 @@ export function inlineCandidates(module: Module, fn: IrFunction, levels = 2): nu
   let frontier = [fn];
   for (let level = 0; level < levels; level++) {
     const next: IrFunction[] = [];
-    const add = (id: number): void => {
+    // the function's own direct calls may be hot (inlineBudget): their callees go up to
+    // the larger size, whose profile only the job reads
+    const maxSize = level === 0 ? INLINE_MAX_HOT_CALLEE_SIZE : INLINE_MAX_CALLEE_SIZE;
+    const add = (id: number, limit = INLINE_MAX_CALLEE_SIZE): void => {
       const callee = module.functions[id];
-      if (callee === undefined || callee === fn || found.has(id) || !isInlinable(callee)) return;
+      if (callee === undefined || callee === fn || found.has(id) || !isInlinable(callee, limit)) return;
       found.add(id);
       next.push(callee);
     };
     for (const caller of frontier) {
       for (const block of caller.blocks) {
         for (const inst of block.insts) {
-          if (inst.op === Op.Call) add(inst.imm);
+          if (inst.op === Op.Call) add(inst.imm, maxSize);
           else if (inst.op === Op.CallIndirect)
             for (const id of staticTargets(module, inst.imm)?.values() ?? []) add(id);
         }

@@ -51,6 +51,12 @@ export interface SpeculationInput {
    */
   targets?: Int32Array;
   /**
+   * Per direct call site (numbered as in profile-sites.ts), how many times Tier 1's code
+   * made the call (`profile_call`); `inline` copies larger callees into sites that ran
+   * often. Absent: no call-count profile.
+   */
+  calls?: Uint32Array;
+  /**
    * Mutable integer globals that a call of the function cannot write (global-writes.ts),
    * with their values when the job was made (`speculate-globals`), each with the words its
    * invariant loads read at that address (i32 globals within memory).

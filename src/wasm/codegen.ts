@@ -119,9 +119,11 @@ export interface ProfileGlobals {
   edge: number;
   /** Two per indirect call site (`profile_target`). */
   target: number;
+  /** One counter per direct call site (`profile_call`). */
+  call: number;
 }
 
-export const NO_PROFILE_GLOBALS: ProfileGlobals = { edge: -1, target: -1 };
+export const NO_PROFILE_GLOBALS: ProfileGlobals = { edge: -1, target: -1, call: -1 };
 
 export class FunctionCodegen {
   private fn!: IrFunction;
@@ -154,6 +156,8 @@ export class FunctionCodegen {
   private edgeGlobal = -1;
   /** Wasm global index of the function's first call-target record (`profile_target`), -1 for none. */
   private targetGlobal = -1;
+  /** Wasm global index of the function's first direct-call counter (`profile_call`), -1 for none. */
+  private callGlobal = -1;
   /** The i32 local holding the frame's loop budget (`osr_point`s), or -1. */
   private loopBudgetLocal = -1;
   /** Emit OSR hand-overs at back-edges (only with loop budgets). */
@@ -187,6 +191,7 @@ export class FunctionCodegen {
     this.budgetGlobal = budgetGlobal;
     this.edgeGlobal = profile.edge;
     this.targetGlobal = profile.target;
+    this.callGlobal = profile.call;
     this.offsets.length = 0;
     this.unlikely.length = 0;
     this.locs.length = 0;
@@ -754,6 +759,17 @@ export class FunctionCodegen {
         break;
       case OpKind.ProfileTarget:
         if (this.targetGlobal >= 0) this.recordTarget(inst.args[0]!, this.targetGlobal + 2 * inst.imm);
+        break;
+      case OpKind.ProfileCall:
+        if (this.callGlobal < 0) break;
+        // global.get, i32.const 1, i32.add, global.set (wraps past 2^32: read unsigned)
+        out.u8(0x23);
+        out.u32(this.callGlobal + inst.imm);
+        out.u8(0x41);
+        out.s32(1);
+        out.u8(0x6a);
+        out.u8(0x24);
+        out.u32(this.callGlobal + inst.imm);
         break;
       case OpKind.OsrPoint:
         // the loop header's count and OSR exit; without a loop budget, nothing

@@ -232,12 +232,14 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
       budgetExports.push({ name: `b${id}`, kind: "global", index: budgetGlobal });
       budgetExports.push({ name: `l${id}`, kind: "global", index: budgetGlobal + 1 });
     }
-    // one counter global per profiled edge, exported as e<function>_<edge>, and two target
-    // records per profiled call site, exported as t<function>_<2 * site + record>
-    const { edges, sites } = options.profileCounters === true ? profiledPoints(fn) : NO_POINTS;
+    // one counter global per profiled edge, exported as e<function>_<edge>, two target
+    // records per profiled indirect call site, exported as t<function>_<2 * site + record>,
+    // and one counter per direct call site, exported as c<function>_<site>
+    const { edges, sites, calls } = options.profileCounters === true ? profiledPoints(fn) : NO_POINTS;
     const profile = {
       edge: edges === 0 ? -1 : module.globals.length + globals.length,
       target: sites === 0 ? -1 : module.globals.length + globals.length + edges,
+      call: calls === 0 ? -1 : module.globals.length + globals.length + edges + 2 * sites,
     };
     for (let k = 0; k < edges; k++) {
       globals.push({ valtype: VALTYPE[0]!, mutable: true, init: zeroInit });
@@ -246,6 +248,10 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
     for (let k = 0; k < 2 * sites; k++) {
       globals.push({ valtype: VALTYPE[0]!, mutable: true, init: minusOneInit });
       budgetExports.push({ name: `t${id}_${k}`, kind: "global", index: profile.target + k });
+    }
+    for (let k = 0; k < calls; k++) {
+      globals.push({ valtype: VALTYPE[0]!, mutable: true, init: zeroInit });
+      budgetExports.push({ name: `c${id}_${k}`, kind: "global", index: profile.call + k });
     }
     code.reset();
     const locals = codegen.compile(fn, id, instrument, budgetGlobal, options.osr === true, profile);
@@ -346,16 +352,21 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
   };
 }
 
-const NO_POINTS = { edges: 0, sites: 0 };
+const NO_POINTS = { edges: 0, sites: 0, calls: 0 };
 
-/** How many edges (`profile_edge`) and call sites (`profile_target`) `fn` records (highest number + 1). */
-function profiledPoints(fn: IrFunction): { edges: number; sites: number } {
+/**
+ * How many edges (`profile_edge`), indirect call sites (`profile_target`) and direct call
+ * sites (`profile_call`) `fn` records (highest number + 1).
+ */
+function profiledPoints(fn: IrFunction): { edges: number; sites: number; calls: number } {
   let edges = 0;
   let sites = 0;
+  let calls = 0;
   for (const block of fn.blocks)
     for (const inst of block.insts) {
       if (inst.op === Op.ProfileEdge) edges = Math.max(edges, inst.imm + 1);
       else if (inst.op === Op.ProfileTarget) sites = Math.max(sites, inst.imm + 1);
+      else if (inst.op === Op.ProfileCall) calls = Math.max(calls, inst.imm + 1);
     }
-  return { edges, sites };
+  return { edges, sites, calls };
 }

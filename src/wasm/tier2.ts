@@ -402,6 +402,7 @@ export function compileTier2(
             return m.if(args[0]!, trap(inst.imm, inst.loc));
           case OpKind.ProfileEdge:
           case OpKind.ProfileTarget:
+          case OpKind.ProfileCall:
           case OpKind.OsrPoint:
             return m.nop(); // the optimized tier carries no profiling, and is where OSR goes
           default:

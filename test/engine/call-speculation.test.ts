@@ -61,6 +61,30 @@ test("Tier 1's call-target records: the first two table indices a site used, the
   assert.equal(runtime.targetProfile(findFunction(module, "h0")), null, "a function without sites has none");
 });
 
+test("Tier 1's call counts: each direct call site counts its runs", () => {
+  const module = tj(`function twice(x: i32): i32 { return x * 2; }
+function inc(x: i32): i32 { return x + 1; }
+export function run(n: i32): i32 {
+  let s = inc(n);
+  for (let i = 0; i < n; i += 1) s += twice(i);
+  return s;
+}
+`);
+  const run = findFunction(module, "run");
+  runPasses(module.functions[run]!, module, [profileCalls], { verify: true });
+  let runtime: WasmRuntime | undefined;
+  runtime = WasmRuntime.instantiate(module, {
+    imports: withStandardHost(new BufferSink(), () => runtime!.memoryBytes()),
+    baseProfileCounters: true,
+  });
+  assert.deepEqual([...runtime.callProfile(run)!], [0, 0]);
+  runtime.call(run, [10]);
+  runtime.call(run, [5]);
+  // inc once per call, twice once per iteration
+  assert.deepEqual([...runtime.callProfile(run)!], [2, 15]);
+  assert.equal(runtime.callProfile(findFunction(module, "inc")), null, "a function without calls has none");
+});
+
 /** Dev profile, quiet, compiling at the safepoint, no OSR, tier changes by counts only. */
 function sync(): TieredConfig {
   const config = TieredConfig.development();

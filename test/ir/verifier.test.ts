@@ -298,6 +298,7 @@ block0(v0: i32):
 block1:
   profile_edge 0
   profile_target 0, v0
+  profile_call 0
   osr_point block1, v0
   return v0
 block2:
@@ -312,6 +313,7 @@ ${fn("block0(v0: i32):\n  jump block1\nblock1:\n  return v0")}`;
     [
       "profile_edge is Tier 1's profiling; a program cannot contain it",
       "profile_target is Tier 1's profiling; a program cannot contain it",
+      "profile_call is Tier 1's profiling; a program cannot contain it",
       "osr_point is Tier 1's OSR exit; a program cannot contain it",
       "deopt exits are made by Tier 2's speculation; a program cannot contain them",
     ],

@@ -21,7 +21,7 @@ import {
   type Scalar,
 } from "../../ir/numeric.js";
 import { Op, OpKind, opInfo } from "../../ir/ops.js";
-import { Type } from "../../ir/types.js";
+import { isVectorType, Type } from "../../ir/types.js";
 import type { Pass } from "../pass.js";
 
 /** The constants of `fn` by value id, with their types. */
@@ -52,6 +52,8 @@ export function fold(
   inst: Inst,
   constants: ReadonlyMap<number, { type: Type; value: Scalar }>,
 ): Scalar | undefined {
+  // no constant is a vector (a `splat` of one stays a splat)
+  if (isVectorType(inst.type)) return undefined;
   const info = opInfo(inst.op);
   const operands = inst.args.map((v) => constants.get(v));
   if (operands.some((c) => c === undefined)) return undefined;

@@ -1,7 +1,9 @@
 /**
  * inline: replaces a direct call of a small function (≤ INLINE_MAX_CALLEE_SIZE
- * instructions) by a copy of its body. V8 does not inline across Wasm calls, so a call we
- * do not remove costs a frame and a call_indirect through the dispatch table each time.
+ * instructions; ≤ INLINE_MAX_HOT_CALLEE_SIZE where Tier 1's profile counted the call
+ * often, `Inst.profileCount`) by a copy of its body. V8 does not inline across Wasm calls,
+ * so a call we do not remove costs a frame and a call_indirect through the dispatch table
+ * each time.
  *
  * The callee's frame does not disappear from guest stacks: the call becomes an *inline
  * site* of the function (`IrFunction.inlineSites`: callee, the call's position, the
@@ -24,7 +26,13 @@ import { valueCount } from "../../ir/ir.js";
 import { loopHeaders } from "../../ir/loops.js";
 import { Op, TermOp } from "../../ir/ops.js";
 import { resumeLiveIns } from "../../ir/resume.js";
-import { INLINE_MAX_CALLER_SIZE, isInlinable, size } from "../inline-policy.js";
+import {
+  INLINE_MAX_CALLEE_SIZE,
+  INLINE_MAX_CALLER_SIZE,
+  inlineBudget,
+  isInlinable,
+  size,
+} from "../inline-policy.js";
 import type { Pass } from "../pass.js";
 import { continuationAfterCall } from "../split-call.js";
 
@@ -84,17 +92,24 @@ function inlineCalls(fn: IrFunction, module: Module, level: Level): boolean {
   const recursive = fn.blocks.some((block) => block.insts.some((i) => i.op === Op.Call && i.imm === self));
   const original = recursive ? structuredClone(fn) : fn;
   const bodyOf = (id: number): IrFunction | undefined => (id === self ? original : module.functions[id]);
-  const inlinable = new Map<number, boolean>();
-  const canInline = (id: number): boolean => {
-    let known = inlinable.get(id);
+  const inlinable = new Map<string, boolean>();
+  // the first level copies larger callees into the calls Tier 1 saw run often (not into
+  // the function itself: recursion unrolls by the small size only)
+  const budgetOf = (call: Inst): number =>
+    level === Level.First && call.imm !== self ? inlineBudget(call.profileCount) : INLINE_MAX_CALLEE_SIZE;
+  const canInline = (call: Inst): boolean => {
+    const id = call.imm;
+    const budget = budgetOf(call);
+    const key = `${id}:${budget}`;
+    let known = inlinable.get(key);
     if (known === undefined) {
       const callee = module.functions[id];
       known =
         callee !== undefined &&
-        isInlinable(callee) &&
+        isInlinable(callee, budget) &&
         (level !== Level.Leaves || id === self || !makesCalls(callee)) &&
         (level !== Level.LoopFree || !hasLoop(callee));
-      inlinable.set(id, known);
+      inlinable.set(key, known);
     }
     return known;
   };
@@ -102,7 +117,7 @@ function inlineCalls(fn: IrFunction, module: Module, level: Level): boolean {
   let total = size(fn);
   for (let b = 0; b < fn.blocks.length; b++) {
     const block = fn.blocks[b]!;
-    const k = block.insts.findIndex((inst) => inst.op === Op.Call && canInline(inst.imm));
+    const k = block.insts.findIndex((inst) => inst.op === Op.Call && canInline(inst));
     if (k < 0) continue;
     const calleeId = block.insts[k]!.imm;
     const callee = bodyOf(calleeId)!;

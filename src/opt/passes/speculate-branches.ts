@@ -13,7 +13,7 @@ import type { IrFunction, Module } from "../../ir/ir.js";
 import { computeLiveness, type Liveness, liveInValues } from "../../ir/liveness.js";
 import { TermOp } from "../../ir/ops.js";
 import type { Pass, PassContext, SpeculationInput } from "../pass.js";
-import { conditionalBranches } from "../profile-sites.js";
+import { conditionalBranches, mix } from "../profile-sites.js";
 
 /** Guards per function at most: each one's resume function is compiled with the function. */
 export const MAX_GUARDS = 6;
@@ -68,12 +68,4 @@ function speculatedSide(input: SpeculationInput, k: number, disabled: Set<number
     else if (ran[0] === 1 && ran[1] === 0) side = 1;
   }
   return side >= 0 && !disabled.has(2 * k + side) ? side : -1;
-}
-
-/** A 32-bit hash of (seed, k): stress mode's choices are a pure function of the job. */
-export function mix(seed: number, k: number): number {
-  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(k + 1, 0xc2b2ae35);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x2c1b3c6d);
-  return (h ^ (h >>> 13)) >>> 0;
 }

@@ -18,9 +18,8 @@ import { Op } from "../../ir/ops.js";
 import { signaturesEqual } from "../../ir/types.js";
 import { functionInSlot, isInlinable, SPECULATED_SLOTS_MAX, staticTargets } from "../inline-policy.js";
 import type { Pass, PassContext, SpeculationInput } from "../pass.js";
-import { MANY_TARGETS } from "../profile-sites.js";
+import { MANY_TARGETS, mix } from "../profile-sites.js";
 import { splitIndirectCall } from "./devirtualize.js";
-import { mix } from "./speculate-branches.js";
 
 export const speculateCalls: Pass = {
   name: "speculate-calls",

@@ -28,7 +28,7 @@ import { valueCount } from "../../ir/ir.js";
 import { Op, TermOp } from "../../ir/ops.js";
 import { Type } from "../../ir/types.js";
 import type { GlobalValue, Pass, PassContext } from "../pass.js";
-import { mix } from "./speculate-branches.js";
+import { mix } from "../profile-sites.js";
 
 /** Guard numbers of value guards: this plus the global's index (below are branch edges). */
 export const GLOBAL_GUARD_BASE = 1 << 20;
