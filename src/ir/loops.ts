@@ -83,3 +83,26 @@ export function computeLoops(fn: IrFunction, tree: DomTree): LoopNest {
   });
   return { loops, innermost };
 }
+
+/** The loops of `loops` that hold no other loop. */
+export function innermostLoops(loops: readonly Loop[]): Loop[] {
+  return loops.filter((loop) => !loops.some((other) => other !== loop && loop.body[other.header] === 1));
+}
+
+/**
+ * The one edge entering `loop` from outside it — its block, and the index of the target in
+ * that block's terminator — or null when there are several (or none).
+ */
+export function loopEntryEdge(fn: IrFunction, loop: Loop): { block: number; edge: number } | null {
+  let entry: { block: number; edge: number } | null = null;
+  for (let b = 0; b < fn.blocks.length; b++) {
+    if (loop.body[b] === 1) continue;
+    const targets = fn.blocks[b]!.term.targets;
+    for (let t = 0; t < targets.length; t++) {
+      if (targets[t]!.block !== loop.header) continue;
+      if (entry !== null) return null;
+      entry = { block: b, edge: t };
+    }
+  }
+  return entry;
+}

@@ -32,15 +32,21 @@ export function run(k: i32, x: i32): i32 {
 }
 `;
 
-test("Tier 1's call-target records: the first two table indices a site used, then 'more than two'", () => {
-  const module = tj(DISPATCH);
-  const run = findFunction(module, "run");
-  runPasses(module.functions[run]!, module, [profileCalls], { verify: true });
+/** `module` run by Tier 0 code that records `profile-calls`' profile of function `id`. */
+function profiledRuntime(module: Module, id: number): WasmRuntime {
+  runPasses(module.functions[id]!, module, [profileCalls], { verify: true });
   let runtime: WasmRuntime | undefined;
   runtime = WasmRuntime.instantiate(module, {
     imports: withStandardHost(new BufferSink(), () => runtime!.memoryBytes()),
     baseProfileCounters: true,
   });
+  return runtime;
+}
+
+test("Tier 1's call-target records: the first two table indices a site used, then 'more than two'", () => {
+  const module = tj(DISPATCH);
+  const run = findFunction(module, "run");
+  const runtime = profiledRuntime(module, run);
   const slotOf = (name: string): number => module.table.indexOf(findFunction(module, name));
   assert.deepEqual([...runtime.targetProfile(run)!], [-1, -1], "nothing recorded before the first call");
   const records: number[][] = [];
@@ -71,12 +77,7 @@ export function run(n: i32): i32 {
 }
 `);
   const run = findFunction(module, "run");
-  runPasses(module.functions[run]!, module, [profileCalls], { verify: true });
-  let runtime: WasmRuntime | undefined;
-  runtime = WasmRuntime.instantiate(module, {
-    imports: withStandardHost(new BufferSink(), () => runtime!.memoryBytes()),
-    baseProfileCounters: true,
-  });
+  const runtime = profiledRuntime(module, run);
   assert.deepEqual([...runtime.callProfile(run)!], [0, 0]);
   runtime.call(run, [10]);
   runtime.call(run, [5]);

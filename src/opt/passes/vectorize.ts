@@ -28,7 +28,7 @@
 import { computeDominators } from "../../ir/dominance.js";
 import type { Block, Inst, IrFunction, Module } from "../../ir/ir.js";
 import { valueCount } from "../../ir/ir.js";
-import { computeLoops, type Loop } from "../../ir/loops.js";
+import { computeLoops, innermostLoops, type Loop, loopEntryEdge } from "../../ir/loops.js";
 import { Op, OpKind, opInfo, TermOp } from "../../ir/ops.js";
 import { Type } from "../../ir/types.js";
 import { definitions, i32ConstantOf } from "../../ir/uses.js";
@@ -50,11 +50,8 @@ export const vectorize: Pass = {
     if (context.noSimd === true) return false;
     const tree = computeDominators(fn);
     const { loops } = computeLoops(fn, tree);
-    const inner = loops.filter(
-      (loop) => !loops.some((other) => other !== loop && loop.body[other.header] === 1),
-    );
     let changed = false;
-    for (const loop of inner) changed = vectorizeLoop(fn, loop) || changed;
+    for (const loop of innermostLoops(loops)) changed = vectorizeLoop(fn, loop) || changed;
     return changed;
   },
 };
@@ -295,19 +292,8 @@ function matchLoop(fn: IrFunction, loop: Loop): LoopShape | null {
   if (term.op !== TermOp.BrIf || term.targets[0]!.block !== bodyId || term.targets[0]!.args.length > 0)
     return null;
   if (term.targets[1]!.block === bodyId) return null;
-  let preheaderId = -1;
-  let entryEdge = -1;
-  for (let b = 0; b < fn.blocks.length; b++) {
-    if (loop.body[b] === 1) continue;
-    const targets = fn.blocks[b]!.term.targets;
-    for (let t = 0; t < targets.length; t++) {
-      if (targets[t]!.block !== loop.header) continue;
-      if (preheaderId >= 0) return null;
-      preheaderId = b;
-      entryEdge = t;
-    }
-  }
-  if (preheaderId < 0) return null;
+  const entry = loopEntryEdge(fn, loop);
+  if (entry === null) return null;
   const { def, defBlock } = definitions(fn);
   const inLoop = (v: number): boolean => defBlock[v]! >= 0 && loop.body[defBlock[v]!] === 1;
   // the header computes the test and nothing else
@@ -378,8 +364,8 @@ function matchLoop(fn: IrFunction, loop: Loop): LoopShape | null {
   return {
     header,
     body,
-    preheader: fn.blocks[preheaderId]!,
-    entryEdge,
+    preheader: fn.blocks[entry.block]!,
+    entryEdge: entry.edge,
     counter,
     bound,
     accesses,
