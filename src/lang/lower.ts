@@ -282,9 +282,9 @@ class ModuleLowering {
   }
 
   /**
-   * `tj.zero_elements(array, end)`: stores zeros from the array's elements up to `end`. The elements of a new
-   * array are zero already (memory is never reused), but writing the zeros at once makes
-   * the host map each fresh page once, written: a page read first maps the shared zero
+   * `tj.zero_elements(array, end)`: stores zeros from the array's elements up to `end`.
+   * The elements of a new array are zero already (memory is never reused), but writing the
+   * zeros at once makes the host map each fresh page once, written: a page read first maps the shared zero
    * page, and its first write then copies it and shoots down every thread's TLB entry for
    * it (matmul's `c[i] += ...` rows: 3.0 -> 2.1 ms at Tier 2). A function of its own, so
    * that `tj.alloc_array` stays small enough to inline, where its store of the length is
