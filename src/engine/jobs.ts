@@ -16,7 +16,7 @@ import { profileBranches } from "../opt/passes/profile-branches.js";
 import { profileCalls } from "../opt/passes/profile-calls.js";
 import { speculateBranches } from "../opt/passes/speculate-branches.js";
 import { speculateCalls } from "../opt/passes/speculate-calls.js";
-import { markCallCounts } from "../opt/profile-sites.js";
+import { markBranchCounts, markCallCounts } from "../opt/profile-sites.js";
 import { Instrument } from "../wasm/codegen.js";
 import { type CompiledModule, compileModule } from "../wasm/compile-module.js";
 import { type Binaryen, compileTier2, type ResumeFunction } from "../wasm/tier2.js";
@@ -111,11 +111,13 @@ export function runCompileJob(
   const frameOf = new Map<number, FuncId>();
   const speculating = job.interim !== true;
   const program = unit.module.functions[job.funcId]!;
-  // the call counts go on the calls of the function as the program has it, before any pass
-  // moves them (on copies this job owns)
+  // the call and branch counts go on the calls and branches of the function as the program
+  // has it, before any pass moves them (on copies this job owns)
   const countCalls = (copy: IrFunction): void => {
     const input = job.speculation;
-    if (input !== undefined && speculating) markCallCounts(copy, input.calls, input.randomSeed);
+    if (input === undefined || !speculating) return;
+    markCallCounts(copy, input.calls, input.randomSeed, input.indirectCalls);
+    markBranchCounts(copy, input.edgeCounts, input.randomSeed);
   };
   if (job.osrHeader === undefined) {
     fn = structuredClone(program);

@@ -87,6 +87,8 @@ export class WasmRuntime {
   private readonly targetRecords = new Map<FuncId, WebAssembly.Global[]>();
   /** Each function's direct-call counters, from the last code that had them (Tier 1). */
   private readonly callCounters = new Map<FuncId, WebAssembly.Global[]>();
+  /** Each function's indirect-call counters, from the last code that had them (Tier 1). */
+  private readonly indirectCallCounters = new Map<FuncId, WebAssembly.Global[]>();
   /** Called before a function's code (and its budgets) is replaced. */
   onReplace: ((funcId: number) => void) | null = null;
   private readonly sourceFile: string | undefined;
@@ -261,6 +263,8 @@ export class WasmRuntime {
       if (targets.length > 0) this.targetRecords.set(funcId, targets);
       const calls = exported(`c${funcId}_`);
       if (calls.length > 0) this.callCounters.set(funcId, calls);
+      const indirectCalls = exported(`n${funcId}_`);
+      if (indirectCalls.length > 0) this.indirectCallCounters.set(funcId, indirectCalls);
     }
   }
 
@@ -285,9 +289,17 @@ export class WasmRuntime {
    * Tier 1 code made the call; null when no code of the function has counted calls.
    */
   callProfile(funcId: FuncId): Uint32Array | null {
-    const counters = this.callCounters.get(funcId);
-    if (counters === undefined) return null;
-    return Uint32Array.from(counters, (counter) => (counter.value as number) >>> 0);
+    return readCounters(this.callCounters.get(funcId));
+  }
+
+  /** Per branch edge of `funcId`, how many times its Tier 1 code ran it; null as `edgeProfile`. */
+  edgeCounts(funcId: FuncId): Uint32Array | null {
+    return readCounters(this.edgeCounters.get(funcId));
+  }
+
+  /** As `callProfile`, for the indirect call sites (profile-sites.ts numbers them apart). */
+  indirectCallProfile(funcId: FuncId): Uint32Array | null {
+    return readCounters(this.indirectCallCounters.get(funcId));
   }
 
   /**
@@ -368,4 +380,10 @@ export class WasmRuntime {
     }
     return frames;
   }
+}
+
+/** Counter globals' values, read unsigned (they wrap past 2^32), or null for none. */
+function readCounters(counters: WebAssembly.Global[] | undefined): Uint32Array | null {
+  if (counters === undefined) return null;
+  return Uint32Array.from(counters, (counter) => (counter.value as number) >>> 0);
 }

@@ -124,6 +124,8 @@ export class SpeculationBook {
     const taken = runtime?.edgeProfile(id) ?? null;
     const targets = runtime?.targetProfile(id) ?? null;
     const calls = runtime?.callProfile(id) ?? null;
+    const indirectCalls = runtime?.indirectCallProfile(id) ?? null;
+    const edgeCounts = runtime?.edgeCounts(id) ?? null;
     if (taken === null && targets === null && calls === null && globals.length === 0) return {};
     const speculation: NonNullable<CompileJob["speculation"]> = {
       taken: taken ?? new Uint8Array(0),
@@ -133,6 +135,8 @@ export class SpeculationBook {
     for (const edge of disabled) if (edge < speculation.taken.length) speculation.taken[edge] = 1;
     if (targets !== null) speculation.targets = targets;
     if (calls !== null) speculation.calls = calls;
+    if (indirectCalls !== null) speculation.indirectCalls = indirectCalls;
+    if (edgeCounts !== null) speculation.edgeCounts = edgeCounts;
     return { speculation };
   }
 

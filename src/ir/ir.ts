@@ -51,8 +51,10 @@ export interface Inst {
    */
   invariant?: boolean;
   /**
-   * Direct calls only: how many times Tier 1's code of the function made this call (its
-   * `profile_call` counter), set by the Tier 2 job before its passes; absent: not profiled.
+   * Calls only: how many times Tier 1's code of the function made this call (its
+   * `profile_call` counter, or `profile_target`'s for an indirect call; a direct call made
+   * from a guarded indirect one inherits it), set by the Tier 2 job before its passes;
+   * absent: not profiled.
    * Not part of the text format: profile data, not what the code does.
    */
   profileCount?: number;
@@ -88,6 +90,11 @@ export interface Terminator {
   loc: number;
   /** As `Inst.site`. */
   site?: number;
+  /**
+   * `br_if` only: how many times Tier 1's code took its then- and else-edge, set by the
+   * Tier 2 job before its passes (as `Inst.profileCount`); absent: not profiled.
+   */
+  profileCounts?: [number, number];
   /**
    * `deopt` only: where the frame goes on. The terminator leaves the function and returns
    * what function `func` returns when started at its block `block`, with that block's

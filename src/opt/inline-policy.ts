@@ -117,7 +117,8 @@ export function speculatedTargets(
   const add = (slot: number): void => {
     const id = functionInSlot(module, slot);
     const callee = id < 0 ? undefined : module.functions[id];
-    if (callee !== undefined && isInlinable(callee)) found.add(id);
+    // up to the size an often-run site may guard (the job reads the counts)
+    if (callee !== undefined && isInlinable(callee, INLINE_MAX_HOT_CALLEE_SIZE)) found.add(id);
   };
   if (input.randomSeed !== undefined) {
     for (let slot = 0; slot < Math.min(module.table.length, SPECULATED_SLOTS_MAX); slot++) add(slot);

@@ -57,6 +57,13 @@ export interface SpeculationInput {
    */
   calls?: Uint32Array;
   /**
+   * Per branch edge (numbered as `taken`), how many times Tier 1's code ran it: `if-convert`
+   * keeps a branch whose one way ran far more often than the other (a predictable branch).
+   */
+  edgeCounts?: Uint32Array;
+  /** As `calls`, per indirect call site: `speculate-calls` guards larger targets of often-run sites. */
+  indirectCalls?: Uint32Array;
+  /**
    * Mutable integer globals that a call of the function cannot write (global-writes.ts),
    * with their values when the job was made (`speculate-globals`), each with the words its
    * invariant loads read at that address (i32 globals within memory).

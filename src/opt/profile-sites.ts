@@ -24,22 +24,48 @@ export function conditionalBranches(fn: IrFunction): number[] {
 export const MANY_TARGETS = -2;
 
 /**
- * Sets `profileCount` on `fn`'s direct calls from a call-count profile (site k: `counts[k]`),
- * before any pass moves them; `fn` must be the function as the program has it (a copy the
- * job owns). With `randomSeed` (stress mode) a site counts as never or as often run, at
- * random, so that both ways of inlining it are exercised.
+ * Sets `profileCount` on `fn`'s calls from a call-count profile (direct site k: `counts[k]`,
+ * indirect site k: `indirectCounts[k]`), before any pass moves them; `fn` must be the
+ * function as the program has it (a copy the job owns). With `randomSeed` (stress mode) a
+ * site counts as never or as often run, at random, so that both ways are exercised.
  */
-export function markCallCounts(fn: IrFunction, counts: Uint32Array | undefined, randomSeed?: number): void {
-  let site = 0;
+export function markCallCounts(
+  fn: IrFunction,
+  counts: Uint32Array | undefined,
+  randomSeed?: number,
+  indirectCounts?: Uint32Array,
+): void {
+  let direct = 0;
+  let indirect = 0;
+  const countOf = (profile: Uint32Array | undefined, site: number, salt: number): number | undefined =>
+    randomSeed === undefined ? profile?.[site] : (mix(randomSeed ^ salt, site) & 1) * STRESS_HOT_COUNT;
   for (const block of fn.blocks) {
     for (const inst of block.insts) {
-      if (inst.op !== Op.Call) continue;
-      const count =
-        randomSeed === undefined ? counts?.[site] : (mix(randomSeed, site) & 1) * STRESS_HOT_COUNT;
+      let count: number | undefined;
+      if (inst.op === Op.Call) count = countOf(counts, direct++, 0);
+      else if (inst.op === Op.CallIndirect) count = countOf(indirectCounts, indirect++, 0x2545f491);
+      else continue;
       if (count !== undefined) inst.profileCount = count;
-      site++;
     }
   }
+}
+
+/**
+ * Sets `profileCounts` on `fn`'s `br_if`s from an edge-count profile (the k-th `br_if`:
+ * edges 2k and 2k + 1), before any pass moves them; as `markCallCounts`, on a copy the job
+ * owns, and at random (one way far more often, or both alike) with `randomSeed`.
+ */
+export function markBranchCounts(fn: IrFunction, counts: Uint32Array | undefined, randomSeed?: number): void {
+  conditionalBranches(fn).forEach((b, k) => {
+    const term = fn.blocks[b]!.term;
+    if (randomSeed !== undefined) {
+      const pick = mix(randomSeed ^ 0x68e31da4, k) % 3;
+      term.profileCounts =
+        pick === 0 ? [STRESS_HOT_COUNT, 1] : pick === 1 ? [1, STRESS_HOT_COUNT] : [1000, 1000];
+    } else if (counts !== undefined && 2 * k + 1 < counts.length) {
+      term.profileCounts = [counts[2 * k]!, counts[2 * k + 1]!];
+    }
+  });
 }
 
 /** A 32-bit hash of (seed, k): stress mode's choices are a pure function of the job. */

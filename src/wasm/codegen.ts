@@ -121,9 +121,11 @@ export interface ProfileGlobals {
   target: number;
   /** One counter per direct call site (`profile_call`). */
   call: number;
+  /** One counter per indirect call site (`profile_target`). */
+  targetCount: number;
 }
 
-export const NO_PROFILE_GLOBALS: ProfileGlobals = { edge: -1, target: -1, call: -1 };
+export const NO_PROFILE_GLOBALS: ProfileGlobals = { edge: -1, target: -1, call: -1, targetCount: -1 };
 
 export class FunctionCodegen {
   private fn!: IrFunction;
@@ -158,6 +160,8 @@ export class FunctionCodegen {
   private targetGlobal = -1;
   /** Wasm global index of the function's first direct-call counter (`profile_call`), -1 for none. */
   private callGlobal = -1;
+  /** Wasm global index of the function's first indirect-call counter (`profile_target`), -1 for none. */
+  private targetCountGlobal = -1;
   /** The i32 local holding the frame's loop budget (`osr_point`s), or -1. */
   private loopBudgetLocal = -1;
   /** Emit OSR hand-overs at back-edges (only with loop budgets). */
@@ -192,6 +196,7 @@ export class FunctionCodegen {
     this.edgeGlobal = profile.edge;
     this.targetGlobal = profile.target;
     this.callGlobal = profile.call;
+    this.targetCountGlobal = profile.targetCount;
     this.offsets.length = 0;
     this.unlikely.length = 0;
     this.locs.length = 0;
@@ -581,6 +586,18 @@ export class FunctionCodegen {
    * for good.
    * The common case, the index seen first, costs a load, a compare and a branch.
    */
+  /** Adds 1 to i32 global `g` (wrapping past 2^32: the runtime reads it unsigned). */
+  private countUp(g: number): void {
+    const out = this.out;
+    out.u8(0x23);
+    out.u32(g);
+    out.u8(0x41);
+    out.s32(1);
+    out.u8(0x6a);
+    out.u8(0x24);
+    out.u32(g);
+  }
+
   private recordTarget(index: number, first: number): void {
     const out = this.out;
     const globalGet = (g: number): void => {
@@ -751,25 +768,15 @@ export class FunctionCodegen {
         out.u32(inst.imm);
         break;
       case OpKind.ProfileEdge:
-        if (this.edgeGlobal < 0) break; // compiled without counters: nothing to record
-        out.u8(0x41);
-        out.s32(1);
-        out.u8(0x24);
-        out.u32(this.edgeGlobal + inst.imm);
+        // compiled without counters: nothing to record
+        if (this.edgeGlobal >= 0) this.countUp(this.edgeGlobal + inst.imm);
         break;
       case OpKind.ProfileTarget:
         if (this.targetGlobal >= 0) this.recordTarget(inst.args[0]!, this.targetGlobal + 2 * inst.imm);
+        if (this.targetCountGlobal >= 0) this.countUp(this.targetCountGlobal + inst.imm);
         break;
       case OpKind.ProfileCall:
-        if (this.callGlobal < 0) break;
-        // global.get, i32.const 1, i32.add, global.set (wraps past 2^32: read unsigned)
-        out.u8(0x23);
-        out.u32(this.callGlobal + inst.imm);
-        out.u8(0x41);
-        out.s32(1);
-        out.u8(0x6a);
-        out.u8(0x24);
-        out.u32(this.callGlobal + inst.imm);
+        if (this.callGlobal >= 0) this.countUp(this.callGlobal + inst.imm);
         break;
       case OpKind.OsrPoint:
         // the loop header's count and OSR exit; without a loop budget, nothing

@@ -234,12 +234,14 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
     }
     // one counter global per profiled edge, exported as e<function>_<edge>, two target
     // records per profiled indirect call site, exported as t<function>_<2 * site + record>,
-    // and one counter per direct call site, exported as c<function>_<site>
+    // one counter per direct call site, exported as c<function>_<site>, and one per
+    // indirect call site, exported as n<function>_<site>
     const { edges, sites, calls } = options.profileCounters === true ? profiledPoints(fn) : NO_POINTS;
     const profile = {
       edge: edges === 0 ? -1 : module.globals.length + globals.length,
       target: sites === 0 ? -1 : module.globals.length + globals.length + edges,
       call: calls === 0 ? -1 : module.globals.length + globals.length + edges + 2 * sites,
+      targetCount: sites === 0 ? -1 : module.globals.length + globals.length + edges + 2 * sites + calls,
     };
     for (let k = 0; k < edges; k++) {
       globals.push({ valtype: VALTYPE[0]!, mutable: true, init: zeroInit });
@@ -252,6 +254,10 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
     for (let k = 0; k < calls; k++) {
       globals.push({ valtype: VALTYPE[0]!, mutable: true, init: zeroInit });
       budgetExports.push({ name: `c${id}_${k}`, kind: "global", index: profile.call + k });
+    }
+    for (let k = 0; k < sites; k++) {
+      globals.push({ valtype: VALTYPE[0]!, mutable: true, init: zeroInit });
+      budgetExports.push({ name: `n${id}_${k}`, kind: "global", index: profile.targetCount + k });
     }
     code.reset();
     const locals = codegen.compile(fn, id, instrument, budgetGlobal, options.osr === true, profile);

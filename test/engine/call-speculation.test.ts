@@ -7,6 +7,7 @@ import { WasmRuntime } from "../../src/engine/runtime.js";
 import { Interpreter } from "../../src/ir/interpreter.js";
 import { findFunction, type Module } from "../../src/ir/ir.js";
 import { runPasses } from "../../src/opt/pass.js";
+import { profileBranches } from "../../src/opt/passes/profile-branches.js";
 import { profileCalls } from "../../src/opt/passes/profile-calls.js";
 import { tjModule } from "../support/tj.js";
 
@@ -65,6 +66,8 @@ test("Tier 1's call-target records: the first two table indices a site used, the
     [two, -2],
   ]);
   assert.equal(runtime.targetProfile(findFunction(module, "h0")), null, "a function without sites has none");
+  // and the site counted its runs
+  assert.deepEqual([...runtime.indirectCallProfile(run)!], [7]);
 });
 
 test("Tier 1's call counts: each direct call site counts its runs", () => {
@@ -84,6 +87,29 @@ export function run(n: i32): i32 {
   // inc once per call, twice once per iteration
   assert.deepEqual([...runtime.callProfile(run)!], [2, 15]);
   assert.equal(runtime.callProfile(findFunction(module, "inc")), null, "a function without calls has none");
+});
+
+test("Tier 1's branch counts: each edge counts its runs (speculation reads whether it ran)", () => {
+  const module = tj(`export function run(n: i32): i32 {
+  let s = 0;
+  for (let i = 0; i < n; i += 1) {
+    if (i % 3 == 0) s += i;
+  }
+  return s;
+}
+`);
+  const run = findFunction(module, "run");
+  runPasses(module.functions[run]!, module, [profileBranches], { verify: true });
+  let runtime: WasmRuntime | undefined;
+  runtime = WasmRuntime.instantiate(module, {
+    imports: withStandardHost(new BufferSink(), () => runtime!.memoryBytes()),
+    baseProfileCounters: true,
+  });
+  runtime.call(run, [9]);
+  runtime.call(run, [3]);
+  // the loop test: 12 times in, twice out; the if: 4 times then (0, 3, 6; 0), 8 times else
+  assert.deepEqual([...runtime.edgeCounts(run)!], [12, 2, 4, 8]);
+  assert.deepEqual([...runtime.edgeProfile(run)!], [1, 1, 1, 1]);
 });
 
 /** Dev profile, quiet, compiling at the safepoint, no OSR, tier changes by counts only. */

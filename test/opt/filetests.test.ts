@@ -4,7 +4,8 @@
  * `NAME.expected.tir`. `; profile: 0, 3` gives speculation a profile (the edges that ran),
  * `; targets: 3 -1, 2 4` one of call targets (two records per indirect call site),
  * `; globals: 0=64 0:10, 1=7n` values of globals by index (`n`: i64), each with words at
- * offsets, `; calls: 500, 0` Tier 1's counts per direct call site. `TIERJIT_BLESS=1 npm test` rewrites the expected files: review the diff.
+ * offsets, `; calls: 500, 0` Tier 1's counts per direct call site, `; branches: 1000 3` per
+ * `br_if` edge. `TIERJIT_BLESS=1 npm test` rewrites the expected files: review the diff.
  */
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -13,7 +14,7 @@ import { parseModule } from "../../src/ir/parser.js";
 import { printModule } from "../../src/ir/printer.js";
 import { type GlobalValue, type PassContext, runPasses } from "../../src/opt/pass.js";
 import { ALL_PASSES, passByName } from "../../src/opt/pipelines.js";
-import { markCallCounts } from "../../src/opt/profile-sites.js";
+import { markBranchCounts, markCallCounts } from "../../src/opt/profile-sites.js";
 import { REPO_ROOT } from "../support/cli.js";
 
 const DIR = `${REPO_ROOT}test/filetests/`;
@@ -63,6 +64,10 @@ for (const file of files) {
       const calls = /^; calls: (.*)$/m.exec(source);
       if (calls !== null && f < count)
         markCallCounts(fn, Uint32Array.from(calls[1]!.split(",").map((c) => Number(c.trim()))));
+      // `; branches: 1000 3, 40 40`: Tier 1's counts of each br_if's then- and else-edge
+      const branches = /^; branches: (.*)$/m.exec(source);
+      if (branches !== null && f < count)
+        markBranchCounts(fn, Uint32Array.from(branches[1]!.split(/[ ,]+/).map(Number)));
       runPasses(fn, module, passes, { verify: true, context });
     }
     const actual = printModule(module);

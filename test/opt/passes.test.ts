@@ -10,7 +10,7 @@ import { Type } from "../../src/ir/types.js";
 import { globalsWrittenDuring } from "../../src/opt/global-writes.js";
 import { type PassContext, runPasses } from "../../src/opt/pass.js";
 import { ALL_PASSES, PASS_ORDER, STANDARD_PASSES } from "../../src/opt/pipelines.js";
-import { markCallCounts } from "../../src/opt/profile-sites.js";
+import { markBranchCounts, markCallCounts } from "../../src/opt/profile-sites.js";
 
 test("every pipeline respects PASS_ORDER, and every pass is named and documented", () => {
   for (const pass of ALL_PASSES) {
@@ -58,9 +58,11 @@ for (const [name, passes] of [
       const count = optimized.functions.length;
       for (let f = 0; f < count; f++) {
         const fn = optimized.functions[f]!;
-        // Tier 2 speculates at random (as in stress mode), and takes calls for hot at random
+        // Tier 2 speculates at random (as in stress mode), and takes calls for hot and
+        // branches for biased at random
         const context = randomSpeculation(optimized, f, seed * 13 + f);
         markCallCounts(fn, undefined, seed * 13 + f);
+        markBranchCounts(fn, undefined, seed * 13 + f);
         if (runPasses(fn, optimized, passes, { verify: true, context }).length > 0) changed++;
       }
       assert.deepEqual(interpreterOutcomes(optimized, 3), expected, `seed ${seed}`);

@@ -6,13 +6,15 @@
  * inlining leaves: `devirtualize`'s chain of tests over an indirect call's targets, whose
  * index is as unpredictable as the program's data, is the case this was built for.
  *
- * Tier 1's profile says which edges ran, not how often, so the choice is by cost alone, as
- * Binaryen's and LLVM's are: both arms together at most IF_CONVERT_BUDGET instructions that
+ * The choice is by cost, as Binaryen's and LLVM's are — both arms together at most IF_CONVERT_BUDGET instructions that
  * cannot trap, have no effects and are cheap (no division or square root), and only integer
  * values merged (V8 branches for a float select anyway). An arm is either the branch's
  * target itself (no code) or a block whose only predecessor is the branch, without
  * parameters, that jumps on to the other arm's join. Converting inner branches first lets
- * their enclosing ones convert too; the pass repeats until nothing changes.
+ * their enclosing ones convert too; the pass repeats until nothing changes — and by the
+ * profile where Tier 1 counted the branch's edges: a branch one way of which ran at least
+ * BIASED_RATIO times as often as the other (and PROFILE_EVIDENCE times in all) is one the
+ * processor predicts, and stays a branch.
  */
 
 import { computePredecessors } from "../../ir/dominance.js";
@@ -25,6 +27,10 @@ import { removeUnreachableBlocks } from "./merge-blocks.js";
 
 /** Instructions (constants not counted) both arms of a converted branch may run together. */
 export const IF_CONVERT_BUDGET = 10;
+/** A branch one way of which ran this many times as often as the other stays a branch... */
+export const BIASED_RATIO = 16;
+/** ...when its edges ran at least this many times in all. */
+export const PROFILE_EVIDENCE = 64;
 
 export const ifConvert: Pass = {
   name: "if-convert",
@@ -43,6 +49,13 @@ export const ifConvert: Pass = {
   },
 };
 
+/** Whether Tier 1's counts show a branch taken one way far more often than the other. */
+function predictable(counts: [number, number] | undefined): boolean {
+  if (counts === undefined) return false;
+  const [a, b] = counts;
+  return a + b >= PROFILE_EVIDENCE && Math.max(a, b) >= BIASED_RATIO * Math.min(a, b);
+}
+
 interface Arm {
   insts: Inst[];
   /** Where the arm goes on to, with which arguments. */
@@ -54,7 +67,7 @@ interface Arm {
 function convert(fn: IrFunction, b: number, predecessors: number[][]): boolean {
   const block = fn.blocks[b]!;
   const term = block.term;
-  if (term.op !== TermOp.BrIf) return false;
+  if (term.op !== TermOp.BrIf || predictable(term.profileCounts)) return false;
   const [then, otherwise] = term.targets as [BlockCall, BlockCall];
   // both edges into one block: it is the join itself, never an arm run twice
   const shared = then.block === otherwise.block;

@@ -8,15 +8,22 @@
  *
  * Sites whose possible targets are statically few are left to `devirtualize`, which covers
  * every one of them (but for stress mode). Only targets small enough to inline are guarded
- * (a direct call out of the unit costs what the indirect one does). Stress mode guards a
+ * (a direct call out of the unit costs what the indirect one does): up to the larger size
+ * at a site Tier 1 counted often (`inlineBudget`). Stress mode guards a
  * slot picked at random among those of the call's signature, at any site, so that both
  * sides of guards run in every program.
  */
 
-import type { FuncId, IrFunction, Module } from "../../ir/ir.js";
+import type { FuncId, Inst, IrFunction, Module } from "../../ir/ir.js";
 import { Op } from "../../ir/ops.js";
 import { signaturesEqual } from "../../ir/types.js";
-import { functionInSlot, isInlinable, SPECULATED_SLOTS_MAX, staticTargets } from "../inline-policy.js";
+import {
+  functionInSlot,
+  inlineBudget,
+  isInlinable,
+  SPECULATED_SLOTS_MAX,
+  staticTargets,
+} from "../inline-policy.js";
 import type { Pass, PassContext, SpeculationInput } from "../pass.js";
 import { MANY_TARGETS, mix } from "../profile-sites.js";
 import { splitIndirectCall } from "./devirtualize.js";
@@ -37,7 +44,7 @@ export const speculateCalls: Pass = {
         if (call.op !== Op.CallIndirect) continue;
         // stress mode guards even those sites, so that generated programs exercise guards
         const covered = input.randomSeed === undefined && staticTargets(module, call.imm) !== null;
-        const slots = covered ? null : guardedSlots(module, call.imm, input, site);
+        const slots = covered ? null : guardedSlots(module, call, input, site);
         site++;
         if (slots === null) continue;
         // the rest of the block, with the site's later siblings, is the continuation: scan it next
@@ -50,19 +57,24 @@ export const speculateCalls: Pass = {
   },
 };
 
-/** Slot → function for the targets to guard at call site `site` of signature `typeIndex`, or null. */
+/**
+ * Slot → function for the targets to guard at indirect call `call`, site `site`, or null.
+ * A site Tier 1 counted often may guard larger targets (`inlineBudget`): its direct calls
+ * inherit its count, so `inline` copies them.
+ */
 function guardedSlots(
   module: Module,
-  typeIndex: number,
+  call: Inst,
   input: SpeculationInput,
   site: number,
 ): Map<number, FuncId> | null {
+  const budget = inlineBudget(call.profileCount);
   const usable = (slot: number): FuncId | null => {
     const id = functionInSlot(module, slot);
     const callee = id < 0 ? undefined : module.functions[id];
-    const signature = module.types[typeIndex];
+    const signature = module.types[call.imm];
     if (callee === undefined || signature === undefined || !signaturesEqual(callee, signature)) return null;
-    return isInlinable(callee) ? id : null;
+    return isInlinable(callee, budget) ? id : null;
   };
   let recorded: number[];
   if (input.randomSeed !== undefined) {
