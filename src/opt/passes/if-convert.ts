@@ -6,15 +6,15 @@
  * inlining leaves: `devirtualize`'s chain of tests over an indirect call's targets, whose
  * index is as unpredictable as the program's data, is the case this was built for.
  *
- * The choice is by cost, as Binaryen's and LLVM's are — both arms together at most IF_CONVERT_BUDGET instructions that
- * cannot trap, have no effects and are cheap (no division or square root), and only integer
- * values merged (V8 branches for a float select anyway). An arm is either the branch's
- * target itself (no code) or a block whose only predecessor is the branch, without
- * parameters, that jumps on to the other arm's join. Converting inner branches first lets
- * their enclosing ones convert too; the pass repeats until nothing changes — and by the
- * profile where Tier 1 counted the branch's edges: a branch one way of which ran at least
- * BIASED_RATIO times as often as the other (and PROFILE_EVIDENCE times in all) is one the
- * processor predicts, and stays a branch.
+ * The choice is by cost, as Binaryen's and LLVM's are: both arms together at most
+ * IF_CONVERT_BUDGET instructions that cannot trap, have no effects and are cheap (no
+ * division or square root), and only integer values merged (V8 branches for a float select
+ * anyway). An arm is either the branch's target itself (no code) or a block whose only
+ * predecessor is the branch, without parameters, that jumps on to the other arm's join.
+ * Converting inner branches first lets their enclosing ones convert too; the pass repeats
+ * until nothing changes. Where Tier 1 counted the branch's edges, the profile decides too:
+ * a branch one way of which ran at least BIASED_RATIO times as often as the other (and
+ * PROFILE_EVIDENCE times in all) is one the processor predicts, and stays a branch.
  */
 
 import { computePredecessors } from "../../ir/dominance.js";
