@@ -307,9 +307,8 @@ export class WasmRuntime {
    * numbers them); null when no code of the function has counted edges.
    */
   edgeProfile(funcId: FuncId): Uint8Array | null {
-    const counters = this.edgeCounters.get(funcId);
-    if (counters === undefined) return null;
-    return Uint8Array.from(counters, (counter) => (counter.value === 0 ? 0 : 1));
+    const counts = this.edgeCounts(funcId);
+    return counts === null ? null : Uint8Array.from(counts, (count) => (count === 0 ? 0 : 1));
   }
 
   /**

@@ -7,7 +7,7 @@
  */
 
 import type { DomTree } from "./dominance.js";
-import { dominates } from "./dominance.js";
+import { computeDominators, dominates } from "./dominance.js";
 import type { IrFunction } from "./ir.js";
 
 export interface Loop {
@@ -84,8 +84,9 @@ export function computeLoops(fn: IrFunction, tree: DomTree): LoopNest {
   return { loops, innermost };
 }
 
-/** The loops of `loops` that hold no other loop. */
-export function innermostLoops(loops: readonly Loop[]): Loop[] {
+/** The loops of `fn` that hold no other loop. */
+export function innermostLoops(fn: IrFunction): Loop[] {
+  const { loops } = computeLoops(fn, computeDominators(fn));
   return loops.filter((loop) => !loops.some((other) => other !== loop && loop.body[other.header] === 1));
 }
 

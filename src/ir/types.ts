@@ -17,6 +17,9 @@ export enum Type {
   None = 255,
 }
 
+/** How many value types there are (`Type.None` aside): side tables indexed by type have this many entries. */
+export const TYPE_COUNT = 5;
+
 const TYPE_NAMES: Record<number, string> = {
   [Type.I32]: "i32",
   [Type.I64]: "i64",

@@ -23,7 +23,7 @@ import type { BlockCall, Inst, IrFunction, Module, Terminator } from "../ir/ir.j
 import { computeLiveness, type Liveness, liveInValues } from "../ir/liveness.js";
 import { Op, OpKind, opInfo, TermOp } from "../ir/ops.js";
 import { TrapKind } from "../ir/trap.js";
-import { isFloatType, isVectorType, Type } from "../ir/types.js";
+import { isFloatType, isVectorType, TYPE_COUNT, Type } from "../ir/types.js";
 import { MANY_TARGETS } from "../opt/profile-sites.js";
 import type { ByteBuffer } from "./encoder.js";
 import {
@@ -34,7 +34,6 @@ import {
   naturalAlign,
   SIMD_PREFIX,
   storeOpcode,
-  TYPE_COUNT,
   V128_LOAD,
   V128_STORE,
   VALTYPE,

@@ -15,9 +15,6 @@ export const VALTYPE: Record<number, number> = {
   [Type.F64x2]: 0x7b,
 };
 
-/** How many IR value types there are (locals are grouped by type, in `Type` order). */
-export const TYPE_COUNT = 5;
-
 /** The 0xFD-prefixed opcode of a lane-wise f64x2 op (its LEB128 u32 follows the prefix). */
 export const SIMD_PREFIX = 0xfd;
 const F64X2_OPCODE: Partial<Record<Op, number>> = {

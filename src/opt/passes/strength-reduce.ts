@@ -13,10 +13,9 @@
  * but the chains the loop no longer needs changes (`dce` deletes them).
  */
 
-import { computeDominators } from "../../ir/dominance.js";
 import type { Block, Inst, IrFunction, Module } from "../../ir/ir.js";
 import { valueCount } from "../../ir/ir.js";
-import { computeLoops, innermostLoops, type Loop, loopEntryEdge } from "../../ir/loops.js";
+import { innermostLoops, type Loop, loopEntryEdge } from "../../ir/loops.js";
 import { Op, OpKind, opInfo, TermOp } from "../../ir/ops.js";
 import { Type } from "../../ir/types.js";
 import { definitions, i32ConstantOf } from "../../ir/uses.js";
@@ -31,12 +30,10 @@ export const strengthReduce: Pass = {
   required: false,
   doc: "step loop addresses that are linear in the loop counter instead of recomputing them",
   run(fn: IrFunction, _module: Module): boolean {
-    const tree = computeDominators(fn);
-    const { loops } = computeLoops(fn, tree);
     let changed = false;
     // innermost loops only: an outer loop's stepped addresses would stay live through
     // its inner loops, taking registers where they are scarcest (nbody: 43 -> 51 ms)
-    for (const loop of innermostLoops(loops)) changed = reduceLoop(fn, loop) || changed;
+    for (const loop of innermostLoops(fn)) changed = reduceLoop(fn, loop) || changed;
     return changed;
   },
 };

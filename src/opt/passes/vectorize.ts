@@ -25,10 +25,9 @@
  * not for loops bounded by a small constant (a few iterations pay the checks for nothing).
  */
 
-import { computeDominators } from "../../ir/dominance.js";
 import type { Block, Inst, IrFunction, Module } from "../../ir/ir.js";
 import { valueCount } from "../../ir/ir.js";
-import { computeLoops, innermostLoops, type Loop, loopEntryEdge } from "../../ir/loops.js";
+import { innermostLoops, type Loop, loopEntryEdge } from "../../ir/loops.js";
 import { Op, OpKind, opInfo, TermOp } from "../../ir/ops.js";
 import { Type } from "../../ir/types.js";
 import { definitions, i32ConstantOf } from "../../ir/uses.js";
@@ -52,10 +51,8 @@ export const vectorize: Pass = {
   doc: "run innermost loops over f64 arrays four elements a trip in f64x2 lanes (exact; checked for overlap and bounds before the loop)",
   run(fn: IrFunction, _module: Module, context: PassContext): boolean {
     if (context.noSimd === true) return false;
-    const tree = computeDominators(fn);
-    const { loops } = computeLoops(fn, tree);
     let changed = false;
-    for (const loop of innermostLoops(loops)) changed = vectorizeLoop(fn, loop) || changed;
+    for (const loop of innermostLoops(fn)) changed = vectorizeLoop(fn, loop) || changed;
     return changed;
   },
 };
@@ -90,9 +87,9 @@ function vectorizeLoop(fn: IrFunction, loop: Loop): boolean {
     }
   }
   let next = valueCount(fn);
-  const make = (block: Inst[], op: Op, type: Type, args: number[], imm = 0, loc = -1): number => {
+  const make = (block: Inst[], op: Op, type: Type, args: number[], imm = 0, loc = -1, big = 0n): number => {
     const result = type === Type.None ? -1 : next++;
-    block.push({ op, type, result, args, imm, big: 0n, loc });
+    block.push({ op, type, result, args, imm, big, loc });
     return result;
   };
   const loc = header.term.loc;
@@ -105,11 +102,7 @@ function vectorizeLoop(fn: IrFunction, loop: Loop): boolean {
   const param = (v: number): number => entryParams[header.params.indexOf(v)]!;
   const checks: Inst[] = [];
   const i32 = (value: number): number => make(checks, Op.Const, Type.I32, [], value, loc);
-  const i64 = (value: bigint): number => {
-    const result = next++;
-    checks.push({ op: Op.Const, type: Type.I64, result, args: [], imm: 0, big: value, loc });
-    return result;
-  };
+  const i64 = (value: bigint): number => make(checks, Op.Const, Type.I64, [], 0, loc, value);
   const start = param(counter);
   // four iterations left while i < n - 3; n - 3 must not wrap (then n - 3 < n)
   const limit = make(checks, Op.Sub, Type.I32, [bound, i32(ITERATIONS_PER_TRIP - 1)], 0, loc);
