@@ -189,7 +189,8 @@ export class WasmRuntime {
   }
 
   private recordBudgets(compiled: CompiledModule, exports: WebAssembly.Exports): void {
-    for (const funcId of compiled.exportOf.keys()) {
+    for (const funcId of compiled.irFunctionOf) {
+      if (funcId < 0) continue;
       const entry = exports[`b${funcId}`];
       const loop = exports[`l${funcId}`];
       if (entry instanceof WebAssembly.Global && loop instanceof WebAssembly.Global)
@@ -256,7 +257,8 @@ export class WasmRuntime {
       }
       return globals;
     };
-    for (const funcId of compiled.exportOf.keys()) {
+    for (const funcId of compiled.irFunctionOf) {
+      if (funcId < 0) continue;
       const counters = exported(`e${funcId}_`);
       if (counters.length > 0) this.edgeCounters.set(funcId, counters);
       const targets = exported(`t${funcId}_`);

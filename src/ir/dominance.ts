@@ -22,73 +22,82 @@ export interface DomTree {
 }
 
 export function computePredecessors(fn: IrFunction): number[][] {
-  const preds: number[][] = fn.blocks.map(() => []);
-  fn.blocks.forEach((block, id) => {
-    for (const target of block.term.targets) {
-      const list = preds[target.block];
+  const blocks = fn.blocks;
+  const preds: number[][] = new Array(blocks.length);
+  for (let id = 0; id < blocks.length; id++) preds[id] = [];
+  for (let id = 0; id < blocks.length; id++) {
+    const targets = blocks[id]!.term.targets;
+    for (let k = 0; k < targets.length; k++) {
+      const list = preds[targets[k]!.block];
       if (list !== undefined && list[list.length - 1] !== id && !list.includes(id)) list.push(id);
     }
-  });
+  }
   return preds;
 }
 
 /** Iterative DFS postorder from the entry; successors visited in target order. */
 function reversePostorder(fn: IrFunction): Int32Array {
-  const count = fn.blocks.length;
-  const state = new Uint8Array(count); // 0 new, 1 on stack, 2 done
-  const order: number[] = [];
+  const blocks = fn.blocks;
+  const count = blocks.length;
   if (count === 0) return new Int32Array(0);
-  const stack: number[] = [0];
-  const nextEdge: number[] = new Array(count).fill(0);
+  // each block is pushed at most once, so the stack and the order fit in `count` slots;
+  // the order is written from the back (reverse postorder without a reverse)
+  const state = new Uint8Array(count); // 0 new, 1 on stack, 2 done
+  const stack = new Int32Array(count);
+  const nextEdge = new Int32Array(count);
+  const order = new Int32Array(count);
+  let depth = 1;
+  let first = count;
+  stack[0] = 0;
   state[0] = 1;
-  while (stack.length > 0) {
-    const block = stack[stack.length - 1]!;
-    const targets = fn.blocks[block]!.term.targets;
+  while (depth > 0) {
+    const block = stack[depth - 1]!;
+    const targets = blocks[block]!.term.targets;
     const edge = nextEdge[block]!;
     if (edge < targets.length) {
       nextEdge[block] = edge + 1;
       const succ = targets[edge]!.block;
       if (succ < count && state[succ] === 0) {
         state[succ] = 1;
-        stack.push(succ);
+        stack[depth++] = succ;
       }
     } else {
-      stack.pop();
+      depth--;
       state[block] = 2;
-      order.push(block);
+      order[--first] = block;
     }
   }
-  order.reverse();
-  return Int32Array.from(order);
+  return first === 0 ? order : order.slice(first);
 }
 
 export function computeDominators(fn: IrFunction): DomTree {
   const count = fn.blocks.length;
   const rpo = reversePostorder(fn);
   const rpoIndex = new Int32Array(count).fill(-1);
-  rpo.forEach((block, index) => {
-    rpoIndex[block] = index;
-  });
+  for (let index = 0; index < rpo.length; index++) rpoIndex[rpo[index]!] = index;
   const preds = computePredecessors(fn);
   const idom = new Int32Array(count).fill(-1);
   if (count === 0) return { rpo, rpoIndex, idom, preds };
   idom[0] = 0;
-  const intersect = (a: number, b: number): number => {
-    while (a !== b) {
-      while (rpoIndex[a]! > rpoIndex[b]!) a = idom[a]!;
-      while (rpoIndex[b]! > rpoIndex[a]!) b = idom[b]!;
-    }
-    return a;
-  };
   let changed = true;
   while (changed) {
     changed = false;
     for (let i = 1; i < rpo.length; i++) {
       const block = rpo[i]!;
       let newIdom = -1;
-      for (const pred of preds[block]!) {
+      const blockPreds = preds[block]!;
+      for (let k = 0; k < blockPreds.length; k++) {
+        let pred = blockPreds[k]!;
         if (idom[pred] === -1) continue;
-        newIdom = newIdom === -1 ? pred : intersect(pred, newIdom);
+        if (newIdom !== -1) {
+          // intersect: walk both up the tree until they meet
+          let other = newIdom;
+          while (pred !== other) {
+            while (rpoIndex[pred]! > rpoIndex[other]!) pred = idom[pred]!;
+            while (rpoIndex[other]! > rpoIndex[pred]!) other = idom[other]!;
+          }
+        }
+        newIdom = pred;
       }
       if (newIdom !== idom[block]) {
         idom[block] = newIdom;
@@ -117,9 +126,12 @@ export function dominates(tree: DomTree, a: number, b: number): boolean {
  */
 export function irreducibleEdges(fn: IrFunction, tree: DomTree): [number, number][] {
   const bad: [number, number][] = [];
-  for (const block of tree.rpo) {
-    for (const target of fn.blocks[block]!.term.targets) {
-      const t = target.block;
+  const rpo = tree.rpo;
+  for (let i = 0; i < rpo.length; i++) {
+    const block = rpo[i]!;
+    const targets = fn.blocks[block]!.term.targets;
+    for (let k = 0; k < targets.length; k++) {
+      const t = targets[k]!.block;
       if (tree.rpoIndex[t]! <= tree.rpoIndex[block]! && !dominates(tree, t, block)) bad.push([block, t]);
     }
   }
@@ -133,10 +145,12 @@ export function reachableFrom(fn: IrFunction, start: number): Uint8Array {
   reached[start] = 1;
   while (work.length > 0) {
     const b = work.pop()!;
-    for (const target of fn.blocks[b]!.term.targets) {
-      if (reached[target.block] === 0) {
-        reached[target.block] = 1;
-        work.push(target.block);
+    const targets = fn.blocks[b]!.term.targets;
+    for (let k = 0; k < targets.length; k++) {
+      const t = targets[k]!.block;
+      if (reached[t] === 0) {
+        reached[t] = 1;
+        work.push(t);
       }
     }
   }

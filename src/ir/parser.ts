@@ -94,12 +94,12 @@ interface Mark {
   col: number;
 }
 
-/** A branch target, checked against the function's blocks once they are all read. */
-interface BlockRef extends Mark {
-  block: number;
-}
-
 const FLOAT_TEXT = /^-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
+/**
+ * A placeholder operand list, replaced before `parseInst` returns: every instruction gets
+ * an array of its own, made once at its final size.
+ */
+const NO_OPERANDS: number[] = [];
 /** `indexed()`'s answers besides a number. */
 const NOT_INDEXED = -1;
 const INDEX_TOO_LARGE = -2;
@@ -129,6 +129,9 @@ class Parser {
   private punct = 0;
   /** `Tok.String`: the decoded bytes. */
   private bytes: Uint8Array = new Uint8Array(0);
+  /** The constant `parseConst` read last. */
+  private constImm = 0;
+  private constBig = 0n;
 
   constructor(source: string, file: string) {
     this.source = source;
@@ -395,10 +398,14 @@ class Parser {
     return { params, results };
   }
 
-  /** A constant of `type`: integers in decimal, floats also as inf/nan, optionally signed. */
-  private parseConst(type: Type): { imm: number; big: bigint } {
+  /**
+   * A constant of `type`: integers in decimal, floats also as inf/nan, optionally signed.
+   * The value goes to `constImm` / `constBig` (no object per constant).
+   */
+  private parseConst(type: Type): void {
     let negative = false;
-    const first = this.mark();
+    const firstLine = this.tokenLine;
+    const firstCol = this.tokenCol;
     if (this.isPunct("-")) {
       this.skip();
       negative = true;
@@ -409,18 +416,25 @@ class Parser {
         this.kind === Tok.Number && !negative
           ? this.digitsValue(this.start + (minus ? 1 : 0), this.end, Number.MAX_SAFE_INTEGER)
           : NOT_INDEXED;
-      if (digits === NOT_INDEXED) this.fail(`expected an integer constant, found '${this.text()}'`, first);
+      if (digits === NOT_INDEXED)
+        this.failAt(`expected an integer constant, found '${this.text()}'`, firstLine, firstCol);
       if (type === Type.I32) {
         // 0 - 0 is +0: an i32 constant is never -0
         const value = digits === INDEX_TOO_LARGE ? Number.POSITIVE_INFINITY : minus ? 0 - digits : digits;
-        if (value < -(2 ** 31) || value >= 2 ** 31) this.fail("i32 constant out of range", first);
+        if (value < -(2 ** 31) || value >= 2 ** 31)
+          this.failAt("i32 constant out of range", firstLine, firstCol);
         this.skip();
-        return { imm: value, big: 0n };
+        this.constImm = value;
+        this.constBig = 0n;
+        return;
       }
       const value = BigInt(this.text());
-      if (value < -(1n << 63n) || value >= 1n << 63n) this.fail("i64 constant out of range", first);
+      if (value < -(1n << 63n) || value >= 1n << 63n)
+        this.failAt("i64 constant out of range", firstLine, firstCol);
       this.skip();
-      return { imm: 0, big: value };
+      this.constImm = 0;
+      this.constBig = value;
+      return;
     }
     const kind = this.kind;
     const text = this.text();
@@ -431,13 +445,14 @@ class Parser {
     } else if (kind === Tok.Number && FLOAT_TEXT.test(text)) {
       value = Number(text);
     } else {
-      return this.fail(`expected a float constant, found '${text}'`, first);
+      this.failAt(`expected a float constant, found '${text}'`, firstLine, firstCol);
     }
     if (negative) value = -value;
     if (type === Type.F32 && !Number.isNaN(value) && Math.fround(value) !== value) {
-      this.fail("f32 constant is not exactly representable", first);
+      this.failAt("f32 constant is not exactly representable", firstLine, firstCol);
     }
-    return { imm: value, big: 0n };
+    this.constImm = value;
+    this.constBig = 0n;
   }
 
   private parseLoc(): number {
@@ -520,8 +535,8 @@ class Parser {
             mutable = true;
           }
           this.expectPunct("=");
-          const { imm, big } = this.parseConst(type);
-          m.globals.push({ name, type, mutable, init: type === Type.I64 ? big : imm });
+          this.parseConst(type);
+          m.globals.push({ name, type, mutable, init: type === Type.I64 ? this.constBig : this.constImm });
           break;
         }
         case "table": {
@@ -590,7 +605,8 @@ class Parser {
     const loc = this.parseLoc();
     this.expectPunct("{");
     const fn: IrFunction = { name, params: sig.params, results: sig.results, exported, blocks: [], loc };
-    const blockRefs: BlockRef[] = [];
+    // (block, line, col) of every branch target, checked once the blocks are known
+    const blockRefs: number[] = [];
     while (this.isIdent("inline")) {
       this.skip();
       const sites = fn.inlineSites ?? [];
@@ -620,13 +636,15 @@ class Parser {
       fn.blocks.push(this.parseBlock(blockRefs));
     }
     this.skip();
-    for (const ref of blockRefs) {
-      if (ref.block >= fn.blocks.length) this.fail(`unknown block block${ref.block}`, ref);
+    for (let i = 0; i < blockRefs.length; i += 3) {
+      const block = blockRefs[i]!;
+      if (block >= fn.blocks.length)
+        this.fail(`unknown block block${block}`, { line: blockRefs[i + 1]!, col: blockRefs[i + 2]! });
     }
     return fn;
   }
 
-  private parseBlock(blockRefs: BlockRef[]): Block {
+  private parseBlock(blockRefs: number[]): Block {
     const block: Block = { params: [], paramTypes: [], insts: [], term: undefined as unknown as Terminator };
     if (this.isPunct("(")) {
       this.skip();
@@ -654,11 +672,11 @@ class Parser {
     }
   }
 
-  private parseBlockCall(blockRefs: BlockRef[]): BlockCall {
+  private parseBlockCall(blockRefs: number[]): BlockCall {
     const line = this.tokenLine;
     const col = this.tokenCol;
     const block = this.parseIndexed("block", "a block (blockN)");
-    blockRefs.push({ line, col, block });
+    blockRefs.push(block, line, col);
     const args: number[] = [];
     if (this.isPunct("(")) {
       this.skip();
@@ -678,7 +696,7 @@ class Parser {
     return exactly(values);
   }
 
-  private parseTerminator(op: TermOp, blockRefs: BlockRef[]): Terminator {
+  private parseTerminator(op: TermOp, blockRefs: number[]): Terminator {
     const term: Terminator = { op, args: [], targets: [], imm: 0, loc: NO_LOC };
     switch (op) {
       case TermOp.Jump:
@@ -768,26 +786,30 @@ class Parser {
       type = this.parseType();
       this.expectPunct("=");
     }
-    const opMark = this.mark();
+    const opLine = this.tokenLine;
+    const opCol = this.tokenCol;
     const opName = this.expectText(Tok.Ident, "an op");
     const op = opByName(opName);
-    if (op === undefined) this.fail(`unknown op '${opName}'`, opMark);
-    const inst: Inst = { op, type, result, args: [], imm: 0, big: 0n, loc: NO_LOC };
+    if (op === undefined) this.failAt(`unknown op '${opName}'`, opLine, opCol);
+    const inst: Inst = { op, type, result, args: NO_OPERANDS, imm: 0, big: 0n, loc: NO_LOC };
     const m = this.module;
     switch (opInfo(op).kind) {
       case OpKind.Const: {
-        if (result < 0) this.fail("const needs a result", opMark);
-        const { imm, big } = this.parseConst(type);
-        inst.imm = imm;
-        inst.big = big;
+        if (result < 0) this.failAt("const needs a result", opLine, opCol);
+        this.parseConst(type);
+        inst.imm = this.constImm;
+        inst.big = this.constBig;
+        inst.args = [];
         break;
       }
       case OpKind.Load:
-      case OpKind.Store:
-        inst.args = [this.parseValue()];
+      case OpKind.Store: {
+        const address = this.parseValue();
         if (opInfo(op).kind === OpKind.Store) {
           this.expectPunct(",");
-          inst.args = [inst.args[0]!, this.parseValue()];
+          inst.args = [address, this.parseValue()];
+        } else {
+          inst.args = [address];
         }
         if (this.isIdent("offset")) {
           this.skip();
@@ -799,10 +821,12 @@ class Parser {
           inst.invariant = true;
         }
         break;
+      }
       case OpKind.GlobalGet:
         this.refer(Tok.GlobalName, "a $global", "global", (index) => {
           inst.imm = index;
         });
+        inst.args = [];
         break;
       case OpKind.GlobalSet:
         this.refer(Tok.GlobalName, "a $global", "global", (index) => {
@@ -825,7 +849,7 @@ class Parser {
         if (inst.imm >= m.types.length) this.fail(`unknown type t${inst.imm}`, typeMark);
         const index = this.parseValue();
         this.expectPunct("(");
-        inst.args = [index, ...this.parseValueList(")")];
+        inst.args = [index].concat(this.parseValueList(")"));
         break;
       }
       case OpKind.TrapIf: {
@@ -835,12 +859,15 @@ class Parser {
         break;
       }
       case OpKind.MemorySize:
+        inst.args = [];
         break;
       case OpKind.ProfileEdge:
         inst.imm = this.parseUint("an edge number");
+        inst.args = [];
         break;
       case OpKind.ProfileCall:
         inst.imm = this.parseUint("a call site number");
+        inst.args = [];
         break;
       case OpKind.OsrPoint: {
         // a block of the program's function, not of this one
@@ -879,6 +906,7 @@ class Parser {
         inst.args = exactly(args);
       }
     }
+    if (inst.args === NO_OPERANDS) throw new Error(`internal: no operands read for ${opName}`);
     inst.loc = this.parseLoc();
     const site = this.parseSite();
     if (site !== undefined) inst.site = site;

@@ -148,10 +148,12 @@ class FunctionVerifier {
   private prepareSlots(): void {
     let definitions = 0;
     let largest = -1;
-    for (const block of this.fn.blocks) {
-      definitions += block.params.length + block.insts.length;
-      for (const v of block.params) if (v > largest) largest = v;
-      for (const inst of block.insts) if (inst.result > largest) largest = inst.result;
+    const blocks = this.fn.blocks;
+    for (let b = 0; b < blocks.length; b++) {
+      const { params, insts } = blocks[b]!;
+      definitions += params.length + insts.length;
+      for (let i = 0; i < params.length; i++) if (params[i]! > largest) largest = params[i]!;
+      for (let i = 0; i < insts.length; i++) if (insts[i]!.result > largest) largest = insts[i]!.result;
     }
     // hand-written IR may number values freely: past this, slots are handed out in order
     const dense = largest < 4 * definitions + 1024;
@@ -203,24 +205,29 @@ class FunctionVerifier {
     }
     // pass 1: definitions
     this.prepareSlots();
-    fn.blocks.forEach((block, b) => {
+    const blocks = fn.blocks;
+    for (let b = 0; b < blocks.length; b++) {
+      const block = blocks[b]!;
       if (block.params.length !== block.paramTypes.length)
         this.report(b, -1, "block parameter list is malformed");
-      block.params.forEach((value, i) => {
+      for (let i = 0; i < block.params.length; i++) {
+        const value = block.params[i]!;
         const type = block.paramTypes[i] ?? Type.None;
         if (isVectorType(type)) this.vectorValue(b, -1);
         else if (!isValueType(type)) this.report(b, -1, `block parameter v${value} has invalid type`);
         this.define(value, type, b, -1);
-      });
-      block.insts.forEach((inst, i) => {
+      }
+      const insts = block.insts;
+      for (let i = 0; i < insts.length; i++) {
+        const inst = insts[i]!;
         if (inst.result < 0 !== (inst.type === Type.None)) {
           this.report(b, i, "result and result type disagree");
         } else if (inst.result >= 0) {
           if (isVectorType(inst.type)) this.vectorValue(b, i);
           this.define(inst.result, inst.type, b, i);
         }
-      });
-    });
+      }
+    }
     const sites = fn.inlineSites ?? [];
     sites.forEach((site, i) => {
       if (this.module.functions[site.callee] === undefined)
@@ -234,19 +241,23 @@ class FunctionVerifier {
     };
     // pass 2: types and uses
     const tree = computeDominators(fn);
-    fn.blocks.forEach((block, b) => {
-      block.insts.forEach((inst, i) => {
+    for (let b = 0; b < blocks.length; b++) {
+      const block = blocks[b]!;
+      const insts = block.insts;
+      for (let i = 0; i < insts.length; i++) {
+        const inst = insts[i]!;
         this.checkInst(block, b, inst, i, tree);
-        checkSite(inst.site, b, i);
-      });
+        if (inst.site !== undefined) checkSite(inst.site, b, i);
+      }
       this.checkTerminator(block.term, b, tree);
-      checkSite(block.term.site, b, -2);
-    });
-    for (const [source, target] of irreducibleEdges(fn, tree)) {
+      if (block.term.site !== undefined) checkSite(block.term.site, b, -2);
+    }
+    const irreducible = irreducibleEdges(fn, tree);
+    for (let k = 0; k < irreducible.length; k++) {
       this.report(
-        source,
+        irreducible[k]![0],
         TERMINATOR_INDEX,
-        `irreducible control flow: edge to block${target} enters a loop twice`,
+        `irreducible control flow: edge to block${irreducible[k]![1]} enters a loop twice`,
       );
     }
   }
@@ -451,7 +462,7 @@ class FunctionVerifier {
       case OpKind.OsrPoint:
         if (this.program) this.report(b, i, "osr_point is Tier 1's OSR exit; a program cannot contain it");
         this.needsResult(inst, info, b, i, false);
-        for (const arg of inst.args) this.use(arg, b, i, tree);
+        for (let k = 0; k < inst.args.length; k++) this.use(inst.args[k]!, b, i, tree);
         if (!Number.isInteger(inst.imm) || inst.imm < 1)
           this.report(b, i, `invalid loop header block${inst.imm}`);
         return;
@@ -629,7 +640,7 @@ class FunctionVerifier {
         if (this.program)
           this.report(b, T, "deopt exits are made by Tier 2's speculation; a program cannot contain them");
         if (term.targets.length !== 0) this.report(b, T, "deopt has no targets");
-        for (const v of term.args) this.use(v, b, T, tree);
+        for (let k = 0; k < term.args.length; k++) this.use(term.args[k]!, b, T, tree);
         const resumed = this.resumedFunction(term.resume, b, "");
         if (resumed === undefined) break;
         // with a caller frame, the callee's result goes to the caller, whose results are checked
@@ -649,7 +660,9 @@ class FunctionVerifier {
         this.report(b, T, `unknown terminator ${term.op}`);
         return;
     }
-    for (const target of term.targets) {
+    const targets = term.targets;
+    for (let t = 0; t < targets.length; t++) {
+      const target = targets[t]!;
       const dest = fn.blocks[target.block];
       if (dest === undefined) {
         this.report(b, T, `branch to unknown block${target.block}`);
@@ -663,12 +676,12 @@ class FunctionVerifier {
           `block${target.block} takes ${dest.params.length} arguments, branch passes ${target.args.length}`,
         );
       }
-      target.args.forEach((arg, k) => {
-        const type = this.use(arg, b, T, tree);
+      for (let k = 0; k < target.args.length; k++) {
+        const type = this.use(target.args[k]!, b, T, tree);
         const expected = dest.paramTypes[k];
         if (expected !== undefined)
           this.expectType(type, expected, b, T, `argument ${k + 1} to block${target.block}`);
-      });
+      }
     }
   }
 }
@@ -682,7 +695,9 @@ function checkSignature(sig: Signature, where: string, errors: VerifierError[]):
       text: "",
       message: `${where} returns more than one value`,
     });
-  for (const type of [...sig.params, ...sig.results]) {
+  const count = sig.params.length + sig.results.length;
+  for (let i = 0; i < count; i++) {
+    const type = i < sig.params.length ? sig.params[i]! : sig.results[i - sig.params.length]!;
     if (!isValueType(type))
       errors.push({ function: "", block: -1, inst: -1, text: "", message: `${where} has an invalid type` });
   }
@@ -702,10 +717,11 @@ function verifyModuleLevel(module: Module, errors: VerifierError[]): void {
     claim(imp.name, "import");
     checkSignature(imp, `import @${imp.name}`, errors);
   });
-  module.functions.forEach((fn) => {
+  for (let f = 0; f < module.functions.length; f++) {
+    const fn = module.functions[f]!;
     claim(fn.name, "function");
     checkSignature(fn, `function @${fn.name}`, errors);
-  });
+  }
   module.types.forEach((sig, index) => {
     checkSignature(sig, `type t${index}`, errors);
   });
@@ -758,7 +774,9 @@ function verifyModuleLevel(module: Module, errors: VerifierError[]): void {
 export function verify(module: Module, program = false): VerifierError[] {
   const errors: VerifierError[] = [];
   verifyModuleLevel(module, errors);
-  for (const fn of module.functions) new FunctionVerifier(module, fn, errors, program).run();
+  const functions = module.functions;
+  for (let f = 0; f < functions.length; f++)
+    new FunctionVerifier(module, functions[f]!, errors, program).run();
   return errors;
 }
 

@@ -228,37 +228,37 @@ export class FunctionCodegen {
 
   // ---- analysis ----
 
-  /** Names of the locals of the function just compiled: [local index, "vN"], by index. */
-  localNames(): [number, string][] {
-    const valueOfLocal: number[] = [];
+  /** Names of the locals of the function just compiled, by local index: "vN" (undefined: unnamed). */
+  localNames(): (string | undefined)[] {
     const localOf = this.localOf;
+    let locals = 0;
+    for (let value = 0; value < localOf.length; value++)
+      if (localOf[value]! >= locals) locals = localOf[value]! + 1;
+    const names: (string | undefined)[] = new Array(locals).fill(undefined);
     for (let value = 0; value < localOf.length; value++) {
       const local = localOf[value]!;
-      if (local >= 0) valueOfLocal[local] = value;
-    }
-    const names: [number, string][] = [];
-    for (let local = 0; local < valueOfLocal.length; local++) {
-      const value = valueOfLocal[local];
-      if (value !== undefined) names.push([local, valueName(value)]);
+      if (local >= 0) names[local] = valueName(value);
     }
     return names;
   }
 
   private assignLocals(): [number, number][] {
     const fn = this.fn;
+    const blocks = fn.blocks;
     let maxValue = -1;
-    for (const block of fn.blocks) {
-      for (const v of block.params) if (v > maxValue) maxValue = v;
-      for (const inst of block.insts) if (inst.result > maxValue) maxValue = inst.result;
+    for (let b = 0; b < blocks.length; b++) {
+      const { params, insts } = blocks[b]!;
+      for (let i = 0; i < params.length; i++) if (params[i]! > maxValue) maxValue = params[i]!;
+      for (let i = 0; i < insts.length; i++) if (insts[i]!.result > maxValue) maxValue = insts[i]!.result;
     }
     const localOf = new Int32Array(maxValue + 1).fill(-1);
     const typeOf = new Uint8Array(maxValue + 1);
     const entry = fn.blocks[0];
     if (entry !== undefined) {
-      entry.params.forEach((v, i) => {
-        localOf[v] = i;
-        typeOf[v] = entry.paramTypes[i]!;
-      });
+      for (let i = 0; i < entry.params.length; i++) {
+        localOf[entry.params[i]!] = i;
+        typeOf[entry.params[i]!] = entry.paramTypes[i]!;
+      }
     }
     const counts = new Array<number>(TYPE_COUNT).fill(0);
     // the frame's loop budget (emitLoopBudgetCheck): the last i32 local
@@ -274,10 +274,12 @@ export class FunctionCodegen {
       localOf[v] = -2;
       counts[type]!++;
     };
-    fn.blocks.forEach((block, b) => {
-      if (b !== 0) for (let i = 0; i < block.params.length; i++) note(block.params[i]!, block.paramTypes[i]!);
-      for (const inst of block.insts) if (inst.result >= 0) note(inst.result, inst.type);
-    });
+    for (let b = 0; b < blocks.length; b++) {
+      const { params, paramTypes, insts } = blocks[b]!;
+      if (b !== 0) for (let i = 0; i < params.length; i++) note(params[i]!, paramTypes[i]!);
+      for (let i = 0; i < insts.length; i++)
+        if (insts[i]!.result >= 0) note(insts[i]!.result, insts[i]!.type);
+    }
     // locals are grouped by type: [i32...][i64...][f32...][f64...][f64x2...] after the parameters
     const next = new Array<number>(TYPE_COUNT).fill(0);
     let base = fn.params.length;
@@ -301,16 +303,22 @@ export class FunctionCodegen {
     const count = fn.blocks.length;
     this.forwardIn = new Int32Array(count);
     this.loopHeader = new Uint8Array(count);
-    this.children = Array.from({ length: count }, () => []);
-    for (const b of tree.rpo) {
-      for (const target of fn.blocks[b]!.term.targets) {
-        if (tree.rpoIndex[target.block]! > tree.rpoIndex[b]!) this.forwardIn[target.block]!++;
-        else this.loopHeader[target.block] = 1;
+    const children: number[][] = new Array(count);
+    for (let b = 0; b < count; b++) children[b] = [];
+    this.children = children;
+    const rpo = tree.rpo;
+    // walked backwards, so that each block's children come latest first in reverse
+    // postorder: the latest merge child gets the outermost block
+    for (let i = rpo.length - 1; i >= 0; i--) {
+      const b = rpo[i]!;
+      const targets = fn.blocks[b]!.term.targets;
+      for (let k = 0; k < targets.length; k++) {
+        const target = targets[k]!.block;
+        if (tree.rpoIndex[target]! > i) this.forwardIn[target]!++;
+        else this.loopHeader[target] = 1;
       }
-      if (b !== 0) this.children[tree.idom[b]!]!.push(b);
+      if (b !== 0) children[tree.idom[b]!]!.push(b);
     }
-    // children in reverse postorder, latest first: the latest merge child gets the outermost block
-    for (const list of this.children) list.sort((a, b) => tree.rpoIndex[b]! - tree.rpoIndex[a]!);
   }
 
   private isMerge(block: number): boolean {
@@ -368,7 +376,8 @@ export class FunctionCodegen {
   private doBranch(source: number, edge: BlockCall): void {
     const target = edge.block;
     const params = this.fn.blocks[target]!.params;
-    for (const arg of edge.args) this.getLocal(arg);
+    const args = edge.args;
+    for (let i = 0; i < args.length; i++) this.getLocal(args[i]!);
     for (let i = params.length - 1; i >= 0; i--) this.setLocal(params[i]!);
     const rpo = this.tree.rpoIndex;
     if (rpo[target]! <= rpo[source]!) {
@@ -673,7 +682,8 @@ export class FunctionCodegen {
 
   private emitBlockCode(b: number): void {
     const block = this.fn.blocks[b]!;
-    for (const inst of block.insts) this.emitInst(inst);
+    const insts = block.insts;
+    for (let i = 0; i < insts.length; i++) this.emitInst(insts[i]!);
     this.emitTerminator(b, block.term);
   }
 
@@ -704,7 +714,7 @@ export class FunctionCodegen {
       case OpKind.Binary:
       case OpKind.Compare:
       case OpKind.Unary: {
-        for (const arg of inst.args) this.getLocal(arg);
+        for (let i = 0; i < inst.args.length; i++) this.getLocal(inst.args[i]!);
         const operand = info.kind === OpKind.Binary ? inst.type : this.operandType(inst);
         if (isVectorType(operand)) {
           out.u8(SIMD_PREFIX);
@@ -784,7 +794,7 @@ export class FunctionCodegen {
         }
         break;
       case OpKind.Call: {
-        for (const arg of inst.args) this.getLocal(arg);
+        for (let i = 0; i < inst.args.length; i++) this.getLocal(inst.args[i]!);
         const callee = this.module.functions[inst.imm]!;
         out.u8(0x41);
         out.s32(inst.imm);
@@ -794,7 +804,7 @@ export class FunctionCodegen {
         break;
       }
       case OpKind.CallHost:
-        for (const arg of inst.args) this.getLocal(arg);
+        for (let i = 0; i < inst.args.length; i++) this.getLocal(inst.args[i]!);
         out.u8(0x10);
         out.u32(this.layout.hostFunction(inst.imm));
         break;
@@ -835,7 +845,8 @@ export class FunctionCodegen {
       out.u8(0x0b);
     }
     this.getLocal(value);
-    for (const byte of conversionOpcode(inst.op, from, inst.type)!) out.u8(byte);
+    const opcode = conversionOpcode(inst.op, from, inst.type)!;
+    for (let i = 0; i < opcode.length; i++) out.u8(opcode[i]!);
   }
 }
 

@@ -95,7 +95,11 @@ export interface CompiledModule {
   bytes: Uint8Array<ArrayBuffer>;
   /** IR function id of each Wasm function index; -1 for imports and stubs. */
   irFunctionOf: Int32Array;
-  /** Export name of each compiled IR function. */
+  /**
+   * Export name of each compiled IR function; empty for a base module, whose functions are
+   * reached through the dispatch table (exporting them would make V8 build a JS wrapper
+   * for each at instantiation).
+   */
   exportOf: Map<FuncId, string>;
   /** Source map of each Wasm function index that has one. */
   sourceMaps: Map<number, SourceMap>;
@@ -123,9 +127,13 @@ export const FIRST_HOST_FUNCTION = 2;
 /** IR signature indices that some call_indirect in `module` uses, ascending. */
 export function indirectCallTypes(module: Module): number[] {
   const used = new Set<number>();
-  for (const fn of module.functions) {
-    for (const block of fn.blocks) {
-      for (const inst of block.insts) if (opInfo(inst.op).kind === OpKind.CallIndirect) used.add(inst.imm);
+  const functions = module.functions;
+  for (let f = 0; f < functions.length; f++) {
+    const blocks = functions[f]!.blocks;
+    for (let b = 0; b < blocks.length; b++) {
+      const insts = blocks[b]!.insts;
+      for (let i = 0; i < insts.length; i++)
+        if (opInfo(insts[i]!.op).kind === OpKind.CallIndirect) used.add(insts[i]!.imm);
     }
   }
   return [...used].sort((a, b) => a - b);
@@ -205,7 +213,7 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
   const irFunctionOf: number[] = new Array(importedFunctions).fill(-1);
   const exportOf = new Map<FuncId, string>();
   const relativeMaps: ({ wasmIndex: number } & SourceMap)[] = [];
-  const localNames: [number, [number, string][]][] = [];
+  const localNames: [number, (string | undefined)[]][] = [];
   const code = new ByteBuffer(4096);
   const codegen = new FunctionCodegen(module, layoutInfo, code);
   const wasmIndexOf = new Map<FuncId, number>();
@@ -219,7 +227,8 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
   const budgetInit = initialBudget.toBytes();
   const zeroInit = Uint8Array.of(0x41, 0x00);
   const minusOneInit = Uint8Array.of(0x41, 0x7f);
-  for (const id of compiled) {
+  for (let c = 0; c < compiled.length; c++) {
+    const id = compiled[c]!;
     const fn = module.functions[id]!;
     const wasmIndex = importedFunctions + bodies.length;
     let budgetGlobal = -1;
@@ -261,19 +270,19 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
     }
     code.reset();
     const locals = codegen.compile(fn, id, instrument, budgetGlobal, options.osr === true, profile);
-    bodies.push({ locals, code: code.toBytes(), unlikely: [...codegen.unlikely] });
+    bodies.push({ locals, code: code.toBytes(), unlikely: codegen.unlikely.slice() });
     functionTypes.push(typeIndex(fn.params, fn.results));
     names.push([wasmIndex, fn.name]);
     irFunctionOf.push(id);
-    exportOf.set(id, `f${id}`);
+    if (!options.base) exportOf.set(id, `f${id}`);
     wasmIndexOf.set(id, wasmIndex);
     if (options.localNames !== false) localNames.push([wasmIndex, codegen.localNames()]);
     if (codegen.offsets.length > 0)
       relativeMaps.push({
         wasmIndex,
-        offsets: [...codegen.offsets],
-        locs: [...codegen.locs],
-        ...(codegen.sites.length === 0 ? {} : { sites: [...codegen.sites], inlineSites: fn.inlineSites! }),
+        offsets: codegen.offsets.slice(),
+        locs: codegen.locs.slice(),
+        ...(codegen.sites.length === 0 ? {} : { sites: codegen.sites.slice(), inlineSites: fn.inlineSites! }),
       });
   }
 
@@ -317,11 +326,7 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
       functions: functionTypes,
       globals,
       exports: [
-        ...compiled.map((id) => ({
-          name: exportOf.get(id)!,
-          kind: "func" as const,
-          index: wasmIndexOf.get(id)!,
-        })),
+        ...[...exportOf].map(([id, name]) => ({ name, kind: "func" as const, index: wasmIndexOf.get(id)! })),
         ...budgetExports,
       ],
       elements,

@@ -178,7 +178,8 @@ export interface FunctionBody {
 export interface NameSection {
   module?: string;
   functions?: [index: number, name: string][];
-  locals?: [funcIndex: number, locals: [index: number, name: string][]][];
+  /** Per function, the name of each local by index (`undefined`: unnamed). */
+  locals?: [funcIndex: number, names: (string | undefined)[]][];
 }
 
 export interface ModuleDesc {
@@ -278,7 +279,7 @@ export function encodeModule(desc: ModuleDesc, layout?: ModuleLayout): Uint8Arra
     }
   });
   emit(3, desc.functions.length, () => {
-    for (const typeIndex of desc.functions) s.u32(typeIndex);
+    for (let i = 0; i < desc.functions.length; i++) s.u32(desc.functions[i]!);
   });
   const tables = desc.tables ?? [];
   emit(4, tables.length, () => {
@@ -302,7 +303,8 @@ export function encodeModule(desc: ModuleDesc, layout?: ModuleLayout): Uint8Arra
   });
   const exports = desc.exports ?? [];
   emit(7, exports.length, () => {
-    for (const exp of exports) {
+    for (let i = 0; i < exports.length; i++) {
+      const exp = exports[i]!;
       s.name(exp.name);
       s.u8(KIND_BYTE[exp.kind]);
       s.u32(exp.index);
@@ -325,7 +327,7 @@ export function encodeModule(desc: ModuleDesc, layout?: ModuleLayout): Uint8Arra
       s.u8(0x0b);
       if (table !== 0) s.u8(0x00); // elemkind funcref
       s.u32(element.functions.length);
-      for (const f of element.functions) s.u32(f);
+      for (let i = 0; i < element.functions.length; i++) s.u32(element.functions[i]!);
     }
   });
   const data = desc.data ?? [];
@@ -346,12 +348,13 @@ export function encodeModule(desc: ModuleDesc, layout?: ModuleLayout): Uint8Arra
   const body = new ByteBuffer(256);
   const codeStartsInSection: number[] = [];
   emit(10, desc.bodies.length, () => {
-    for (const fn of desc.bodies) {
+    for (let f = 0; f < desc.bodies.length; f++) {
+      const fn = desc.bodies[f]!;
       body.reset();
       body.u32(fn.locals.length);
-      for (const [count, valtype] of fn.locals) {
-        body.u32(count);
-        body.u8(valtype);
+      for (let i = 0; i < fn.locals.length; i++) {
+        body.u32(fn.locals[i]![0]);
+        body.u8(fn.locals[i]![1]);
       }
       const localsLength = body.length;
       body.bytes(fn.code);
@@ -386,20 +389,21 @@ function encodeBranchHints(out: ByteBuffer, s: ByteBuffer, desc: ModuleDesc): vo
   s.reset();
   s.name("metadata.code.branch_hint");
   s.u32(hinted);
-  desc.bodies.forEach((body, index) => {
-    const unlikely = body.unlikely ?? [];
-    if (unlikely.length === 0) return;
+  for (let index = 0; index < desc.bodies.length; index++) {
+    const body = desc.bodies[index]!;
+    const unlikely = body.unlikely;
+    if (unlikely === undefined || unlikely.length === 0) continue;
     // the size of the local declarations the code section writes before the code
     let localsLength = lebLength(body.locals.length);
-    for (const [count] of body.locals) localsLength += lebLength(count) + 1;
+    for (let i = 0; i < body.locals.length; i++) localsLength += lebLength(body.locals[i]![0]) + 1;
     s.u32(importedFunctions + index);
     s.u32(unlikely.length);
-    for (const offset of unlikely) {
-      s.u32(localsLength + offset);
+    for (let i = 0; i < unlikely.length; i++) {
+      s.u32(localsLength + unlikely[i]!);
       s.u32(1); // the hint's size
       s.u8(0); // unlikely
     }
-  });
+  }
   section(out, 0, s);
 }
 
@@ -416,9 +420,9 @@ function encodeNames(out: ByteBuffer, names: NameSection): void {
   if (names.functions !== undefined && names.functions.length > 0) {
     sub.reset();
     sub.u32(names.functions.length);
-    for (const [index, name] of names.functions) {
-      sub.u32(index);
-      sub.name(name);
+    for (let i = 0; i < names.functions.length; i++) {
+      sub.u32(names.functions[i]![0]);
+      sub.name(names.functions[i]![1]);
     }
     content.u8(1);
     content.sized(sub);
@@ -426,11 +430,16 @@ function encodeNames(out: ByteBuffer, names: NameSection): void {
   if (names.locals !== undefined && names.locals.length > 0) {
     sub.reset();
     sub.u32(names.locals.length);
-    for (const [funcIndex, locals] of names.locals) {
-      sub.u32(funcIndex);
-      sub.u32(locals.length);
-      for (const [index, name] of locals) {
-        sub.u32(index);
+    for (let f = 0; f < names.locals.length; f++) {
+      const locals = names.locals[f]![1];
+      sub.u32(names.locals[f]![0]);
+      let named = 0;
+      for (let i = 0; i < locals.length; i++) if (locals[i] !== undefined) named++;
+      sub.u32(named);
+      for (let i = 0; i < locals.length; i++) {
+        const name = locals[i];
+        if (name === undefined) continue;
+        sub.u32(i);
         sub.name(name);
       }
     }

@@ -22,6 +22,21 @@ test("a per-function (non-base) module validates and exports only its functions"
   assert.deepEqual(exports, ["f2"]);
 });
 
+test("a base module exports no functions: the dispatch table holds them", () => {
+  const module = randomModule(11, { functions: 4 });
+  const compiled = compileModule(module, { moduleName: "base", base: true });
+  assert.equal(compiled.exportOf.size, 0);
+  const wasm = new WebAssembly.Module(compiled.bytes);
+  assert.deepEqual(
+    WebAssembly.Module.exports(wasm).filter((e) => e.kind === "function"),
+    [],
+  );
+  assert.deepEqual(
+    [...compiled.irFunctionOf].filter((id) => id >= 0),
+    [0, 1, 2, 3],
+  );
+});
+
 test("compilation hints: one byte per compiled function, before the code section", () => {
   assert.deepEqual([...compilationHintsPayload(3, 0x2a)], [3, 0x2a, 0x2a, 0x2a]);
   const module = randomModule(5, { functions: 3 });

@@ -153,7 +153,7 @@ test("imports of every kind, element segments in table 0 and another table, data
           [1, "seven"],
           [2, "nine"],
         ],
-        locals: [[1, [[0, "v0"]]]],
+        locals: [[1, ["v0"]]],
       },
     },
     layout,
