@@ -48,6 +48,22 @@ enum Tok {
 
 /** `Tok.Punct`'s code for `->` (the other punctuation is its character code). */
 const ARROW = 1;
+const BANG = 33;
+const LPAREN = 40;
+const RPAREN = 41;
+const COMMA = 44;
+const MINUS = 45;
+const COLON = 58;
+const EQUALS = 61;
+const LBRACKET = 91;
+const RBRACKET = 93;
+const LBRACE = 123;
+const RBRACE = 125;
+
+/** The text of punctuation code `punct`, for messages. */
+function punctText(punct: number): string {
+  return punct === ARROW ? "->" : String.fromCharCode(punct);
+}
 
 /** Character classes by code unit (the lexer is on the path of every `.tir` load). */
 const CHAR_IDENT_START = 1;
@@ -63,10 +79,12 @@ for (let c = 0; c < 128; c++) {
   if ("()[]{},:=!-".includes(ch)) CHAR_CLASS[c]! |= CHAR_PUNCT;
 }
 
-/** Whether code unit `code` (NaN past the end) is in class `cls`. */
-function charIs(code: number, cls: number): boolean {
-  return code < 128 && (CHAR_CLASS[code]! & cls) !== 0;
-}
+/**
+ * Whether code unit `code` is in class `cls`. Written out at each use, not as a function:
+ * the lexer runs mostly unoptimized (a cold start), where each call costs. Past the
+ * table (code >= 128, or NaN past the end of input) the lookup reads `undefined`, and
+ * `undefined & cls` is 0.
+ */
 
 const CODE_0 = 48;
 const CODE_9 = 57;
@@ -136,11 +154,14 @@ class Parser {
   constructor(source: string, file: string) {
     this.source = source;
     this.file = file;
-    this.scan();
+    this.skip();
   }
 
-  /** Reads the next token into the current-token fields. */
-  private scan(): void {
+  /**
+   * Moves past the current token: reads the next one into the current-token fields (at
+   * the end of input, the end again).
+   */
+  private skip(): void {
     const source = this.source;
     const length = source.length;
     let pos = this.pos;
@@ -171,19 +192,22 @@ class Parser {
     if (code === 64 || code === 36) {
       // `@name` or `$name`
       pos++;
-      if (!charIs(source.charCodeAt(pos), CHAR_IDENT_START)) {
+      if ((CHAR_CLASS[source.charCodeAt(pos)]! & CHAR_IDENT_START) === 0) {
         this.failAt(`expected a name after '${source[pos - 1]}'`, this.line, pos - this.lineStart + 1);
       }
-      while (charIs(source.charCodeAt(pos), CHAR_IDENT)) pos++;
+      while ((CHAR_CLASS[source.charCodeAt(pos)]! & CHAR_IDENT) !== 0) pos++;
       this.kind = code === 64 ? Tok.FuncName : Tok.GlobalName;
-    } else if (charIs(code, CHAR_IDENT_START)) {
-      while (charIs(source.charCodeAt(pos), CHAR_IDENT)) pos++;
+    } else if ((CHAR_CLASS[code]! & CHAR_IDENT_START) !== 0) {
+      while ((CHAR_CLASS[source.charCodeAt(pos)]! & CHAR_IDENT) !== 0) pos++;
       this.kind = Tok.Ident;
-    } else if (charIs(code, CHAR_DIGIT) || (code === 45 && charIs(source.charCodeAt(pos + 1), CHAR_DIGIT))) {
+    } else if (
+      (CHAR_CLASS[code]! & CHAR_DIGIT) !== 0 ||
+      (code === 45 && (CHAR_CLASS[source.charCodeAt(pos + 1)]! & CHAR_DIGIT) !== 0)
+    ) {
       pos++;
       for (;;) {
         const c = source.charCodeAt(pos);
-        if (charIs(c, CHAR_IDENT)) {
+        if ((CHAR_CLASS[c]! & CHAR_IDENT) !== 0) {
           pos++;
           continue;
         }
@@ -203,7 +227,7 @@ class Parser {
       pos += 2;
       this.kind = Tok.Punct;
       this.punct = ARROW;
-    } else if (charIs(code, CHAR_PUNCT)) {
+    } else if ((CHAR_CLASS[code]! & CHAR_PUNCT) !== 0) {
       pos++;
       this.kind = Tok.Punct;
       this.punct = code;
@@ -244,7 +268,7 @@ class Parser {
       case Tok.End:
         return "end of input";
       case Tok.Punct:
-        return this.punct === ARROW ? "->" : String.fromCharCode(this.punct);
+        return punctText(this.punct);
       case Tok.FuncName:
       case Tok.GlobalName:
         return this.source.slice(this.start + 1, this.end);
@@ -257,11 +281,6 @@ class Parser {
     return { line: this.tokenLine, col: this.tokenCol };
   }
 
-  /** Moves past the current token. */
-  private skip(): void {
-    if (this.kind !== Tok.End) this.scan();
-  }
-
   private failAt(message: string, line: number, col: number): never {
     throw new IrParseError(this.file, line, col, message);
   }
@@ -271,8 +290,9 @@ class Parser {
     return this.failAt(message, at?.line ?? this.tokenLine, at?.col ?? this.tokenCol);
   }
 
-  private isPunct(text: string): boolean {
-    return this.kind === Tok.Punct && this.punct === (text.length === 1 ? text.charCodeAt(0) : ARROW);
+  /** Whether the current token is punctuation `punct` (a character code, or ARROW). */
+  private isPunct(punct: number): boolean {
+    return this.kind === Tok.Punct && this.punct === punct;
   }
 
   private isIdent(text: string): boolean {
@@ -283,8 +303,8 @@ class Parser {
     );
   }
 
-  private expectPunct(text: string): void {
-    if (!this.isPunct(text)) this.fail(`expected '${text}', found '${this.text()}'`);
+  private expectPunct(punct: number): void {
+    if (!this.isPunct(punct)) this.fail(`expected '${punctText(punct)}', found '${this.text()}'`);
     this.skip();
   }
 
@@ -380,18 +400,18 @@ class Parser {
   }
 
   private parseSignature(): Signature {
-    this.expectPunct("(");
+    this.expectPunct(LPAREN);
     const params: Type[] = [];
-    if (!this.isPunct(")")) {
+    if (!this.isPunct(RPAREN)) {
       params.push(this.parseType());
-      while (this.isPunct(",")) {
+      while (this.isPunct(COMMA)) {
         this.skip();
         params.push(this.parseType());
       }
     }
-    this.expectPunct(")");
+    this.expectPunct(RPAREN);
     const results: Type[] = [];
-    if (this.isPunct("->")) {
+    if (this.isPunct(ARROW)) {
       this.skip();
       results.push(this.parseType());
     }
@@ -406,7 +426,7 @@ class Parser {
     let negative = false;
     const firstLine = this.tokenLine;
     const firstCol = this.tokenCol;
-    if (this.isPunct("-")) {
+    if (this.isPunct(MINUS)) {
       this.skip();
       negative = true;
     }
@@ -456,10 +476,10 @@ class Parser {
   }
 
   private parseLoc(): number {
-    if (!this.isPunct("!")) return NO_LOC;
+    if (!this.isPunct(BANG)) return NO_LOC;
     this.skip();
     const line = this.parseUint("a line number");
-    this.expectPunct(":");
+    this.expectPunct(COLON);
     const col = this.parseUint("a column number");
     if (col > 65535) this.fail("column out of range");
     return makeLoc(line, col);
@@ -510,7 +530,7 @@ class Parser {
           const index = this.parseIndexed("t", "a type name (tN)");
           if (index !== m.types.length)
             this.fail(`type t${index} out of order: expected t${m.types.length}`, declaration);
-          this.expectPunct("=");
+          this.expectPunct(EQUALS);
           m.types.push(this.parseSignature());
           break;
         }
@@ -518,7 +538,7 @@ class Parser {
           this.skip();
           const name = this.expectText(Tok.FuncName, "an @name");
           const sig = this.parseSignature();
-          this.expectPunct("=");
+          this.expectPunct(EQUALS);
           const moduleName = this.expectString("a module name");
           const field = this.expectString("a field name");
           m.imports.push({ name, module: moduleName, field, params: sig.params, results: sig.results });
@@ -527,23 +547,23 @@ class Parser {
         case "global": {
           this.skip();
           const name = this.expectText(Tok.GlobalName, "a $name");
-          this.expectPunct(":");
+          this.expectPunct(COLON);
           const type = this.parseType();
           let mutable = false;
           if (this.isIdent("mut")) {
             this.skip();
             mutable = true;
           }
-          this.expectPunct("=");
+          this.expectPunct(EQUALS);
           this.parseConst(type);
           m.globals.push({ name, type, mutable, init: type === Type.I64 ? this.constBig : this.constImm });
           break;
         }
         case "table": {
           this.skip();
-          this.expectPunct("[");
-          while (!this.isPunct("]")) {
-            if (m.table.length > 0) this.expectPunct(",");
+          this.expectPunct(LBRACKET);
+          while (!this.isPunct(RBRACKET)) {
+            if (m.table.length > 0) this.expectPunct(COMMA);
             const slot = m.table.length;
             if (this.isIdent("null")) {
               this.skip();
@@ -603,7 +623,7 @@ class Parser {
     const name = this.expectText(Tok.FuncName, "an @name");
     const sig = this.parseSignature();
     const loc = this.parseLoc();
-    this.expectPunct("{");
+    this.expectPunct(LBRACE);
     const fn: IrFunction = { name, params: sig.params, results: sig.results, exported, blocks: [], loc };
     // (block, line, col) of every branch target, checked once the blocks are known
     const blockRefs: number[] = [];
@@ -614,7 +634,7 @@ class Parser {
       const siteMark = this.mark();
       const index = this.parseIndexed("i", "an inline site (iN)");
       if (index !== sites.length) this.fail(`i${index} out of order: expected i${sites.length}`, siteMark);
-      this.expectPunct("=");
+      this.expectPunct(EQUALS);
       const site: InlineSite = { callee: -1, loc: NO_LOC, parent: -1 };
       this.refer(Tok.FuncName, "an @name", "function", (callee) => {
         site.callee = callee;
@@ -628,7 +648,7 @@ class Parser {
       }
       sites.push(site);
     }
-    while (!this.isPunct("}")) {
+    while (!this.isPunct(RBRACE)) {
       const label = this.indexed("block");
       if (label >= 0 && label !== fn.blocks.length)
         this.fail(`block${label} out of order: expected block${fn.blocks.length}`);
@@ -646,29 +666,30 @@ class Parser {
 
   private parseBlock(blockRefs: number[]): Block {
     const block: Block = { params: [], paramTypes: [], insts: [], term: undefined as unknown as Terminator };
-    if (this.isPunct("(")) {
+    if (this.isPunct(LPAREN)) {
       this.skip();
-      while (!this.isPunct(")")) {
-        if (block.params.length > 0) this.expectPunct(",");
+      while (!this.isPunct(RPAREN)) {
+        if (block.params.length > 0) this.expectPunct(COMMA);
         block.params.push(this.parseValue());
-        this.expectPunct(":");
+        this.expectPunct(COLON);
         block.paramTypes.push(this.parseType());
       }
       this.skip();
       block.params = exactly(block.params);
       block.paramTypes = exactly(block.paramTypes);
     }
-    this.expectPunct(":");
+    this.expectPunct(COLON);
     for (;;) {
       if (this.kind !== Tok.Ident) this.fail(`expected an instruction, found '${this.text()}'`);
       // `vN:type = op ...` defines a value; otherwise the op or terminator comes first
-      const term = this.isValueName() ? undefined : termByName(this.text());
+      const defined = this.indexed("v");
+      const term = defined !== NOT_INDEXED ? undefined : termByName(this.text());
       if (term !== undefined) {
         this.skip();
         block.term = this.parseTerminator(term, blockRefs);
         return block;
       }
-      block.insts.push(this.parseInst());
+      block.insts.push(this.parseInst(defined));
     }
   }
 
@@ -678,18 +699,18 @@ class Parser {
     const block = this.parseIndexed("block", "a block (blockN)");
     blockRefs.push(block, line, col);
     const args: number[] = [];
-    if (this.isPunct("(")) {
+    if (this.isPunct(LPAREN)) {
       this.skip();
-      return { block, args: this.parseValueList(")") };
+      return { block, args: this.parseValueList(RPAREN) };
     }
     return { block, args };
   }
 
   /** Values separated by commas up to and including `close`. */
-  private parseValueList(close: string): number[] {
+  private parseValueList(close: number): number[] {
     const values: number[] = [];
     while (!this.isPunct(close)) {
-      if (values.length > 0) this.expectPunct(",");
+      if (values.length > 0) this.expectPunct(COMMA);
       values.push(this.parseValue());
     }
     this.skip();
@@ -704,22 +725,22 @@ class Parser {
         break;
       case TermOp.BrIf: {
         term.args = [this.parseValue()];
-        this.expectPunct(",");
+        this.expectPunct(COMMA);
         const then = this.parseBlockCall(blockRefs);
-        this.expectPunct(",");
+        this.expectPunct(COMMA);
         term.targets = [then, this.parseBlockCall(blockRefs)];
         break;
       }
       case TermOp.BrTable:
         term.args.push(this.parseValue());
-        this.expectPunct(",");
-        this.expectPunct("[");
-        while (!this.isPunct("]")) {
-          if (term.targets.length > 0) this.expectPunct(",");
+        this.expectPunct(COMMA);
+        this.expectPunct(LBRACKET);
+        while (!this.isPunct(RBRACKET)) {
+          if (term.targets.length > 0) this.expectPunct(COMMA);
           term.targets.push(this.parseBlockCall(blockRefs));
         }
         this.skip();
-        this.expectPunct(",");
+        this.expectPunct(COMMA);
         term.targets.push(this.parseBlockCall(blockRefs));
         break;
       case TermOp.Return:
@@ -739,8 +760,8 @@ class Parser {
         });
         // a block of the resumed function, not of this one
         resume.block = this.parseIndexed("block", "a block (blockN)");
-        this.expectPunct("(");
-        term.args = this.parseValueList(")");
+        this.expectPunct(LPAREN);
+        term.args = this.parseValueList(RPAREN);
         if (this.isIdent("then")) {
           this.skip();
           const caller: Terminator["caller"] = { func: -1, block: 0, args: 0, loc: NO_LOC };
@@ -748,8 +769,8 @@ class Parser {
             caller!.func = index;
           });
           caller.block = this.parseIndexed("block", "a block (blockN)");
-          this.expectPunct("(");
-          const passed = this.parseValueList(")");
+          this.expectPunct(LPAREN);
+          const passed = this.parseValueList(RPAREN);
           caller.args = passed.length;
           term.args = term.args.concat(passed);
           caller.loc = this.parseLoc();
@@ -757,7 +778,7 @@ class Parser {
           if (site !== undefined) caller.site = site;
           term.caller = caller;
         }
-        this.expectPunct(",");
+        this.expectPunct(COMMA);
         this.expectIdent("guard");
         term.imm = this.parseUint("a guard number");
         break;
@@ -777,14 +798,17 @@ class Parser {
     return kind;
   }
 
-  private parseInst(): Inst {
+  /** An instruction; `defined`: `indexed("v")` of its first token (the caller has looked). */
+  private parseInst(defined: number): Inst {
     let result = -1;
     let type = Type.None;
-    if (this.isValueName()) {
-      result = this.parseValue();
-      this.expectPunct(":");
+    if (defined !== NOT_INDEXED) {
+      if (defined === INDEX_TOO_LARGE) this.fail("a value (vN) number too large");
+      result = defined;
+      this.skip();
+      this.expectPunct(COLON);
       type = this.parseType();
-      this.expectPunct("=");
+      this.expectPunct(EQUALS);
     }
     const opLine = this.tokenLine;
     const opCol = this.tokenCol;
@@ -806,14 +830,14 @@ class Parser {
       case OpKind.Store: {
         const address = this.parseValue();
         if (opInfo(op).kind === OpKind.Store) {
-          this.expectPunct(",");
+          this.expectPunct(COMMA);
           inst.args = [address, this.parseValue()];
         } else {
           inst.args = [address];
         }
         if (this.isIdent("offset")) {
           this.skip();
-          this.expectPunct("=");
+          this.expectPunct(EQUALS);
           inst.imm = this.parseUint("an offset");
         }
         if (opInfo(op).kind === OpKind.Load && this.isIdent("invariant")) {
@@ -832,7 +856,7 @@ class Parser {
         this.refer(Tok.GlobalName, "a $global", "global", (index) => {
           inst.imm = index;
         });
-        this.expectPunct(",");
+        this.expectPunct(COMMA);
         inst.args = [this.parseValue()];
         break;
       case OpKind.Call:
@@ -840,21 +864,21 @@ class Parser {
         this.refer(Tok.FuncName, "an @name", op === Op.Call ? "function" : "import", (index) => {
           inst.imm = index;
         });
-        this.expectPunct("(");
-        inst.args = this.parseValueList(")");
+        this.expectPunct(LPAREN);
+        inst.args = this.parseValueList(RPAREN);
         break;
       case OpKind.CallIndirect: {
         const typeMark = this.mark();
         inst.imm = this.parseIndexed("t", "a type (tN)");
         if (inst.imm >= m.types.length) this.fail(`unknown type t${inst.imm}`, typeMark);
         const index = this.parseValue();
-        this.expectPunct("(");
-        inst.args = [index].concat(this.parseValueList(")"));
+        this.expectPunct(LPAREN);
+        inst.args = [index].concat(this.parseValueList(RPAREN));
         break;
       }
       case OpKind.TrapIf: {
         inst.args = [this.parseValue()];
-        this.expectPunct(",");
+        this.expectPunct(COMMA);
         inst.imm = this.parseTrapKind();
         break;
       }
@@ -873,7 +897,7 @@ class Parser {
         // a block of the program's function, not of this one
         inst.imm = this.parseIndexed("block", "a loop header (blockN)");
         const args: number[] = [];
-        while (this.isPunct(",")) {
+        while (this.isPunct(COMMA)) {
           this.skip();
           args.push(this.parseValue());
         }
@@ -882,24 +906,24 @@ class Parser {
       }
       case OpKind.ProfileTarget:
         inst.imm = this.parseUint("a call site number");
-        this.expectPunct(",");
+        this.expectPunct(COMMA);
         inst.args = [this.parseValue()];
         break;
       default: {
         // one or two operands but for select's three
         const first = this.parseValue();
-        if (!this.isPunct(",")) {
+        if (!this.isPunct(COMMA)) {
           inst.args = [first];
           break;
         }
         this.skip();
         const second = this.parseValue();
-        if (!this.isPunct(",")) {
+        if (!this.isPunct(COMMA)) {
           inst.args = [first, second];
           break;
         }
         const args = [first, second];
-        while (this.isPunct(",")) {
+        while (this.isPunct(COMMA)) {
           this.skip();
           args.push(this.parseValue());
         }

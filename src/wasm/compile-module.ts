@@ -23,7 +23,7 @@
  */
 
 import type { FuncId, InlineSite, IrFunction, Module } from "../ir/ir.js";
-import { Op, OpKind, opInfo } from "../ir/ops.js";
+import { Op } from "../ir/ops.js";
 import { TrapKind } from "../ir/trap.js";
 import { signaturesEqual, type Type } from "../ir/types.js";
 import { FunctionCodegen, Instrument, type ModuleLayoutInfo } from "./codegen.js";
@@ -132,8 +132,7 @@ export function indirectCallTypes(module: Module): number[] {
     const blocks = functions[f]!.blocks;
     for (let b = 0; b < blocks.length; b++) {
       const insts = blocks[b]!.insts;
-      for (let i = 0; i < insts.length; i++)
-        if (opInfo(insts[i]!.op).kind === OpKind.CallIndirect) used.add(insts[i]!.imm);
+      for (let i = 0; i < insts.length; i++) if (insts[i]!.op === Op.CallIndirect) used.add(insts[i]!.imm);
     }
   }
   return [...used].sort((a, b) => a - b);
@@ -212,7 +211,8 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
   });
   const irFunctionOf: number[] = new Array(importedFunctions).fill(-1);
   const exportOf = new Map<FuncId, string>();
-  const relativeMaps: ({ wasmIndex: number } & SourceMap)[] = [];
+  // offsets relative to each function's code until the module's layout is known
+  const relativeMaps: { wasmIndex: number; map: SourceMap }[] = [];
   const localNames: [number, (string | undefined)[]][] = [];
   const code = new ByteBuffer(4096);
   const codegen = new FunctionCodegen(module, layoutInfo, code);
@@ -277,13 +277,14 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
     if (!options.base) exportOf.set(id, `f${id}`);
     wasmIndexOf.set(id, wasmIndex);
     if (options.localNames !== false) localNames.push([wasmIndex, codegen.localNames()]);
-    if (codegen.offsets.length > 0)
-      relativeMaps.push({
-        wasmIndex,
-        offsets: codegen.offsets.slice(),
-        locs: codegen.locs.slice(),
-        ...(codegen.sites.length === 0 ? {} : { sites: codegen.sites.slice(), inlineSites: fn.inlineSites! }),
-      });
+    if (codegen.offsets.length > 0) {
+      const map: SourceMap = { offsets: codegen.offsets.slice(), locs: codegen.locs.slice() };
+      if (codegen.sites.length > 0) {
+        map.sites = codegen.sites.slice();
+        map.inlineSites = fn.inlineSites!;
+      }
+      relativeMaps.push({ wasmIndex, map });
+    }
   }
 
   const elements: { table: number; offset: number; functions: number[] }[] = [];
@@ -348,10 +349,12 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
   );
 
   const sourceMaps = new Map<number, SourceMap>();
-  for (const map of relativeMaps) {
-    const start = layout.codeStarts[map.wasmIndex - importedFunctions]!;
-    const { wasmIndex, offsets, ...rest } = map;
-    sourceMaps.set(wasmIndex, { ...rest, offsets: offsets.map((o) => o + start) });
+  for (let k = 0; k < relativeMaps.length; k++) {
+    const { wasmIndex, map } = relativeMaps[k]!;
+    const start = layout.codeStarts[wasmIndex - importedFunctions]!;
+    const offsets = map.offsets;
+    for (let i = 0; i < offsets.length; i++) offsets[i]! += start;
+    sourceMaps.set(wasmIndex, map);
   }
   return {
     moduleName: options.moduleName,

@@ -430,6 +430,8 @@ function encodeNames(out: ByteBuffer, names: NameSection): void {
   if (names.locals !== undefined && names.locals.length > 0) {
     sub.reset();
     sub.u32(names.locals.length);
+    // the same local names recur in every function (v0, v1, ...): each is encoded once
+    const encoded = new Map<string, Uint8Array>();
     for (let f = 0; f < names.locals.length; f++) {
       const locals = names.locals[f]![1];
       sub.u32(names.locals[f]![0]);
@@ -440,7 +442,14 @@ function encodeNames(out: ByteBuffer, names: NameSection): void {
         const name = locals[i];
         if (name === undefined) continue;
         sub.u32(i);
-        sub.name(name);
+        let bytes = encoded.get(name);
+        if (bytes === undefined) {
+          const one = new ByteBuffer(name.length + 5);
+          one.name(name);
+          bytes = one.toBytes();
+          encoded.set(name, bytes);
+        }
+        sub.bytes(bytes);
       }
     }
     content.u8(2);
