@@ -63,8 +63,8 @@ export class ModuleBuilder {
   ): FuncId {
     const fn: IrFunction = {
       name,
-      params: [...params],
-      results: [...results],
+      params: params.slice(),
+      results: results.slice(),
       exported: options.exported ?? false,
       blocks: [],
       loc: options.loc ?? NO_LOC,
@@ -129,7 +129,7 @@ export class FunctionBuilder {
     const params = paramTypes.map((type) => this.newValue(type));
     this.fn.blocks.push({
       params,
-      paramTypes: [...paramTypes],
+      paramTypes: paramTypes.slice(),
       insts: [],
       term: { op: TermOp.Unreachable, args: [], targets: [], imm: 0, loc: NO_LOC },
     });

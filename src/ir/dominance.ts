@@ -40,34 +40,34 @@ function reversePostorder(fn: IrFunction): Int32Array {
   const blocks = fn.blocks;
   const count = blocks.length;
   if (count === 0) return new Int32Array(0);
-  // each block is pushed at most once, so the stack and the order fit in `count` slots;
-  // the order is written from the back (reverse postorder without a reverse)
-  const state = new Uint8Array(count); // 0 new, 1 on stack, 2 done
-  const stack = new Int32Array(count);
-  const nextEdge = new Int32Array(count);
-  const order = new Int32Array(count);
+  // one scratch table of three parts: per block the next edge to visit (-1: not yet
+  // reached), the DFS stack, and the order, written from the back (reverse postorder
+  // without a reverse); each block is pushed at most once, so each part fits in `count`
+  const scratch = new Int32Array(3 * count);
+  const STACK = count;
+  const ORDER = 2 * count;
+  scratch.fill(-1, 0, count);
   let depth = 1;
   let first = count;
-  stack[0] = 0;
-  state[0] = 1;
+  scratch[STACK] = 0;
+  scratch[0] = 0;
   while (depth > 0) {
-    const block = stack[depth - 1]!;
+    const block = scratch[STACK + depth - 1]!;
     const targets = blocks[block]!.term.targets;
-    const edge = nextEdge[block]!;
+    const edge = scratch[block]!;
     if (edge < targets.length) {
-      nextEdge[block] = edge + 1;
+      scratch[block] = edge + 1;
       const succ = targets[edge]!.block;
-      if (succ < count && state[succ] === 0) {
-        state[succ] = 1;
-        stack[depth++] = succ;
+      if (succ < count && scratch[succ] === -1) {
+        scratch[succ] = 0;
+        scratch[STACK + depth++] = succ;
       }
     } else {
       depth--;
-      state[block] = 2;
-      order[--first] = block;
+      scratch[ORDER + --first] = block;
     }
   }
-  return first === 0 ? order : order.slice(first);
+  return scratch.slice(ORDER + first, ORDER + count);
 }
 
 export function computeDominators(fn: IrFunction): DomTree {

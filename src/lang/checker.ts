@@ -216,7 +216,8 @@ export class Checker {
       const binding = this.declareLocal(param.name, param.pos, type?.params[i] ?? ERROR, true);
       param.binding = binding;
     });
-    for (const stmt of decl.body!) this.checkStmt(stmt);
+    const body = decl.body!;
+    for (let i = 0; i < body.length; i++) this.checkStmt(body[i]!);
     if (
       this.resultType.tag !== "void" &&
       this.resultType.tag !== "error" &&
@@ -334,7 +335,7 @@ export class Checker {
       }
       case "block":
         this.inScope(() => {
-          for (const inner of stmt.body) this.checkStmt(inner);
+          for (let i = 0; i < stmt.body.length; i++) this.checkStmt(stmt.body[i]!);
         });
         return;
     }
@@ -791,7 +792,7 @@ export function isLiteralLike(expr: Expr): boolean {
 // ---- "can reach its end" analysis (for non-void functions) ----
 
 function blockCompletes(body: Stmt[], checker: Checker): boolean {
-  for (const stmt of body) if (!completes(stmt, checker)) return false;
+  for (let i = 0; i < body.length; i++) if (!completes(body[i]!, checker)) return false;
   return true;
 }
 

@@ -104,6 +104,20 @@ const PUNCTUATORS = [
   "~",
 ];
 
+/**
+ * Punctuators by their first character code, longest first: a punctuator is found by
+ * trying at most four, not all of them (the lexer runs cold, once per program).
+ */
+const PUNCTUATORS_BY_FIRST: string[][] = [];
+for (const punct of PUNCTUATORS) (PUNCTUATORS_BY_FIRST[punct.charCodeAt(0)] ??= []).push(punct);
+
+/** Whether code unit `code` can continue an identifier: a letter, a digit or `_`. */
+function isIdentCode(code: number): boolean {
+  return (
+    (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95
+  );
+}
+
 function isIdentStart(c: string): boolean {
   return (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c === "_";
 }
@@ -154,13 +168,15 @@ export function lex(source: string, diagnostics: DiagnosticBag): Token[] {
       continue;
     }
     const start = pos;
-    const at = here(pos);
+    const col = pos - lineStart + 1;
     if (isIdentStart(c)) {
-      while (pos < source.length && isIdentChar(source[pos]!)) pos++;
+      pos++;
+      while (isIdentCode(source.charCodeAt(pos))) pos++;
       const text = source.slice(start, pos);
-      tokens.push({ kind: KEYWORDS.has(text) ? T.Keyword : T.Ident, text, ...at });
+      tokens.push({ kind: KEYWORDS.has(text) ? T.Keyword : T.Ident, text, line, col });
       continue;
     }
+    const at: SourcePos = { line, col };
     if (isDigit(c) || (c === "." && isDigit(source[pos + 1] ?? ""))) {
       pos = lexNumber(source, pos, at, tokens, diagnostics);
       continue;
@@ -169,10 +185,15 @@ export function lex(source: string, diagnostics: DiagnosticBag): Token[] {
       pos = lexString(source, pos, at, tokens, diagnostics);
       continue;
     }
-    const punct = PUNCTUATORS.find((p) => source.startsWith(p, pos));
+    const candidates = PUNCTUATORS_BY_FIRST[source.charCodeAt(pos)];
+    let punct: string | undefined;
+    if (candidates !== undefined) {
+      for (let k = 0; k < candidates.length && punct === undefined; k++)
+        if (source.startsWith(candidates[k]!, pos)) punct = candidates[k];
+    }
     if (punct !== undefined) {
       pos += punct.length;
-      tokens.push({ kind: T.Punct, text: punct, ...at });
+      tokens.push({ kind: T.Punct, text: punct, line, col });
       continue;
     }
     const code = source.codePointAt(pos)!;
@@ -201,10 +222,17 @@ function lexNumber(
     if (isIdentChar(source[pos] ?? "") || digits.replaceAll("_", "") === "" || !validSeparators(digits)) {
       while (pos < source.length && isIdentChar(source[pos]!)) pos++;
       diagnostics.error(at, `malformed number '${source.slice(start, pos)}'`);
-      tokens.push({ kind: T.Int, text, int: 0n, hex: true, ...at });
+      tokens.push({ kind: T.Int, text, int: 0n, hex: true, line: at.line, col: at.col });
       return pos;
     }
-    tokens.push({ kind: T.Int, text, int: BigInt(`0x${digits.replaceAll("_", "")}`), hex: true, ...at });
+    tokens.push({
+      kind: T.Int,
+      text,
+      int: BigInt(`0x${digits.replaceAll("_", "")}`),
+      hex: true,
+      line: at.line,
+      col: at.col,
+    });
     return pos;
   }
   let isFloat = false;
@@ -229,12 +257,12 @@ function lexNumber(
   if (isIdentChar(source[pos] ?? "") || !validSeparators(text)) {
     while (pos < source.length && isIdentChar(source[pos]!)) pos++;
     diagnostics.error(at, `malformed number '${source.slice(start, pos)}'`);
-    tokens.push({ kind: T.Int, text, int: 0n, hex: false, ...at });
+    tokens.push({ kind: T.Int, text, int: 0n, hex: false, line: at.line, col: at.col });
     return pos;
   }
   const clean = text.replaceAll("_", "");
-  if (isFloat) tokens.push({ kind: T.Float, text, float: Number(clean), ...at });
-  else tokens.push({ kind: T.Int, text, int: BigInt(clean), hex: false, ...at });
+  if (isFloat) tokens.push({ kind: T.Float, text, float: Number(clean), line: at.line, col: at.col });
+  else tokens.push({ kind: T.Int, text, int: BigInt(clean), hex: false, line: at.line, col: at.col });
   return pos;
 }
 
@@ -289,6 +317,12 @@ function lexString(
     for (const byte of encoder.encode(ch)) bytes.push(byte);
     pos += ch.length;
   }
-  tokens.push({ kind: T.String, text: source.slice(start, pos), bytes: Uint8Array.from(bytes), ...at });
+  tokens.push({
+    kind: T.String,
+    text: source.slice(start, pos),
+    bytes: Uint8Array.from(bytes),
+    line: at.line,
+    col: at.col,
+  });
   return pos;
 }

@@ -338,7 +338,8 @@ class FunctionLowering {
       this.locals.set((binding as { id: number }).id, binding);
       this.env.set((binding as { id: number }).id, fb.entryParams[i]!);
     });
-    for (const stmt of decl.body!) this.lowerStmt(stmt);
+    const body = decl.body!;
+    for (let i = 0; i < body.length; i++) this.lowerStmt(body[i]!);
     if (!this.terminated) {
       fb.loc = loc(decl.endPos);
       if (fb.fn.results.length === 0) fb.ret();
@@ -381,7 +382,7 @@ class FunctionLowering {
         this.lowerExpr(stmt.expr);
         return;
       case "block":
-        for (const inner of stmt.body) this.lowerStmt(inner);
+        for (let i = 0; i < stmt.body.length; i++) this.lowerStmt(stmt.body[i]!);
         return;
       case "if":
         this.lowerIf(stmt);
@@ -422,11 +423,15 @@ class FunctionLowering {
   /** Outer locals assigned anywhere in `stmts`, in a fixed order. */
   private carried(...stmts: (Stmt | null)[]): Binding[] {
     const ids = new Set<number>();
-    for (const stmt of stmts) if (stmt !== null) collectAssigned(stmt, ids);
-    return [...ids]
-      .filter((id) => this.env.has(id))
-      .sort((a, b) => a - b)
-      .map((id) => this.locals.get(id)!);
+    for (let i = 0; i < stmts.length; i++) if (stmts[i] !== null) collectAssigned(stmts[i]!, ids);
+    const live: number[] = [];
+    ids.forEach((id) => {
+      if (this.env.has(id)) live.push(id);
+    });
+    if (live.length > 1) live.sort((a, b) => a - b);
+    const bindings: Binding[] = new Array(live.length);
+    for (let i = 0; i < live.length; i++) bindings[i] = this.locals.get(live[i]!)!;
+    return bindings;
   }
 
   private values(vars: Binding[]): ValueId[] {
@@ -852,7 +857,7 @@ function collectAssigned(stmt: Stmt, into: Set<number>): void {
         into.add(stmt.target.binding.id);
       return;
     case "block":
-      for (const s of stmt.body) collectAssigned(s, into);
+      for (let i = 0; i < stmt.body.length; i++) collectAssigned(stmt.body[i]!, into);
       return;
     case "if":
       collectAssigned(stmt.then, into);
