@@ -109,7 +109,11 @@ const PUNCTUATORS = [
  * trying at most four, not all of them (the lexer runs cold, once per program).
  */
 const PUNCTUATORS_BY_FIRST: string[][] = [];
-for (const punct of PUNCTUATORS) (PUNCTUATORS_BY_FIRST[punct.charCodeAt(0)] ??= []).push(punct);
+for (const punct of PUNCTUATORS) {
+  const first = punct.charCodeAt(0);
+  if (PUNCTUATORS_BY_FIRST[first] === undefined) PUNCTUATORS_BY_FIRST[first] = [];
+  PUNCTUATORS_BY_FIRST[first].push(punct);
+}
 
 /** Whether code unit `code` can continue an identifier: a letter, a digit or `_`. */
 function isIdentCode(code: number): boolean {

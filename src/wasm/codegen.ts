@@ -214,10 +214,8 @@ export class FunctionCodegen {
     }
     if (this.loopBudgetLocal >= 0) {
       // the frame's loop budget starts where the last safepoint left the function's
-      this.out.u8(0x23);
-      this.out.u32(this.budgetGlobal + 1);
-      this.out.u8(0x21);
-      this.out.u32(this.loopBudgetLocal);
+      this.out.opU32(0x23, this.budgetGlobal + 1);
+      this.out.opU32(0x21, this.loopBudgetLocal);
     }
     if (fn.blocks.length > 0) this.doTree(0);
     // every path has branched or returned; make the fall-through explicit for the validator
@@ -410,13 +408,10 @@ export class FunctionCodegen {
     const out = this.out;
     for (const v of passed) this.getLocal(v);
     const types = passed.map((v) => this.typeOf[v] as Type);
-    out.u8(0x23);
-    out.u32(this.budgetGlobal + 1);
-    out.u8(0x41);
-    out.s32(-1);
+    out.opU32(0x23, this.budgetGlobal + 1);
+    out.opS32(0x41, -1);
     out.u8(0x73); // i32.xor: the slot is ~budget
-    out.u8(0x13); // return_call_indirect
-    out.u32(this.layout.typeIndex(types, this.fn.results));
+    out.opU32(0x13, this.layout.typeIndex(types, this.fn.results)); // return_call_indirect
     out.u32(this.layout.dispatchTable);
   }
 
@@ -428,34 +423,25 @@ export class FunctionCodegen {
   private emitEntryBudgetCheck(): void {
     const out = this.out;
     const global = this.budgetGlobal;
-    out.u8(0x23);
-    out.u32(global);
-    out.u8(0x41);
-    out.s32(1);
+    out.opU32(0x23, global);
+    out.opS32(0x41, 1);
     out.u8(0x6b); // i32.sub
-    out.u8(0x24);
-    out.u32(global);
-    out.u8(0x23);
-    out.u32(global);
-    out.u8(0x41);
-    out.s32(0);
+    out.opU32(0x24, global);
+    out.opU32(0x23, global);
+    out.opS32(0x41, 0);
     out.u8(0x4c); // i32.le_s
     this.unlikelyIf();
     this.callSafepoint(SafepointKind.Entry);
-    out.u8(0x24);
-    out.u32(global);
+    out.opU32(0x24, global);
     out.u8(0x0b);
   }
 
   /** `rt.safepoint(funcId, kind)`, its answer (the next budget) left on the stack. */
   private callSafepoint(kind: number): void {
     const out = this.out;
-    out.u8(0x41);
-    out.s32(this.funcId);
-    out.u8(0x41);
-    out.s32(kind);
-    out.u8(0x10);
-    out.u32(this.layout.safepointFunction);
+    out.opS32(0x41, this.funcId);
+    out.opS32(0x41, kind);
+    out.opU32(0x10, this.layout.safepointFunction);
   }
 
   /**
@@ -471,27 +457,19 @@ export class FunctionCodegen {
   private emitLoopBudgetCheck(kind: number, handover: (() => void) | null): void {
     const out = this.out;
     const local = this.loopBudgetLocal;
-    out.u8(0x20);
-    out.u32(local);
-    out.u8(0x41);
-    out.s32(1);
+    out.opU32(0x20, local);
+    out.opS32(0x41, 1);
     out.u8(0x6b); // i32.sub
-    out.u8(0x22);
-    out.u32(local);
-    out.u8(0x41);
-    out.s32(0);
+    out.opU32(0x22, local);
+    out.opS32(0x41, 0);
     out.u8(0x4c); // i32.le_s
     this.unlikelyIf();
     this.callSafepoint(kind);
-    out.u8(0x22);
-    out.u32(local);
-    out.u8(0x24);
-    out.u32(this.budgetGlobal + 1);
+    out.opU32(0x22, local);
+    out.opU32(0x24, this.budgetGlobal + 1);
     if (handover !== null) {
-      out.u8(0x20);
-      out.u32(local);
-      out.u8(0x41);
-      out.s32(0);
+      out.opU32(0x20, local);
+      out.opS32(0x41, 0);
       out.u8(0x48); // i32.lt_s
       this.unlikelyIf();
       handover();
@@ -513,8 +491,7 @@ export class FunctionCodegen {
   }
 
   private br(depth: number): void {
-    this.out.u8(0x0c);
-    this.out.u32(depth);
+    this.out.opU32(0x0c, depth);
   }
 
   private emitTerminator(source: number, term: Terminator): void {
@@ -575,8 +552,7 @@ export class FunctionCodegen {
       this.push(Ctl.Other, -1);
     }
     this.getLocal(term.args[0]!);
-    out.u8(0x0e);
-    out.u32(padOf.length - 1);
+    out.opU32(0x0e, padOf.length - 1);
     for (const pad of padOf) out.u32(pad);
     // after the innermost block's end comes pad 0, then pad 1, ...
     for (let pad = 0; pad < pads.length; pad++) {
@@ -597,24 +573,19 @@ export class FunctionCodegen {
   /** Adds 1 to i32 global `g` (wrapping past 2^32: the runtime reads it unsigned). */
   private countUp(g: number): void {
     const out = this.out;
-    out.u8(0x23);
-    out.u32(g);
-    out.u8(0x41);
-    out.s32(1);
+    out.opU32(0x23, g);
+    out.opS32(0x41, 1);
     out.u8(0x6a);
-    out.u8(0x24);
-    out.u32(g);
+    out.opU32(0x24, g);
   }
 
   private recordTarget(index: number, first: number): void {
     const out = this.out;
     const globalGet = (g: number): void => {
-      out.u8(0x23);
-      out.u32(g);
+      out.opU32(0x23, g);
     };
     const i32Const = (c: number): void => {
-      out.u8(0x41);
-      out.s32(c);
+      out.opS32(0x41, c);
     };
     const ifVoid = (): void => {
       out.u8(0x04);
@@ -629,8 +600,7 @@ export class FunctionCodegen {
     out.u8(0x46); // i32.eq
     ifVoid();
     this.getLocal(index);
-    out.u8(0x24);
-    out.u32(first);
+    out.opU32(0x24, first);
     out.u8(0x05); // else
     this.getLocal(index);
     globalGet(first + 1);
@@ -643,21 +613,18 @@ export class FunctionCodegen {
     i32Const(-1);
     out.u8(0x46);
     out.u8(0x1b); // select
-    out.u8(0x24);
-    out.u32(first + 1);
+    out.opU32(0x24, first + 1);
     out.u8(0x0b);
     out.u8(0x0b);
     out.u8(0x0b);
   }
 
   private getLocal(value: number): void {
-    this.out.u8(0x20);
-    this.out.u32(this.localOf[value]!);
+    this.out.opU32(0x20, this.localOf[value]!);
   }
 
   private setLocal(value: number): void {
-    this.out.u8(0x21);
-    this.out.u32(this.localOf[value]!);
+    this.out.opU32(0x21, this.localOf[value]!);
   }
 
   /** Records the source location of the code emitted next. */
@@ -673,10 +640,8 @@ export class FunctionCodegen {
   }
 
   private emitTrap(kind: number): void {
-    this.out.u8(0x41);
-    this.out.s32(kind);
-    this.out.u8(0x10);
-    this.out.u32(this.layout.trapFunction);
+    this.out.opS32(0x41, kind);
+    this.out.opU32(0x10, this.layout.trapFunction);
     this.out.u8(0x00);
   }
 
@@ -695,8 +660,7 @@ export class FunctionCodegen {
       case OpKind.Const:
         switch (inst.type) {
           case Type.I32:
-            out.u8(0x41);
-            out.s32(inst.imm);
+            out.opS32(0x41, inst.imm);
             break;
           case Type.I64:
             out.u8(0x42);
@@ -768,13 +732,11 @@ export class FunctionCodegen {
         out.u8(0x00);
         break;
       case OpKind.GlobalGet:
-        out.u8(0x23);
-        out.u32(inst.imm);
+        out.opU32(0x23, inst.imm);
         break;
       case OpKind.GlobalSet:
         this.getLocal(inst.args[0]!);
-        out.u8(0x24);
-        out.u32(inst.imm);
+        out.opU32(0x24, inst.imm);
         break;
       case OpKind.ProfileEdge:
         // compiled without counters: nothing to record
@@ -796,24 +758,20 @@ export class FunctionCodegen {
       case OpKind.Call: {
         for (let i = 0; i < inst.args.length; i++) this.getLocal(inst.args[i]!);
         const callee = this.module.functions[inst.imm]!;
-        out.u8(0x41);
-        out.s32(inst.imm);
-        out.u8(0x11);
-        out.u32(this.layout.typeIndex(callee.params, callee.results));
+        out.opS32(0x41, inst.imm);
+        out.opU32(0x11, this.layout.typeIndex(callee.params, callee.results));
         out.u32(this.layout.dispatchTable);
         break;
       }
       case OpKind.CallHost:
         for (let i = 0; i < inst.args.length; i++) this.getLocal(inst.args[i]!);
-        out.u8(0x10);
-        out.u32(this.layout.hostFunction(inst.imm));
+        out.opU32(0x10, this.layout.hostFunction(inst.imm));
         break;
       case OpKind.CallIndirect: {
         for (let i = 1; i < inst.args.length; i++) this.getLocal(inst.args[i]!);
         this.getLocal(inst.args[0]!);
         const sig = this.module.types[inst.imm]!;
-        out.u8(0x11);
-        out.u32(this.layout.typeIndex(sig.params, sig.results));
+        out.opU32(0x11, this.layout.typeIndex(sig.params, sig.results));
         out.u32(this.layout.guestTable(inst.imm));
         break;
       }

@@ -33,7 +33,7 @@ export class ByteBuffer {
 
   /** Unsigned LEB128 of a non-negative integer below 2^32. */
   u32(value: number): void {
-    this.reserve(5);
+    if (this.length + 5 > this.buffer.length) this.reserve(5);
     value >>>= 0;
     do {
       let byte = value & 0x7f;
@@ -43,9 +43,32 @@ export class ByteBuffer {
     } while (value !== 0);
   }
 
+  /**
+   * An opcode byte and its unsigned LEB128 immediate (`local.get 3`, `call 7`): the most
+   * common instruction shape, written with one call.
+   */
+  opU32(opcode: number, value: number): void {
+    if (this.length + 6 > this.buffer.length) this.reserve(6);
+    const buffer = this.buffer;
+    buffer[this.length++] = opcode;
+    value >>>= 0;
+    while (value >= 0x80) {
+      buffer[this.length++] = (value & 0x7f) | 0x80;
+      value >>>= 7;
+    }
+    buffer[this.length++] = value;
+  }
+
+  /** An opcode byte and its signed LEB128 immediate (`i32.const -1`), with one call. */
+  opS32(opcode: number, value: number): void {
+    if (this.length + 6 > this.buffer.length) this.reserve(6);
+    this.buffer[this.length++] = opcode;
+    this.s32(value);
+  }
+
   /** Signed LEB128 of a 32-bit integer. */
   s32(value: number): void {
-    this.reserve(5);
+    if (this.length + 5 > this.buffer.length) this.reserve(5);
     value |= 0;
     for (;;) {
       const byte = value & 0x7f;
