@@ -82,12 +82,16 @@ export function computeDominators(fn: IrFunction): DomTree {
   let changed = true;
   while (changed) {
     changed = false;
+    // without a back edge every block's predecessors come before it in reverse postorder,
+    // so one pass finds the final dominators and a second would change nothing
+    let backEdge = false;
     for (let i = 1; i < rpo.length; i++) {
       const block = rpo[i]!;
       let newIdom = -1;
       const blockPreds = preds[block]!;
       for (let k = 0; k < blockPreds.length; k++) {
         let pred = blockPreds[k]!;
+        if (rpoIndex[pred]! >= i) backEdge = true;
         if (idom[pred] === -1) continue;
         if (newIdom !== -1) {
           // intersect: walk both up the tree until they meet
@@ -104,6 +108,7 @@ export function computeDominators(fn: IrFunction): DomTree {
         changed = true;
       }
     }
+    if (!backEdge) break;
   }
   return { rpo, rpoIndex, idom, preds };
 }
