@@ -115,6 +115,10 @@ for (const punct of PUNCTUATORS) {
   PUNCTUATORS_BY_FIRST[first].push(punct);
 }
 
+function isDigitCode(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
 /** Whether code unit `code` can continue an identifier: a letter, a digit or `_`. */
 function isIdentCode(code: number): boolean {
   return (
@@ -142,26 +146,29 @@ export function lex(source: string, diagnostics: DiagnosticBag): Token[] {
   const here = (at: number): SourcePos => ({ line, col: at - lineStart + 1 });
 
   while (pos < source.length) {
-    const c = source[pos]!;
-    if (c === "\n") {
+    // character codes, not one-character strings: this loop runs once per program, cold
+    const code = source.charCodeAt(pos);
+    if (code === 10) {
       pos++;
       line++;
       lineStart = pos;
       continue;
     }
-    if (c === " " || c === "\t" || c === "\r" || c === "\f" || c === "\v" || c === "\uFEFF") {
+    if (code === 32 || code === 9 || code === 13 || code === 12 || code === 11 || code === 0xfeff) {
       pos++;
       continue;
     }
-    if (c === "/" && source[pos + 1] === "/") {
-      while (pos < source.length && source[pos] !== "\n") pos++;
+    if (code === 47 && source.charCodeAt(pos + 1) === 47) {
+      // `//` comment
+      while (pos < source.length && source.charCodeAt(pos) !== 10) pos++;
       continue;
     }
-    if (c === "/" && source[pos + 1] === "*") {
+    if (code === 47 && source.charCodeAt(pos + 1) === 42) {
+      // `/*` comment
       const start = here(pos);
       pos += 2;
-      while (pos < source.length && !(source[pos] === "*" && source[pos + 1] === "/")) {
-        if (source[pos] === "\n") {
+      while (pos < source.length && !(source.charCodeAt(pos) === 42 && source.charCodeAt(pos + 1) === 47)) {
+        if (source.charCodeAt(pos) === 10) {
           line++;
           lineStart = pos + 1;
         }
@@ -173,38 +180,41 @@ export function lex(source: string, diagnostics: DiagnosticBag): Token[] {
     }
     const start = pos;
     const col = pos - lineStart + 1;
-    if (isIdentStart(c)) {
+    if ((code >= 97 && code <= 122) || (code >= 65 && code <= 90) || code === 95) {
       pos++;
       while (isIdentCode(source.charCodeAt(pos))) pos++;
       const text = source.slice(start, pos);
       tokens.push({ kind: KEYWORDS.has(text) ? T.Keyword : T.Ident, text, line, col });
       continue;
     }
+    const candidates = PUNCTUATORS_BY_FIRST[code];
+    if (candidates !== undefined && !(code === 46 && isDigitCode(source.charCodeAt(pos + 1)))) {
+      let punct: string | undefined;
+      for (let k = 0; k < candidates.length && punct === undefined; k++)
+        if (source.startsWith(candidates[k]!, pos)) punct = candidates[k];
+      if (punct !== undefined) {
+        pos += punct.length;
+        tokens.push({ kind: T.Punct, text: punct, line, col });
+        continue;
+      }
+    }
     const at: SourcePos = { line, col };
-    if (isDigit(c) || (c === "." && isDigit(source[pos + 1] ?? ""))) {
+    if (isDigitCode(code) || code === 46) {
+      // a digit, or `.` before one (a lone `.` is punctuation, found above)
       pos = lexNumber(source, pos, at, tokens, diagnostics);
       continue;
     }
-    if (c === '"') {
+    if (code === 34) {
       pos = lexString(source, pos, at, tokens, diagnostics);
       continue;
     }
-    const candidates = PUNCTUATORS_BY_FIRST[source.charCodeAt(pos)];
-    let punct: string | undefined;
-    if (candidates !== undefined) {
-      for (let k = 0; k < candidates.length && punct === undefined; k++)
-        if (source.startsWith(candidates[k]!, pos)) punct = candidates[k];
-    }
-    if (punct !== undefined) {
-      pos += punct.length;
-      tokens.push({ kind: T.Punct, text: punct, line, col });
-      continue;
-    }
-    const code = source.codePointAt(pos)!;
+    const point = source.codePointAt(pos)!;
     const shown =
-      code >= 0x20 && code < 0x7f ? `'${c}'` : `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+      point >= 0x20 && point < 0x7f
+        ? `'${source[pos]}'`
+        : `U+${point.toString(16).toUpperCase().padStart(4, "0")}`;
     diagnostics.error(at, `unexpected character ${shown}`);
-    pos += code > 0xffff ? 2 : 1;
+    pos += point > 0xffff ? 2 : 1;
   }
   tokens.push({ kind: T.End, text: "end of file", ...here(pos) });
   return tokens;
