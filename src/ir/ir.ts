@@ -195,17 +195,27 @@ export interface Module {
 export const PAGE_SIZE = 65536;
 export const NO_LOC = -1;
 
-/** Packs a 1-based line and column into one number; columns above 65535 are clamped. */
+/**
+ * The largest column a position keeps (larger ones are clamped to it). Twelve bits of
+ * column leave the line 19 bits below 2^31: a position stays a small integer (a Smi to V8) up to
+ * line 524 287. Past 2^31 every `loc` field would turn into a boxed double, and the
+ * objects holding them would change shape as they were made (a 70 000-line program ran
+ * its loader a quarter slower).
+ */
+export const MAX_LOC_COLUMN = 4095;
+const LOC_LINE_UNIT = MAX_LOC_COLUMN + 1;
+
+/** Packs a 1-based line and column into one number; columns above MAX_LOC_COLUMN are clamped. */
 export function makeLoc(line: number, col: number): number {
-  return line * 65536 + Math.min(col, 65535);
+  return line * LOC_LINE_UNIT + Math.min(col, MAX_LOC_COLUMN);
 }
 
 export function locLine(loc: number): number {
-  return Math.floor(loc / 65536);
+  return Math.floor(loc / LOC_LINE_UNIT);
 }
 
 export function locCol(loc: number): number {
-  return loc % 65536;
+  return loc % LOC_LINE_UNIT;
 }
 
 export function emptyModule(): Module {

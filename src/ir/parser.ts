@@ -13,6 +13,7 @@ import {
   type InlineSite,
   type Inst,
   type IrFunction,
+  MAX_LOC_COLUMN,
   type Module,
   makeLoc,
   NO_LOC,
@@ -480,8 +481,10 @@ class Parser {
     this.skip();
     const line = this.parseUint("a line number");
     this.expectPunct(COLON);
+    const colLine = this.tokenLine;
+    const colCol = this.tokenCol;
     const col = this.parseUint("a column number");
-    if (col > 65535) this.fail("column out of range");
+    if (col > MAX_LOC_COLUMN) this.failAt("column out of range", colLine, colCol);
     return makeLoc(line, col);
   }
 

@@ -757,7 +757,7 @@ export function decodeSourceMap(
     offsets.push(offset);
     sites.push(siteOfSource[source] ?? -1);
     // lines are 0-based in source maps; Binaryen passes our columns through as given
-    locs.push(noLine[source] === true ? -1 : (line + 1) * 65536 + Math.min(col, 65535));
+    locs.push(noLine[source] === true ? -1 : makeLoc(line + 1, col));
   }
   return { offsets, locs, sites };
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { randomModule } from "../../src/cli/fuzz/generate.js";
+import { locCol, locLine, MAX_LOC_COLUMN, makeLoc } from "../../src/ir/ir.js";
 import { parseModule } from "../../src/ir/parser.js";
 import { printModule } from "../../src/ir/printer.js";
 import { formatVerifierError, verify } from "../../src/ir/verifier.js";
@@ -75,6 +76,22 @@ block4:
   assert.equal(printModule(module), text);
 });
 
+test("positions stay below 2^31 (small integers to V8) up to line 524 287, and round-trip", () => {
+  for (const [line, col] of [
+    [1, 1],
+    [70_004, 13],
+    [524_287, MAX_LOC_COLUMN],
+  ] as const) {
+    const loc = makeLoc(line, col);
+    assert.ok(loc < 2 ** 31, `${line}:${col}`);
+    assert.deepEqual([locLine(loc), locCol(loc)], [line, col]);
+  }
+  // longer lines keep their line, the column clamped
+  assert.deepEqual([locLine(makeLoc(9, 5000)), locCol(makeLoc(9, 5000))], [9, MAX_LOC_COLUMN]);
+  const text = "func @f() {\nblock0:\n  return !70004:4095\n}\n";
+  assert.equal(printModule(parseModule(text)), text);
+});
+
 test("parse errors carry file:line:col", () => {
   const cases: [string, string][] = [
     ["func @f() {\nblock0:\n  v0:i32 = frob v1\n  return\n}\n", "t.tir:3:12: error: unknown op 'frob'"],
@@ -89,6 +106,8 @@ test("parse errors carry file:line:col", () => {
     ['data 0 "\\zz"\n', "t.tir:1:9: error: a string escape is '\\' and two hex digits"],
     ["global $g: i32 = 4294967296\n", "t.tir:1:18: error: i32 constant out of range"],
     ["%\n", 't.tir:1:1: error: unexpected character "%"'],
+    // a position keeps 12 bits of column (ir.ts MAX_LOC_COLUMN)
+    ["func @f() {\nblock0:\n  return !3:4096\n}\n", "t.tir:3:13: error: column out of range"],
   ];
   for (const [text, message] of cases) {
     assert.throws(() => parseModule(text, "t.tir"), { message }, text);

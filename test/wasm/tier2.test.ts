@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { randomModule } from "../../src/cli/fuzz/generate.js";
+import { makeLoc } from "../../src/ir/ir.js";
 import { parseModule } from "../../src/ir/parser.js";
 import { compileTier2, decodeSourceMap, loadBinaryen } from "../../src/wasm/tier2.js";
 
@@ -47,14 +48,14 @@ block0(v0: i32, v1: i32):
 `);
   const compiled = compileTier2(binaryen, module, 0, "lines");
   const map = [...compiled.sourceMaps.values()][0]!;
-  assert.ok(map.locs.includes(7 * 65536 + 12), "the div's location survives -O3");
+  assert.ok(map.locs.includes(makeLoc(7, 12)), "the div's location survives -O3");
 });
 
 test("source map VLQ decoding", () => {
   // one segment: offset 37, source 0, line 6 (0-based), column 3
   assert.deepEqual(decodeSourceMap('{"version":3,"sources":["x"],"names":[],"mappings":"qCAMG"}'), {
     offsets: [37],
-    locs: [7 * 65536 + 3],
+    locs: [makeLoc(7, 3)],
     sites: [-1],
   });
   // a second segment in source 1, an inline site's file: offset +2, source +1, line +1, column -1
@@ -62,7 +63,7 @@ test("source map VLQ decoding", () => {
     decodeSourceMap(
       '{"version":3,"sources":["x","<tierjit inline site>4"],"names":[],"mappings":"qCAMG,ECCD"}',
     ),
-    { offsets: [37, 39], locs: [7 * 65536 + 3, 8 * 65536 + 2], sites: [-1, 4] },
+    { offsets: [37, 39], locs: [makeLoc(7, 3), makeLoc(8, 2)], sites: [-1, 4] },
   );
   assert.deepEqual(decodeSourceMap(null), { offsets: [], locs: [], sites: [] });
 });
