@@ -40,34 +40,31 @@ function reversePostorder(fn: IrFunction): Int32Array {
   const blocks = fn.blocks;
   const count = blocks.length;
   if (count === 0) return new Int32Array(0);
-  // one scratch table of three parts: per block the next edge to visit (-1: not yet
-  // reached), the DFS stack, and the order, written from the back (reverse postorder
-  // without a reverse); each block is pushed at most once, so each part fits in `count`
-  const scratch = new Int32Array(3 * count);
-  const STACK = count;
-  const ORDER = 2 * count;
-  scratch.fill(-1, 0, count);
-  let depth = 1;
+  // per block the next edge to visit (-1: not yet reached); the order is written from the
+  // back (reverse postorder without a reverse). Tables of `count`, not one of 3 * count:
+  // V8 keeps a typed array of up to 64 bytes in its heap, a larger one outside at a cost.
+  const nextEdge = new Int32Array(count).fill(-1);
+  const order = new Int32Array(count);
+  const stack: number[] = [0];
   let first = count;
-  scratch[STACK] = 0;
-  scratch[0] = 0;
-  while (depth > 0) {
-    const block = scratch[STACK + depth - 1]!;
+  nextEdge[0] = 0;
+  while (stack.length > 0) {
+    const block = stack[stack.length - 1]!;
     const targets = blocks[block]!.term.targets;
-    const edge = scratch[block]!;
+    const edge = nextEdge[block]!;
     if (edge < targets.length) {
-      scratch[block] = edge + 1;
+      nextEdge[block] = edge + 1;
       const succ = targets[edge]!.block;
-      if (succ < count && scratch[succ] === -1) {
-        scratch[succ] = 0;
-        scratch[STACK + depth++] = succ;
+      if (succ < count && nextEdge[succ] === -1) {
+        nextEdge[succ] = 0;
+        stack.push(succ);
       }
     } else {
-      depth--;
-      scratch[ORDER + --first] = block;
+      stack.pop();
+      order[--first] = block;
     }
   }
-  return scratch.slice(ORDER + first, ORDER + count);
+  return first === 0 ? order : order.slice(first);
 }
 
 export function computeDominators(fn: IrFunction): DomTree {

@@ -129,9 +129,18 @@ export const NO_PROFILE_GLOBALS: ProfileGlobals = { edge: -1, target: -1, call: 
 export class FunctionCodegen {
   private fn!: IrFunction;
   private tree!: DomTree;
+  /** Local index of each value id (the first `valueCount`; reused from function to function). */
   private localOf = new Int32Array(0);
-  /** IR type of each value id. */
+  /** IR type of each value id (as `localOf`). */
   private typeOf = new Uint8Array(0);
+  /** assignLocals' work tables (as `localOf`): last uses, and pool slots of temporaries. */
+  private lastUse = new Int32Array(0);
+  private slotOf = new Int32Array(0);
+  private valueCount = 0;
+  /** Per type, the pooled slots free at the current point of assignLocals' walk. */
+  private readonly freeSlots: number[][] = Array.from({ length: TYPE_COUNT }, () => []);
+  /** [first, end) local index ranges of the pooled locals of the function just compiled. */
+  private readonly pooledLocals: number[] = [];
   private forwardIn = new Int32Array(0);
   private loopHeader = new Uint8Array(0);
   private children: number[][] = [];
@@ -226,20 +235,37 @@ export class FunctionCodegen {
 
   // ---- analysis ----
 
-  /** Names of the locals of the function just compiled, by local index: "vN" (undefined: unnamed). */
+  /**
+   * Names of the locals of the function just compiled, by local index: "vN" for a value's
+   * own local, "tmpK" for a pooled one (undefined: unnamed, the loop budget).
+   */
   localNames(): (string | undefined)[] {
     const localOf = this.localOf;
+    const values = this.valueCount;
     let locals = 0;
-    for (let value = 0; value < localOf.length; value++)
-      if (localOf[value]! >= locals) locals = localOf[value]! + 1;
+    for (let value = 0; value < values; value++) if (localOf[value]! >= locals) locals = localOf[value]! + 1;
     const names: (string | undefined)[] = new Array(locals).fill(undefined);
-    for (let value = 0; value < localOf.length; value++) {
+    for (let value = 0; value < values; value++) {
       const local = localOf[value]!;
-      if (local >= 0) names[local] = valueName(value);
+      if (local >= 0 && this.slotOf[value] === NO_SLOT) names[local] = valueName(value);
     }
+    const pooled = this.pooledLocals;
+    let k = 0;
+    for (let r = 0; r < pooled.length; r += 2)
+      for (let local = pooled[r]!; local < pooled[r + 1]!; local++) names[local] = pooledName(k++);
     return names;
   }
 
+  /**
+   * Gives every IR value a Wasm local. A value that an instruction defines and only later
+   * instructions of the same block use (not its terminator) is a *temporary*: it takes a
+   * local from a per-type pool, which gets it back after the last use, so a long block
+   * needs a handful of locals rather than one per value. Block parameters and values used
+   * by another block or by a terminator keep a local of their own (code for other blocks
+   * is emitted inside a terminator's). Liftoff's compile time grows with locals × calls:
+   * with one local per value, `main` of the 10 000-function start-up program (one block,
+   * 30 000 values) took 300 ms to compile. Two passes over the function.
+   */
   private assignLocals(): [number, number][] {
     const fn = this.fn;
     const blocks = fn.blocks;
@@ -249,8 +275,27 @@ export class FunctionCodegen {
       for (let i = 0; i < params.length; i++) if (params[i]! > maxValue) maxValue = params[i]!;
       for (let i = 0; i < insts.length; i++) if (insts[i]!.result > maxValue) maxValue = insts[i]!.result;
     }
-    const localOf = new Int32Array(maxValue + 1).fill(-1);
-    const typeOf = new Uint8Array(maxValue + 1);
+    // the tables are reused from function to function (fresh typed arrays of this size
+    // would mostly live outside V8's heap, each an allocation to track)
+    const values = maxValue + 1;
+    if (this.localOf.length < values) {
+      const capacity = Math.max(values, 2 * this.localOf.length, 64);
+      this.localOf = new Int32Array(capacity);
+      this.typeOf = new Uint8Array(capacity);
+      this.lastUse = new Int32Array(capacity);
+      this.slotOf = new Int32Array(capacity);
+    }
+    this.valueCount = values;
+    const localOf = this.localOf;
+    const typeOf = this.typeOf;
+    const lastUse = this.lastUse;
+    const slotOf = this.slotOf;
+    localOf.fill(-1, 0, values);
+    typeOf.fill(0, 0, values);
+    // lastUse: for a value an instruction defines, the index of its last use in that block
+    // (-1: none yet); OWN_LOCAL for the others
+    lastUse.fill(OWN_LOCAL, 0, values);
+    slotOf.fill(NO_SLOT, 0, values);
     const entry = fn.blocks[0];
     if (entry !== undefined) {
       for (let i = 0; i < entry.params.length; i++) {
@@ -258,39 +303,104 @@ export class FunctionCodegen {
         typeOf[entry.params[i]!] = entry.paramTypes[i]!;
       }
     }
+    // which block defines each instruction result: in `slotOf` until slots are handed out
+    for (let b = 0; b < blocks.length; b++) {
+      const insts = blocks[b]!.insts;
+      for (let i = 0; i < insts.length; i++) {
+        const result = insts[i]!.result;
+        if (result >= 0) {
+          lastUse[result] = -1;
+          slotOf[result] = b;
+        }
+      }
+    }
+    for (let b = 0; b < blocks.length; b++) {
+      const { insts, term } = blocks[b]!;
+      for (let i = 0; i < insts.length; i++) {
+        const args = insts[i]!.args;
+        for (let k = 0; k < args.length; k++) {
+          const v = args[k]!;
+          if (lastUse[v] !== OWN_LOCAL) lastUse[v] = slotOf[v] === b ? i : OWN_LOCAL;
+        }
+      }
+      for (let k = 0; k < term.args.length; k++) lastUse[term.args[k]!] = OWN_LOCAL;
+      const targets = term.targets;
+      for (let t = 0; t < targets.length; t++) {
+        const edgeArgs = targets[t]!.args;
+        for (let k = 0; k < edgeArgs.length; k++) lastUse[edgeArgs[k]!] = OWN_LOCAL;
+      }
+    }
+    slotOf.fill(NO_SLOT, 0, values);
     const counts = new Array<number>(TYPE_COUNT).fill(0);
+    const pooled = new Array<number>(TYPE_COUNT).fill(0);
+    const free = this.freeSlots;
+    for (let t = 0; t < TYPE_COUNT; t++) free[t]!.length = 0;
     // the frame's loop budget (emitLoopBudgetCheck): the last i32 local
     this.loopBudgetLocal = -1;
     const loopBudget =
       this.instrument === Instrument.EntryAndLoops ||
       (this.instrument === Instrument.EntryAndOsrPoints &&
         fn.blocks.some((block) => block.insts.some((inst) => inst.op === Op.OsrPoint)));
-    if (loopBudget) counts[0]!++;
-    const note = (v: number, type: Type): void => {
-      if (localOf[v] !== -1) return;
-      typeOf[v] = type;
-      localOf[v] = -2;
-      counts[type]!++;
-    };
     for (let b = 0; b < blocks.length; b++) {
       const { params, paramTypes, insts } = blocks[b]!;
-      if (b !== 0) for (let i = 0; i < params.length; i++) note(params[i]!, paramTypes[i]!);
-      for (let i = 0; i < insts.length; i++)
-        if (insts[i]!.result >= 0) note(insts[i]!.result, insts[i]!.type);
+      if (b !== 0) {
+        for (let i = 0; i < params.length; i++) {
+          const v = params[i]!;
+          if (localOf[v] !== -1) continue;
+          typeOf[v] = paramTypes[i]!;
+          localOf[v] = -2;
+          counts[paramTypes[i]!]!++;
+        }
+      }
+      for (let i = 0; i < insts.length; i++) {
+        const inst = insts[i]!;
+        // operands are read before the result is written: a temporary's last use frees
+        // its slot for the result of the same instruction
+        const args = inst.args;
+        for (let k = 0; k < args.length; k++) {
+          const v = args[k]!;
+          if (lastUse[v] === i && slotOf[v] !== NO_SLOT) {
+            free[typeOf[v]!]!.push(slotOf[v]!);
+            lastUse[v] = OWN_LOCAL; // freed once, though it may be an operand twice
+          }
+        }
+        const result = inst.result;
+        if (result < 0) continue;
+        const type = inst.type;
+        typeOf[result] = type;
+        if (lastUse[result] === OWN_LOCAL) {
+          localOf[result] = -2;
+          counts[type]!++;
+          continue;
+        }
+        const slot = free[type]!.pop() ?? pooled[type]!++;
+        slotOf[result] = slot;
+        // never used: the slot is free again at once
+        if (lastUse[result] === -1) free[type]!.push(slot);
+      }
     }
-    // locals are grouped by type: [i32...][i64...][f32...][f64...][f64x2...] after the parameters
+    // locals are grouped by type after the parameters — [i32: own, pooled, loop budget]
+    // [i64: own, pooled] [f32 …] [f64 …] [f64x2 …]
     const next = new Array<number>(TYPE_COUNT).fill(0);
+    const poolBase = new Array<number>(TYPE_COUNT).fill(0);
+    this.pooledLocals.length = 0;
     let base = fn.params.length;
     for (let t = 0; t < TYPE_COUNT; t++) {
       next[t] = base;
-      base += counts[t]!;
+      poolBase[t] = base + counts[t]!;
+      if (pooled[t]! > 0) this.pooledLocals.push(poolBase[t]!, poolBase[t]! + pooled[t]!);
+      base += counts[t]! + pooled[t]! + (t === 0 && loopBudget ? 1 : 0);
     }
-    for (let v = 0; v <= maxValue; v++) if (localOf[v] === -2) localOf[v] = next[typeOf[v]!]!++;
-    if (loopBudget) this.loopBudgetLocal = next[0]!;
-    this.localOf = localOf;
-    this.typeOf = typeOf;
+    for (let v = 0; v <= maxValue; v++) {
+      if (localOf[v] === -2) localOf[v] = next[typeOf[v]!]!++;
+      else if (slotOf[v] !== NO_SLOT) localOf[v] = poolBase[typeOf[v]!]! + slotOf[v]!;
+    }
+    if (loopBudget) this.loopBudgetLocal = poolBase[0]! + pooled[0]!;
     const runs: [number, number][] = [];
-    for (let t = 0; t < TYPE_COUNT; t++) if (counts[t]! > 0) runs.push([counts[t]!, VALTYPE[t]!]);
+    for (let t = 0; t < TYPE_COUNT; t++) {
+      const total = counts[t]! + pooled[t]! + (t === 0 && loopBudget ? 1 : 0);
+      if (total > 0) runs.push([total, VALTYPE[t]!]);
+    }
     return runs;
   }
 
@@ -806,6 +916,22 @@ export class FunctionCodegen {
     const opcode = conversionOpcode(inst.op, from, inst.type)!;
     for (let i = 0; i < opcode.length; i++) out.u8(opcode[i]!);
   }
+}
+
+/** `lastUse` of a value that keeps a local of its own. */
+const OWN_LOCAL = -2;
+/** `slotOf` of a value that is not a temporary. */
+const NO_SLOT = -1;
+
+/** "tmpK" strings for pooled locals, made once per K. */
+const POOLED_NAMES: string[] = [];
+function pooledName(k: number): string {
+  let name = POOLED_NAMES[k];
+  if (name === undefined) {
+    name = `tmp${k}`;
+    POOLED_NAMES[k] = name;
+  }
+  return name;
 }
 
 /** "vN" strings, made once per N for the whole process (names repeat across functions). */

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { randomModule } from "../../src/cli/fuzz/generate.js";
+import { makeLoc } from "../../src/ir/ir.js";
 import { parseModule } from "../../src/ir/parser.js";
 import { Instrument } from "../../src/wasm/codegen.js";
 import { compilationHintsPayload, compileModule } from "../../src/wasm/compile-module.js";
+import { disassemble } from "../../src/wasm/disassemble.js";
 import { Reader } from "../../src/wasm/reader.js";
 
 test("every Tier 0 module of 300 generated IR modules validates", () => {
@@ -53,6 +55,69 @@ test("compilation hints: one byte per compiled function, before the code section
   );
 });
 
+/** Instantiates a non-base module with do-nothing runtime imports; its exports. */
+function instantiateAlone(bytes: Uint8Array<ArrayBuffer>): Record<string, (...args: number[]) => number> {
+  const rt = {
+    trap: () => {
+      throw new Error("trap");
+    },
+    safepoint: () => 1 << 30,
+    dispatch: new WebAssembly.Table({ element: "anyfunc", initial: 1 }),
+  };
+  return new WebAssembly.Instance(new WebAssembly.Module(bytes), { rt }).exports as never;
+}
+
+test("Tier 0 pools the locals of values used only in their own block: a long block needs few", () => {
+  // v1 = v0 + 1, v2 = v1 * 3, v3 = v2 + 1, ... : 300 values, each used once by the next
+  const lines = ["  v1:i32 = const 1"];
+  let last = 0;
+  for (let k = 0; k < 300; k++) {
+    const constant = 2 + 2 * k;
+    lines.push(`  v${constant}:i32 = const ${(k % 7) + 1}`);
+    lines.push(`  v${constant + 1}:i32 = ${k % 2 === 0 ? "add" : "mul"} v${last}, v${constant}`);
+    last = constant + 1;
+  }
+  const text = `export func @f(i32) -> i32 {\nblock0(v0: i32):\n${lines.join("\n")}\n  return v${last}\n}\n`;
+  const module = parseModule(text);
+  const compiled = compileModule(module, { moduleName: "pooled", base: false });
+  const listing = disassemble(compiled.bytes);
+  const locals = /\(local ([^)]*)\)/.exec(listing)![1]!.split(" ");
+  // the returned value keeps its own local; every other value takes one of two pooled ones
+  assert.equal(locals.length, 3, listing.slice(0, 600));
+  assert.match(listing, /local\.set \$tmp1/);
+  let expected = 0;
+  for (const x of [5, -1, 1000, 123456]) {
+    expected = x;
+    for (let k = 0; k < 300; k++)
+      expected = k % 2 === 0 ? (expected + (k % 7) + 1) | 0 : Math.imul(expected, (k % 7) + 1);
+    assert.equal(instantiateAlone(compiled.bytes).f0!(x), expected);
+  }
+});
+
+test("Tier 0 keeps own locals for block parameters and values used by other blocks or terminators", () => {
+  const module = parseModule(`export func @f(i32) -> i32 {
+block0(v0: i32):
+  v1:i32 = add v0, v0
+  v2:i32 = mul v1, v1
+  v3:i32 = add v2, v1
+  v4:i32 = sub v3, v0
+  br_if v4, block1, block2(v3)
+block1:
+  return v2
+block2(v5: i32):
+  return v5
+}
+`);
+  const compiled = compileModule(module, { moduleName: "own", base: false });
+  const listing = disassemble(compiled.bytes);
+  for (const own of ["$v2", "$v3", "$v4", "$v5"]) assert.ok(listing.includes(`local.set ${own}`), own);
+  assert.ok(listing.includes("local.set $tmp0") && !listing.includes("$v1"), listing);
+  const f = instantiateAlone(compiled.bytes).f0!;
+  // f(1): v4 = 6 - 1, so block1 returns v2 = 4; f(0): v4 = 0, so block2 returns v3 = 0
+  assert.equal(f(1), 4);
+  assert.equal(f(0), 0);
+});
+
 test("source maps point at the instruction of each IR location", () => {
   const module = parseModule(`source "s.tj"
 export func @f(i32) -> i32 {
@@ -64,7 +129,7 @@ block0(v0: i32):
 `);
   const compiled = compileModule(module, { moduleName: "maps", base: true });
   const map = compiled.sourceMaps.get(compiled.irFunctionOf.indexOf(0))!;
-  assert.deepEqual(map.locs, [3 * 65536 + 5, 4 * 65536 + 7, 5 * 65536 + 3]);
+  assert.deepEqual(map.locs, [makeLoc(3, 5), makeLoc(4, 7), makeLoc(5, 3)]);
   // i32.const, local.get (the div's first operand), local.get (the return value)
   assert.deepEqual(
     map.offsets.map((o) => compiled.bytes[o]),
