@@ -119,8 +119,7 @@ function conversionOk(op: Op, from: Type, to: Type): boolean {
 /**
  * The definition tables, shared by the functions one `verify` call checks and grown to the
  * largest: a typed array of more than 64 bytes lives outside V8's heap, and allocating
- * three per function cost more than everything else the verifier does with them (the
- * 10 000-function start-up program: 92 ms).
+ * three per function cost ~1 µs a function (10 ms of the 10 000-function start-up program).
  */
 class SlotTables {
   type = new Int32Array(64);

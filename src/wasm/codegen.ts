@@ -137,8 +137,6 @@ export class FunctionCodegen {
   private lastUse = new Int32Array(0);
   private slotOf = new Int32Array(0);
   private valueCount = 0;
-  /** Per type, the pooled slots free at the current point of assignLocals' walk. */
-  private readonly freeSlots: number[][] = Array.from({ length: TYPE_COUNT }, () => []);
   /** [first, end) local index ranges of the pooled locals of the function just compiled. */
   private readonly pooledLocals: number[] = [];
   private forwardIn = new Int32Array(0);
@@ -290,8 +288,8 @@ export class FunctionCodegen {
     const typeOf = this.typeOf;
     const lastUse = this.lastUse;
     const slotOf = this.slotOf;
+    // (typeOf needs no clearing: every value is typed where it is defined)
     localOf.fill(-1, 0, values);
-    typeOf.fill(0, 0, values);
     // lastUse: for a value an instruction defines, the index of its last use in that block
     // (-1: none yet); OWN_LOCAL for the others
     lastUse.fill(OWN_LOCAL, 0, values);
@@ -330,11 +328,12 @@ export class FunctionCodegen {
         for (let k = 0; k < edgeArgs.length; k++) lastUse[edgeArgs[k]!] = OWN_LOCAL;
       }
     }
-    slotOf.fill(NO_SLOT, 0, values);
+    // from here slotOf is a temporary's pool slot (results are given theirs as the walk
+    // reaches them; until then a result's entry still names its block, never read)
     const counts = new Array<number>(TYPE_COUNT).fill(0);
     const pooled = new Array<number>(TYPE_COUNT).fill(0);
-    const free = this.freeSlots;
-    for (let t = 0; t < TYPE_COUNT; t++) free[t]!.length = 0;
+    const free: number[][] = [];
+    for (let t = 0; t < TYPE_COUNT; t++) free.push([]);
     // the frame's loop budget (emitLoopBudgetCheck): the last i32 local
     this.loopBudgetLocal = -1;
     const loopBudget =
@@ -370,6 +369,7 @@ export class FunctionCodegen {
         typeOf[result] = type;
         if (lastUse[result] === OWN_LOCAL) {
           localOf[result] = -2;
+          slotOf[result] = NO_SLOT;
           counts[type]!++;
           continue;
         }
