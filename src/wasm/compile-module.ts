@@ -126,6 +126,8 @@ export const FIRST_HOST_FUNCTION = 2;
 
 /** IR signature indices that some call_indirect in `module` uses, ascending. */
 export function indirectCallTypes(module: Module): number[] {
+  // a call_indirect names a signature of module.types: without any, there is none to find
+  if (module.types.length === 0) return [];
   const used = new Set<number>();
   const functions = module.functions;
   for (let f = 0; f < functions.length; f++) {
