@@ -189,7 +189,9 @@ export class WasmRuntime {
   }
 
   private recordBudgets(compiled: CompiledModule, exports: WebAssembly.Exports): void {
-    for (const funcId of compiled.irFunctionOf) {
+    const ids = compiled.irFunctionOf;
+    for (let k = 0; k < ids.length; k++) {
+      const funcId = ids[k]!;
       if (funcId < 0) continue;
       const entry = exports[`b${funcId}`];
       const loop = exports[`l${funcId}`];
@@ -257,7 +259,9 @@ export class WasmRuntime {
       }
       return globals;
     };
-    for (const funcId of compiled.irFunctionOf) {
+    const ids = compiled.irFunctionOf;
+    for (let k = 0; k < ids.length; k++) {
+      const funcId = ids[k]!;
       if (funcId < 0) continue;
       const counters = exported(`e${funcId}_`);
       if (counters.length > 0) this.edgeCounters.set(funcId, counters);

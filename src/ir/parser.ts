@@ -80,12 +80,10 @@ for (let c = 0; c < 128; c++) {
   if ("()[]{},:=!-".includes(ch)) CHAR_CLASS[c]! |= CHAR_PUNCT;
 }
 
-/**
- * Whether code unit `code` is in class `cls`. Written out at each use, not as a function:
- * the lexer runs mostly unoptimized (a cold start), where each call costs. Past the
- * table (code >= 128, or NaN past the end of input) the lookup reads `undefined`, and
- * `undefined & cls` is 0.
- */
+// The lexer tests a class as `(CHAR_CLASS[code]! & cls) !== 0`, written out at each use
+// rather than as a function: it runs mostly unoptimized (a cold start), where each call
+// costs. Past the table (code >= 128, or NaN past the end of input) the lookup reads
+// `undefined`, and `undefined & cls` is 0.
 
 const CODE_0 = 48;
 const CODE_9 = 57;

@@ -923,26 +923,25 @@ const OWN_LOCAL = -2;
 /** `slotOf` of a value that is not a temporary. */
 const NO_SLOT = -1;
 
-/** "tmpK" strings for pooled locals, made once per K. */
+/**
+ * Local names, "vN" for values and "tmpK" for pooled locals, each string made once for the
+ * whole process (the same names recur in every function).
+ */
+const VALUE_NAMES: string[] = [];
 const POOLED_NAMES: string[] = [];
-function pooledName(k: number): string {
-  let name = POOLED_NAMES[k];
+function cachedName(cache: string[], prefix: string, n: number): string {
+  let name = cache[n];
   if (name === undefined) {
-    name = `tmp${k}`;
-    POOLED_NAMES[k] = name;
+    name = `${prefix}${n}`;
+    cache[n] = name;
   }
   return name;
 }
-
-/** "vN" strings, made once per N for the whole process (names repeat across functions). */
-const VALUE_NAMES: string[] = [];
 function valueName(value: number): string {
-  let name = VALUE_NAMES[value];
-  if (name === undefined) {
-    name = `v${value}`;
-    VALUE_NAMES[value] = name;
-  }
-  return name;
+  return cachedName(VALUE_NAMES, "v", value);
+}
+function pooledName(k: number): string {
+  return cachedName(POOLED_NAMES, "tmp", k);
 }
 
 function sameArgs(a: number[], b: number[]): boolean {
