@@ -314,7 +314,7 @@ export class WasmRuntime {
    */
   edgeProfile(funcId: FuncId): Uint8Array | null {
     const counts = this.edgeCounts(funcId);
-    return counts === null ? null : Uint8Array.from(counts, (count) => (count === 0 ? 0 : 1));
+    return counts === null ? null : edgesRun(counts);
   }
 
   /**
@@ -385,6 +385,11 @@ export class WasmRuntime {
     }
     return frames;
   }
+}
+
+/** Per edge of an edge-count profile, 1 when it ran. */
+export function edgesRun(counts: Uint32Array): Uint8Array {
+  return Uint8Array.from(counts, (count) => (count === 0 ? 0 : 1));
 }
 
 /** Counter globals' values, read unsigned (they wrap past 2^32), or null for none. */

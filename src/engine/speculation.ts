@@ -24,7 +24,7 @@ import type { GlobalValue } from "../opt/pass.js";
 import type { Guard } from "../wasm/compile-module.js";
 import type { TieredConfig } from "./config.js";
 import type { CompileJob } from "./jobs.js";
-import type { WasmRuntime } from "./runtime.js";
+import { edgesRun, type WasmRuntime } from "./runtime.js";
 
 /** Inlined callees speculated on per Tier 2 compile (each call site adds a caller snapshot). */
 const CALLEES_SPECULATED = 2;
@@ -121,11 +121,12 @@ export class SpeculationBook {
       const randomSeed = (this.config.stressSeed * 31 + id) * 1009 + this.deoptCount[id]!;
       return { speculation: { taken: new Uint8Array(0), disabled, randomSeed, ...withValues } };
     }
-    const taken = runtime?.edgeProfile(id) ?? null;
+    // the counters are read once: which edges ran is derived from how often
+    const edgeCounts = runtime?.edgeCounts(id) ?? null;
+    const taken = edgeCounts === null ? null : edgesRun(edgeCounts);
     const targets = runtime?.targetProfile(id) ?? null;
     const calls = runtime?.callProfile(id) ?? null;
     const indirectCalls = runtime?.indirectCallProfile(id) ?? null;
-    const edgeCounts = runtime?.edgeCounts(id) ?? null;
     if (taken === null && targets === null && calls === null && globals.length === 0) return {};
     const speculation: NonNullable<CompileJob["speculation"]> = {
       taken: taken ?? new Uint8Array(0),

@@ -674,12 +674,6 @@ export class FunctionCodegen {
 
   // ---- straight-line code ----
 
-  /**
-   * `profile_target`: the site's first two distinct table indices go to globals `first` and
-   * `first + 1` (both start at -1); a third distinct index sets the second to MANY_TARGETS
-   * for good.
-   * The common case, the index seen first, costs a load, a compare and a branch.
-   */
   /** Adds 1 to i32 global `g` (wrapping past 2^32: the runtime reads it unsigned). */
   private countUp(g: number): void {
     const out = this.out;
@@ -689,6 +683,12 @@ export class FunctionCodegen {
     out.opU32(0x24, g);
   }
 
+  /**
+   * `profile_target`: the site's first two distinct table indices go to globals `first` and
+   * `first + 1` (both start at -1); a third distinct index sets the second to MANY_TARGETS
+   * for good.
+   * The common case, the index seen first, costs a load, a compare and a branch.
+   */
   private recordTarget(index: number, first: number): void {
     const out = this.out;
     const globalGet = (g: number): void => {
