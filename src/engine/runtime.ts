@@ -252,6 +252,8 @@ export class WasmRuntime {
   }
 
   private recordProfileGlobals(compiled: CompiledModule, exports: WebAssembly.Exports): void {
+    // a module without counters would cost four name lookups a function for nothing
+    if (compiled.profileCounters !== true) return;
     const exported = (prefix: string): WebAssembly.Global[] => {
       const globals: WebAssembly.Global[] = [];
       for (let k = 0; exports[`${prefix}${k}`] instanceof WebAssembly.Global; k++) {

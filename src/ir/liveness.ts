@@ -5,7 +5,7 @@
  * parameters, so they are computed once per function and read per block.
  */
 
-import type { DomTree } from "./dominance.js";
+import type { DominatorTables } from "./dominance.js";
 import { computeDominators } from "./dominance.js";
 import type { IrFunction, ValueId } from "./ir.js";
 import { valueCount } from "./ir.js";
@@ -17,7 +17,7 @@ export interface Liveness {
   liveIn: Uint32Array;
 }
 
-export function computeLiveness(fn: IrFunction, tree: DomTree = computeDominators(fn)): Liveness {
+export function computeLiveness(fn: IrFunction, tree: DominatorTables = computeDominators(fn)): Liveness {
   const words = (valueCount(fn) + 31) >>> 5;
   const count = fn.blocks.length;
   const uses = new Uint32Array(words * count); // upward-exposed uses
@@ -45,7 +45,7 @@ export function computeLiveness(fn: IrFunction, tree: DomTree = computeDominator
   while (changed) {
     changed = false;
     // postorder: successors first, so most sets settle in one sweep
-    for (let i = tree.rpo.length - 1; i >= 0; i--) {
+    for (let i = tree.rpoCount - 1; i >= 0; i--) {
       const b = tree.rpo[i]!;
       liveOut.fill(0);
       for (const target of fn.blocks[b]!.term.targets) {

@@ -16,7 +16,13 @@
  * Each error names the function, the block and the instruction (or the terminator).
  */
 
-import { computeDominators, dominates, irreducibleEdges } from "./dominance.js";
+import {
+  computeDominatorTables,
+  DominatorScratch,
+  type DominatorTables,
+  dominates,
+  irreducibleEdges,
+} from "./dominance.js";
 import type { Block, Inst, IrFunction, Module, ResumePoint, Terminator } from "./ir.js";
 import { Op, OperandClass, type OpInfo, OpKind, opInfo, opName, TermOp } from "./ops.js";
 import { formatInst, formatTerminator } from "./printer.js";
@@ -117,14 +123,17 @@ function conversionOk(op: Op, from: Type, to: Type): boolean {
 }
 
 /**
- * The definition tables, shared by the functions one `verify` call checks and grown to the
- * largest: a typed array of more than 64 bytes lives outside V8's heap, and allocating
- * three per function cost ~1 µs a function (10 ms of the 10 000-function start-up program).
+ * The definition tables and dominator tree, shared by the functions one `verify` call
+ * checks and grown to the largest: a typed array of more than 64 bytes lives outside V8's
+ * heap, and allocating three per function cost ~1 µs a function (10 ms of the
+ * 10 000-function start-up program).
  */
 class SlotTables {
   type = new Int32Array(64);
   block = new Int32Array(64);
   index = new Int32Array(64);
+  /** The dominator tree of the function being checked. */
+  dominators = new DominatorScratch();
 
   /** Room for `size` slots, all marked undefined. */
   reserve(size: number): void {
@@ -271,7 +280,7 @@ class FunctionVerifier {
         this.report(b, i, `inline site i${site} does not exist`);
     };
     // pass 2: types and uses
-    const tree = computeDominators(fn);
+    const tree = computeDominatorTables(fn, this.tables.dominators);
     for (let b = 0; b < blocks.length; b++) {
       const block = blocks[b]!;
       const insts = block.insts;
@@ -294,7 +303,7 @@ class FunctionVerifier {
   }
 
   /** Checks that `value` is defined and available at (block, index); returns its type. */
-  private use(value: number, block: number, index: number, tree: ReturnType<typeof computeDominators>): Type {
+  private use(value: number, block: number, index: number, tree: DominatorTables): Type {
     const slot = this.slotOf(value);
     if (slot < 0 || this.defType[slot] === -1) {
       this.report(block, index, `v${value} is used but never defined`);
@@ -326,7 +335,7 @@ class FunctionVerifier {
     inst: Inst,
     block: number,
     index: number,
-    tree: ReturnType<typeof computeDominators>,
+    tree: DominatorTables,
   ): void {
     const count = args.length - from;
     if (count !== sig.params.length) {
@@ -372,13 +381,7 @@ class FunctionVerifier {
       this.report(b, i, `${info.name} needs a memory, and the module has none`);
   }
 
-  private checkInst(
-    _block: Block,
-    b: number,
-    inst: Inst,
-    i: number,
-    tree: ReturnType<typeof computeDominators>,
-  ): void {
+  private checkInst(_block: Block, b: number, inst: Inst, i: number, tree: DominatorTables): void {
     const info = opInfo(inst.op);
     if (inst.invariant !== undefined && info.kind !== OpKind.Load)
       this.report(b, i, "only a load can be invariant");
@@ -634,7 +637,7 @@ class FunctionVerifier {
     return true;
   }
 
-  private checkTerminator(term: Terminator, b: number, tree: ReturnType<typeof computeDominators>): void {
+  private checkTerminator(term: Terminator, b: number, tree: DominatorTables): void {
     const T = TERMINATOR_INDEX;
     const fn = this.fn;
     switch (term.op) {

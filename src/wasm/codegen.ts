@@ -18,7 +18,7 @@
  * the callee's slot), so that a later tier replaces a function by setting its slot.
  */
 
-import { computeDominators, type DomTree } from "../ir/dominance.js";
+import { computeDominatorTables, DominatorScratch, type DominatorTables } from "../ir/dominance.js";
 import type { BlockCall, Inst, IrFunction, Module, Terminator } from "../ir/ir.js";
 import { computeLiveness, type Liveness, liveInValues } from "../ir/liveness.js";
 import { Op, OpKind, opInfo, TermOp } from "../ir/ops.js";
@@ -128,7 +128,9 @@ export const NO_PROFILE_GLOBALS: ProfileGlobals = { edge: -1, target: -1, call: 
 
 export class FunctionCodegen {
   private fn!: IrFunction;
-  private tree!: DomTree;
+  private tree!: DominatorTables;
+  /** The dominator tree's tables, reused from function to function. */
+  private readonly dominators = new DominatorScratch();
   /** Local index of each value id (the first `valueCount`; reused from function to function). */
   private localOf = new Int32Array(0);
   /** IR type of each value id (as `localOf`). */
@@ -141,7 +143,12 @@ export class FunctionCodegen {
   private readonly pooledLocals: number[] = [];
   private forwardIn = new Int32Array(0);
   private loopHeader = new Uint8Array(0);
-  private children: number[][] = [];
+  /**
+   * Each block's dominator-tree children that are merge points, as lists threaded through
+   * two tables (-1 ends a list): latest in reverse postorder first.
+   */
+  private firstMergeChild = new Int32Array(0);
+  private nextMergeSibling = new Int32Array(0);
   /** The control stack: kind and (for loops and blocks) the IR block it belongs to. */
   private ctlKind: Ctl[] = [];
   private ctlBlock: number[] = [];
@@ -406,26 +413,39 @@ export class FunctionCodegen {
 
   private analyse(): void {
     const fn = this.fn;
-    const tree = computeDominators(fn);
+    const tree = computeDominatorTables(fn, this.dominators);
     this.tree = tree;
     const count = fn.blocks.length;
-    this.forwardIn = new Int32Array(count);
-    this.loopHeader = new Uint8Array(count);
-    const children: number[][] = new Array(count);
-    for (let b = 0; b < count; b++) children[b] = [];
-    this.children = children;
+    if (this.forwardIn.length < count) {
+      const size = Math.max(count, 2 * this.forwardIn.length, 16);
+      this.forwardIn = new Int32Array(size);
+      this.loopHeader = new Uint8Array(size);
+      this.firstMergeChild = new Int32Array(size);
+      this.nextMergeSibling = new Int32Array(size);
+    }
+    const { forwardIn, loopHeader, firstMergeChild, nextMergeSibling } = this;
+    forwardIn.fill(0, 0, count);
+    loopHeader.fill(0, 0, count);
+    firstMergeChild.fill(-1, 0, count);
     const rpo = tree.rpo;
-    // walked backwards, so that each block's children come latest first in reverse
-    // postorder: the latest merge child gets the outermost block
-    for (let i = rpo.length - 1; i >= 0; i--) {
+    for (let i = 0; i < tree.rpoCount; i++) {
       const b = rpo[i]!;
       const targets = fn.blocks[b]!.term.targets;
       for (let k = 0; k < targets.length; k++) {
         const target = targets[k]!.block;
-        if (tree.rpoIndex[target]! > i) this.forwardIn[target]!++;
-        else this.loopHeader[target] = 1;
+        if (tree.rpoIndex[target]! > i) forwardIn[target]!++;
+        else loopHeader[target] = 1;
       }
-      if (b !== 0) children[tree.idom[b]!]!.push(b);
+    }
+    // a block's forward edges all come from blocks before it, so it is known to be a merge
+    // when it is reached; each is put first in its parent's list, so that the latest merge
+    // child in reverse postorder comes first and gets the outermost block
+    for (let i = 1; i < tree.rpoCount; i++) {
+      const b = rpo[i]!;
+      if (forwardIn[b]! < 2) continue;
+      const parent = tree.idom[b]!;
+      nextMergeSibling[b] = firstMergeChild[parent]!;
+      firstMergeChild[parent] = b;
     }
   }
 
@@ -453,32 +473,32 @@ export class FunctionCodegen {
   }
 
   private doTree(block: number): void {
-    const merges = this.children[block]!.filter((c) => this.isMerge(c));
+    const merge = this.firstMergeChild[block]!;
     if (this.loopHeader[block] === 1) {
       this.out.u8(0x03);
       this.out.u8(BLOCKTYPE_EMPTY);
       this.push(Ctl.Loop, block);
-      this.nodeWithin(block, merges, 0);
+      this.nodeWithin(block, merge);
       this.pop();
       this.out.u8(0x0b);
     } else {
-      this.nodeWithin(block, merges, 0);
+      this.nodeWithin(block, merge);
     }
   }
 
-  private nodeWithin(block: number, merges: number[], index: number): void {
-    if (index === merges.length) {
+  /** `block`'s code inside a Wasm block for `merge` and each merge child after it. */
+  private nodeWithin(block: number, merge: number): void {
+    if (merge === -1) {
       this.emitBlockCode(block);
       return;
     }
-    const follower = merges[index]!;
     this.out.u8(0x02);
     this.out.u8(BLOCKTYPE_EMPTY);
-    this.push(Ctl.Block, follower);
-    this.nodeWithin(block, merges, index + 1);
+    this.push(Ctl.Block, merge);
+    this.nodeWithin(block, this.nextMergeSibling[merge]!);
     this.pop();
     this.out.u8(0x0b);
-    this.doTree(follower);
+    this.doTree(merge);
   }
 
   private doBranch(source: number, edge: BlockCall): void {

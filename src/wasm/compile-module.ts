@@ -107,6 +107,8 @@ export interface CompiledModule {
   guestTypes: number[];
   /** Tier 2: the guards (deopt exits) in the unit's code; absent: none. */
   guards?: Guard[];
+  /** Whether the code records its profile into exported counters (`profileCounters`). */
+  profileCounters?: boolean;
 }
 
 /** A guard in Tier 2 code: a branch edge of program function `func` (a callee's, when inlined). */
@@ -365,6 +367,7 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
     exportOf,
     sourceMaps,
     guestTypes,
+    profileCounters: options.profileCounters === true,
   };
 }
 

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { computeDominators, dominates, irreducibleEdges } from "../../src/ir/dominance.js";
+import {
+  computeDominators,
+  computeDominatorTables,
+  DominatorScratch,
+  dominates,
+  irreducibleEdges,
+} from "../../src/ir/dominance.js";
 import type { Block, IrFunction } from "../../src/ir/ir.js";
 import { NO_LOC } from "../../src/ir/ir.js";
 import { TermOp } from "../../src/ir/ops.js";
@@ -65,15 +71,17 @@ function naiveDominators(successors: number[][]): (Set<number> | null)[] {
   return dom;
 }
 
-/** Random CFGs of 1–9 blocks; no edge into the entry (the IR forbids it). */
-const randomCfg = fc.integer({ min: 1, max: 9 }).chain((count) =>
-  fc
-    .array(fc.array(fc.integer({ min: 1, max: Math.max(1, count - 1) }), { maxLength: 3 }), {
-      minLength: count,
-      maxLength: count,
-    })
-    .map((lists) => lists.map((targets) => (count === 1 ? [] : targets))),
-);
+/** Random CFGs of 1–`maxBlocks` blocks; no edge into the entry (the IR forbids it). */
+const randomCfgUpTo = (maxBlocks: number): fc.Arbitrary<number[][]> =>
+  fc.integer({ min: 1, max: maxBlocks }).chain((count) =>
+    fc
+      .array(fc.array(fc.integer({ min: 1, max: Math.max(1, count - 1) }), { maxLength: 3 }), {
+        minLength: count,
+        maxLength: count,
+      })
+      .map((lists) => lists.map((targets) => (count === 1 ? [] : targets))),
+  );
+const randomCfg = randomCfgUpTo(9);
 
 test("dominator tree matches the data-flow definition on random CFGs (acyclic, loops, irreducible)", () => {
   fc.assert(
@@ -111,4 +119,22 @@ test("a loop entered twice is irreducible; a natural loop is not", () => {
   // 0 → 1 → 2 → 1, 2 → 3: one entry
   const natural = cfg([[1], [2], [1, 3], []]);
   assert.deepEqual(irreducibleEdges(natural, computeDominators(natural)), []);
+});
+
+test("tables reused from CFG to CFG, larger and smaller, give each CFG's own tree", () => {
+  const scratch = new DominatorScratch();
+  fc.assert(
+    // beyond the tables' first size (16 blocks), so that they grow along the way
+    fc.property(randomCfgUpTo(60), (successors) => {
+      const fn = cfg(successors);
+      const own = computeDominators(fn);
+      const reused = computeDominatorTables(fn, scratch);
+      assert.equal(reused.rpoCount, own.rpoCount);
+      assert.deepEqual([...reused.rpo.subarray(0, reused.rpoCount)], [...own.rpo]);
+      assert.deepEqual([...reused.idom.subarray(0, successors.length)], [...own.idom]);
+      assert.deepEqual([...reused.rpoIndex.subarray(0, successors.length)], [...own.rpoIndex]);
+      assert.deepEqual(irreducibleEdges(fn, reused), irreducibleEdges(fn, own));
+    }),
+    { numRuns: 1000, seed: 20261128 },
+  );
 });
