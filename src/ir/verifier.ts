@@ -344,7 +344,10 @@ class FunctionVerifier {
     for (let i = from; i < args.length; i++) {
       const type = this.use(args[i]!, block, index, tree);
       const expected = sig.params[i - from];
-      if (expected !== undefined) this.expectType(type, expected, block, index, `argument ${i - from + 1}`);
+      // the message is made only on a mismatch: a string per argument is most of what
+      // verification would otherwise allocate
+      if (expected !== undefined && type !== Type.None && type !== expected)
+        this.expectType(type, expected, block, index, `argument ${i - from + 1}`);
     }
     const resultType = sig.results[0] ?? Type.None;
     if (inst.type !== resultType) {
@@ -713,7 +716,7 @@ class FunctionVerifier {
       for (let k = 0; k < target.args.length; k++) {
         const type = this.use(target.args[k]!, b, T, tree);
         const expected = dest.paramTypes[k];
-        if (expected !== undefined)
+        if (expected !== undefined && type !== Type.None && type !== expected)
           this.expectType(type, expected, b, T, `argument ${k + 1} to block${target.block}`);
       }
     }

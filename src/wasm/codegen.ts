@@ -138,6 +138,17 @@ export class FunctionCodegen {
   /** assignLocals' work tables (as `localOf`): last uses, and pool slots of temporaries. */
   private lastUse = new Int32Array(0);
   private slotOf = new Int32Array(0);
+  /**
+   * assignLocals' per-type tables (reused): own locals, pool slots, the next own local,
+   * the pool's first local, and the free pool slots.
+   */
+  private readonly localTables = {
+    counts: new Int32Array(TYPE_COUNT),
+    pooled: new Int32Array(TYPE_COUNT),
+    next: new Int32Array(TYPE_COUNT),
+    poolBase: new Int32Array(TYPE_COUNT),
+    free: Array.from({ length: TYPE_COUNT }, (): number[] => []),
+  };
   private valueCount = 0;
   /** [first, end) local index ranges of the pooled locals of the function just compiled. */
   private readonly pooledLocals: number[] = [];
@@ -150,15 +161,21 @@ export class FunctionCodegen {
   private firstMergeChild = new Int32Array(0);
   private nextMergeSibling = new Int32Array(0);
   /** The control stack: kind and (for loops and blocks) the IR block it belongs to. */
-  private ctlKind: Ctl[] = [];
-  private ctlBlock: number[] = [];
-  /** Code offsets (relative to the body's first instruction) and the IR locations there. */
-  readonly offsets: number[] = [];
-  readonly locs: number[] = [];
+  // (the first `ctlDepth` entries: arrays kept at their largest size, where `length = 0`
+  // would drop their storage and make each function grow them again)
+  private readonly ctlKind: Ctl[] = [];
+  private readonly ctlBlock: number[] = [];
+  private ctlDepth = 0;
+  /**
+   * Code offsets (relative to the body's first instruction) and the IR locations there:
+   * new lists for each function, which the caller may keep.
+   */
+  offsets: number[] = [];
+  locs: number[] = [];
   /** Per entry of `locs`, the inline site (-1: the function's own code); empty when it has no sites. */
-  readonly sites: number[] = [];
-  /** Code offsets (as `offsets`) of `if`s whose body rarely runs, ascending. */
-  readonly unlikely: number[] = [];
+  sites: number[] = [];
+  /** Code offsets (as `offsets`) of `if`s whose body rarely runs, ascending (as `offsets`). */
+  unlikely: number[] = [];
   private lastLoc = -1;
   private lastSite = -1;
   private trackSites = false;
@@ -210,18 +227,17 @@ export class FunctionCodegen {
     this.targetGlobal = profile.target;
     this.callGlobal = profile.call;
     this.targetCountGlobal = profile.targetCount;
-    this.offsets.length = 0;
-    this.unlikely.length = 0;
-    this.locs.length = 0;
-    this.sites.length = 0;
+    this.offsets = [];
+    this.unlikely = [];
+    this.locs = [];
+    this.sites = [];
     this.trackSites = fn.inlineSites !== undefined && fn.inlineSites.length > 0;
     this.lastLoc = -1;
     this.lastSite = -1;
     this.codeStart = this.out.length;
     const locals = this.assignLocals();
     this.analyse();
-    this.ctlKind.length = 0;
-    this.ctlBlock.length = 0;
+    this.ctlDepth = 0;
     if (instrument !== Instrument.None) {
       this.mark(fn.loc);
       this.emitEntryBudgetCheck();
@@ -337,10 +353,10 @@ export class FunctionCodegen {
     }
     // from here slotOf is a temporary's pool slot (results are given theirs as the walk
     // reaches them; until then a result's entry still names its block, never read)
-    const counts = new Array<number>(TYPE_COUNT).fill(0);
-    const pooled = new Array<number>(TYPE_COUNT).fill(0);
-    const free: number[][] = [];
-    for (let t = 0; t < TYPE_COUNT; t++) free.push([]);
+    const { counts, pooled, next, poolBase, free } = this.localTables;
+    counts.fill(0);
+    pooled.fill(0);
+    for (let t = 0; t < TYPE_COUNT; t++) free[t]!.length = 0;
     // the frame's loop budget (emitLoopBudgetCheck): the last i32 local
     this.loopBudgetLocal = -1;
     const loopBudget =
@@ -388,8 +404,6 @@ export class FunctionCodegen {
     }
     // locals are grouped by type after the parameters — [i32: own, pooled, loop budget]
     // [i64: own, pooled] [f32 …] [f64 …] [f64x2 …]
-    const next = new Array<number>(TYPE_COUNT).fill(0);
-    const poolBase = new Array<number>(TYPE_COUNT).fill(0);
     this.pooledLocals.length = 0;
     let base = fn.params.length;
     for (let t = 0; t < TYPE_COUNT; t++) {
@@ -456,18 +470,18 @@ export class FunctionCodegen {
   // ---- structured control flow (Ramsey) ----
 
   private push(kind: Ctl, block: number): void {
-    this.ctlKind.push(kind);
-    this.ctlBlock.push(block);
+    this.ctlKind[this.ctlDepth] = kind;
+    this.ctlBlock[this.ctlDepth] = block;
+    this.ctlDepth++;
   }
 
   private pop(): void {
-    this.ctlKind.pop();
-    this.ctlBlock.pop();
+    this.ctlDepth--;
   }
 
   private depthOf(kind: Ctl, block: number): number {
-    for (let i = this.ctlKind.length - 1; i >= 0; i--) {
-      if (this.ctlKind[i] === kind && this.ctlBlock[i] === block) return this.ctlKind.length - 1 - i;
+    for (let i = this.ctlDepth - 1; i >= 0; i--) {
+      if (this.ctlKind[i] === kind && this.ctlBlock[i] === block) return this.ctlDepth - 1 - i;
     }
     throw new Error(`codegen: no enclosing label for block${block}`);
   }

@@ -274,7 +274,7 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
     }
     code.reset();
     const locals = codegen.compile(fn, id, instrument, budgetGlobal, options.osr === true, profile);
-    bodies.push({ locals, code: code.toBytes(), unlikely: codegen.unlikely.slice() });
+    bodies.push({ locals, code: code.toBytes(), unlikely: codegen.unlikely });
     functionTypes.push(typeIndex(fn.params, fn.results));
     names.push([wasmIndex, fn.name]);
     irFunctionOf.push(id);
@@ -282,9 +282,9 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
     wasmIndexOf.set(id, wasmIndex);
     if (options.localNames !== false) localNames.push([wasmIndex, codegen.localNames()]);
     if (codegen.offsets.length > 0) {
-      const map: SourceMap = { offsets: codegen.offsets.slice(), locs: codegen.locs.slice() };
+      const map: SourceMap = { offsets: codegen.offsets, locs: codegen.locs };
       if (codegen.sites.length > 0) {
-        map.sites = codegen.sites.slice();
+        map.sites = codegen.sites;
         map.inlineSites = fn.inlineSites!;
       }
       relativeMaps.push({ wasmIndex, map });
