@@ -98,11 +98,13 @@ interface Fixup {
 }
 
 /**
- * A copy of `list` with no spare capacity: arrays grown by `push` keep room for ~17
- * elements, and a module's many short operand lists would otherwise carry it for life.
+ * A copy of the first `count` elements of `scratch` with no spare capacity: arrays grown
+ * by `push` keep room for ~17 elements, and a module's many short lists would otherwise
+ * carry it for life. Lists are read into scratch arrays the parser reuses, so that each
+ * list is one allocation of its final size (not a growing array, then its copy).
  */
-function exactly<T>(list: T[]): T[] {
-  return list.slice();
+function exactly<T>(scratch: T[], count: number): T[] {
+  return count === 0 ? [] : scratch.slice(0, count);
 }
 
 /** A source position kept for a later error. */
@@ -131,6 +133,10 @@ class Parser {
   private readonly source: string;
   private readonly module: Module = emptyModule();
   private readonly fixups: Fixup[] = [];
+  /** Scratch lists (see `exactly`): values, types, a block's instructions. */
+  private readonly valueScratch: number[] = [];
+  private readonly typeScratch: Type[] = [];
+  private readonly instScratch: Inst[] = [];
   private readonly file: string;
   /** The lexer's position. */
   private pos = 0;
@@ -669,17 +675,22 @@ class Parser {
     const block: Block = { params: [], paramTypes: [], insts: [], term: undefined as unknown as Terminator };
     if (this.isPunct(LPAREN)) {
       this.skip();
+      const values = this.valueScratch;
+      const types = this.typeScratch;
+      let count = 0;
       while (!this.isPunct(RPAREN)) {
-        if (block.params.length > 0) this.expectPunct(COMMA);
-        block.params.push(this.parseValue());
+        if (count > 0) this.expectPunct(COMMA);
+        values[count] = this.parseValue();
         this.expectPunct(COLON);
-        block.paramTypes.push(this.parseType());
+        types[count++] = this.parseType();
       }
       this.skip();
-      block.params = exactly(block.params);
-      block.paramTypes = exactly(block.paramTypes);
+      block.params = exactly(values, count);
+      block.paramTypes = exactly(types, count);
     }
     this.expectPunct(COLON);
+    const insts = this.instScratch;
+    let instCount = 0;
     for (;;) {
       if (this.kind !== Tok.Ident) this.fail(`expected an instruction, found '${this.text()}'`);
       // `vN:type = op ...` defines a value; otherwise the op or terminator comes first
@@ -687,10 +698,11 @@ class Parser {
       const term = defined !== NOT_INDEXED ? undefined : termByName(this.text());
       if (term !== undefined) {
         this.skip();
+        block.insts = exactly(insts, instCount);
         block.term = this.parseTerminator(term, blockRefs);
         return block;
       }
-      block.insts.push(this.parseInst(defined));
+      insts[instCount++] = this.parseInst(defined);
     }
   }
 
@@ -709,13 +721,14 @@ class Parser {
 
   /** Values separated by commas up to and including `close`. */
   private parseValueList(close: number): number[] {
-    const values: number[] = [];
+    const values = this.valueScratch;
+    let count = 0;
     while (!this.isPunct(close)) {
-      if (values.length > 0) this.expectPunct(COMMA);
-      values.push(this.parseValue());
+      if (count > 0) this.expectPunct(COMMA);
+      values[count++] = this.parseValue();
     }
     this.skip();
-    return exactly(values);
+    return exactly(values, count);
   }
 
   private parseTerminator(op: TermOp, blockRefs: number[]): Terminator {
@@ -897,12 +910,13 @@ class Parser {
       case OpKind.OsrPoint: {
         // a block of the program's function, not of this one
         inst.imm = this.parseIndexed("block", "a loop header (blockN)");
-        const args: number[] = [];
+        const args = this.valueScratch;
+        let count = 0;
         while (this.isPunct(COMMA)) {
           this.skip();
-          args.push(this.parseValue());
+          args[count++] = this.parseValue();
         }
-        inst.args = exactly(args);
+        inst.args = exactly(args, count);
         break;
       }
       case OpKind.ProfileTarget:
@@ -923,12 +937,15 @@ class Parser {
           inst.args = [first, second];
           break;
         }
-        const args = [first, second];
+        const args = this.valueScratch;
+        args[0] = first;
+        args[1] = second;
+        let count = 2;
         while (this.isPunct(COMMA)) {
           this.skip();
-          args.push(this.parseValue());
+          args[count++] = this.parseValue();
         }
-        inst.args = exactly(args);
+        inst.args = exactly(args, count);
       }
     }
     if (inst.args === NO_OPERANDS) throw new Error(`internal: no operands read for ${opName}`);
