@@ -505,7 +505,7 @@ export class Checker {
         return this.checkBinary(expr, expected);
       case "cond": {
         this.checkCondition(expr.test);
-        const type = this.checkSameType([expr.then, expr.else], expected);
+        const type = this.checkSameType(expr.then, expr.else, expected);
         if (type === undefined) {
           this.error(
             expr.pos,
@@ -555,21 +555,30 @@ export class Checker {
    * Checks expressions that must share one type; literal-like ones take their type from the
    * others (or `expected`). Returns the common type, or undefined on a mismatch.
    */
-  private checkSameType(exprs: Expr[], expected: TjType | undefined): TjType | undefined {
-    const literal = exprs.map(isLiteralLike);
+  /**
+   * The type `a` and `b` (if any) both have — a literal-like one takes the other's —,
+   * ERROR, or undefined if they differ.
+   */
+  private checkSameType(a: Expr, b: Expr | undefined, expected: TjType | undefined): TjType | undefined {
+    const aLiteral = isLiteralLike(a);
+    const bLiteral = b !== undefined && isLiteralLike(b);
     let common: TjType | undefined;
-    exprs.forEach((e, i) => {
-      if (literal[i]) return;
-      const type = this.checkExpr(e, common ?? expected);
-      if (common === undefined && type.tag !== "error") common = type;
-    });
-    exprs.forEach((e, i) => {
-      if (!literal[i]) return;
-      const type = this.checkExpr(e, common ?? expected);
-      if (common === undefined && type.tag !== "error") common = type;
-    });
-    if (exprs.some((e) => e.type!.tag === "error")) return ERROR;
-    return exprs.every((e) => typeEquals(e.type!, common!)) ? common : undefined;
+    // the operands that are not literals first: they give the literals their type
+    for (let pass = 0; pass < 2; pass++) {
+      const literals = pass === 1;
+      if (aLiteral === literals) {
+        const type = this.checkExpr(a, common ?? expected);
+        if (common === undefined && type.tag !== "error") common = type;
+      }
+      if (b !== undefined && bLiteral === literals) {
+        const type = this.checkExpr(b, common ?? expected);
+        if (common === undefined && type.tag !== "error") common = type;
+      }
+    }
+    if (a.type!.tag === "error" || (b !== undefined && b.type!.tag === "error")) return ERROR;
+    return typeEquals(a.type!, common!) && (b === undefined || typeEquals(b.type!, common!))
+      ? common
+      : undefined;
   }
 
   private checkUnary(expr: Expr & { kind: "unary" }, expected: TjType | undefined): TjType {
@@ -612,7 +621,7 @@ export class Checker {
     const isComparison = ["<", "<=", ">", ">=", "==", "!="].includes(op);
     const isLogical = op === "&&" || op === "||";
     const operandContext = isLogical ? BOOL : isComparison ? undefined : expected;
-    const type = this.checkSameType([expr.left, expr.right], operandContext);
+    const type = this.checkSameType(expr.left, expr.right, operandContext);
     if (type === undefined) {
       this.error(
         expr.pos,
@@ -743,7 +752,7 @@ export class Checker {
       case "unreachable":
         return VOID;
       default: {
-        const type = this.checkSameType(args, undefined);
+        const type = this.checkSameType(args[0]!, args[1], undefined);
         if (type === undefined) {
           this.error(expr.pos, `the arguments of ${name} must have the same integer type`);
           return ERROR;
@@ -770,6 +779,21 @@ export class Checker {
 }
 
 /** Made only of integer literals and operators, so its type comes from context. */
+/** Operators whose result stays literal-like when both operands are. */
+const LITERAL_OPERATORS: ReadonlySet<string> = new Set([
+  "+",
+  "-",
+  "*",
+  "/",
+  "%",
+  "&",
+  "|",
+  "^",
+  "<<",
+  ">>",
+  ">>>",
+]);
+
 export function isLiteralLike(expr: Expr): boolean {
   switch (expr.kind) {
     case "int":
@@ -777,11 +801,7 @@ export function isLiteralLike(expr: Expr): boolean {
     case "unary":
       return expr.op !== "!" && isLiteralLike(expr.operand);
     case "binary":
-      return (
-        ["+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>", ">>>"].includes(expr.op) &&
-        isLiteralLike(expr.left) &&
-        isLiteralLike(expr.right)
-      );
+      return LITERAL_OPERATORS.has(expr.op) && isLiteralLike(expr.left) && isLiteralLike(expr.right);
     case "cond":
       return isLiteralLike(expr.then) && isLiteralLike(expr.else);
     default:

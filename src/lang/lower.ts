@@ -428,7 +428,13 @@ class FunctionLowering {
     ids.forEach((id) => {
       if (this.env.has(id)) live.push(id);
     });
-    if (live.length > 1) live.sort((a, b) => a - b);
+    // insertion sort: the lists are short, and Array.prototype.sort copies them first
+    for (let i = 1; i < live.length; i++) {
+      const id = live[i]!;
+      let j = i - 1;
+      for (; j >= 0 && live[j]! > id; j--) live[j + 1] = live[j]!;
+      live[j + 1] = id;
+    }
     const bindings: Binding[] = new Array(live.length);
     for (let i = 0; i < live.length; i++) bindings[i] = this.locals.get(live[i]!)!;
     return bindings;
