@@ -140,7 +140,7 @@ export class FunctionCodegen {
   private slotOf = new Int32Array(0);
   /**
    * assignLocals' per-type tables (reused): own locals, pool slots, the next own local,
-   * the pool's first local, and the free pool slots.
+   * the pool's first local, and the free pool slots (stacks of `freeCount` entries).
    */
   private readonly localTables = {
     counts: new Int32Array(TYPE_COUNT),
@@ -148,10 +148,9 @@ export class FunctionCodegen {
     next: new Int32Array(TYPE_COUNT),
     poolBase: new Int32Array(TYPE_COUNT),
     free: Array.from({ length: TYPE_COUNT }, (): number[] => []),
+    freeCount: new Int32Array(TYPE_COUNT),
   };
   private valueCount = 0;
-  /** [first, end) local index ranges of the pooled locals of the function just compiled. */
-  private readonly pooledLocals: number[] = [];
   private forwardIn = new Int32Array(0);
   private loopHeader = new Uint8Array(0);
   /**
@@ -270,10 +269,12 @@ export class FunctionCodegen {
       const local = localOf[value]!;
       if (local >= 0 && this.slotOf[value] === NO_SLOT) names[local] = valueName(value);
     }
-    const pooled = this.pooledLocals;
+    // per type, the pool's locals of the function just compiled
+    const { pooled, poolBase } = this.localTables;
     let k = 0;
-    for (let r = 0; r < pooled.length; r += 2)
-      for (let local = pooled[r]!; local < pooled[r + 1]!; local++) names[local] = pooledName(k++);
+    for (let t = 0; t < TYPE_COUNT; t++)
+      for (let local = poolBase[t]!; local < poolBase[t]! + pooled[t]!; local++)
+        names[local] = pooledName(k++);
     return names;
   }
 
@@ -353,10 +354,10 @@ export class FunctionCodegen {
     }
     // from here slotOf is a temporary's pool slot (results are given theirs as the walk
     // reaches them; until then a result's entry still names its block, never read)
-    const { counts, pooled, next, poolBase, free } = this.localTables;
+    const { counts, pooled, next, poolBase, free, freeCount } = this.localTables;
     counts.fill(0);
     pooled.fill(0);
-    for (let t = 0; t < TYPE_COUNT; t++) free[t]!.length = 0;
+    freeCount.fill(0);
     // the frame's loop budget (emitLoopBudgetCheck): the last i32 local
     this.loopBudgetLocal = -1;
     const loopBudget =
@@ -382,7 +383,7 @@ export class FunctionCodegen {
         for (let k = 0; k < args.length; k++) {
           const v = args[k]!;
           if (lastUse[v] === i && slotOf[v] !== NO_SLOT) {
-            free[typeOf[v]!]!.push(slotOf[v]!);
+            free[typeOf[v]!]![freeCount[typeOf[v]!]!++] = slotOf[v]!;
             lastUse[v] = OWN_LOCAL; // freed once, though it may be an operand twice
           }
         }
@@ -396,20 +397,18 @@ export class FunctionCodegen {
           counts[type]!++;
           continue;
         }
-        const slot = free[type]!.pop() ?? pooled[type]!++;
+        const slot = freeCount[type]! > 0 ? free[type]![--freeCount[type]!]! : pooled[type]!++;
         slotOf[result] = slot;
         // never used: the slot is free again at once
-        if (lastUse[result] === -1) free[type]!.push(slot);
+        if (lastUse[result] === -1) free[type]![freeCount[type]!++] = slot;
       }
     }
     // locals are grouped by type after the parameters — [i32: own, pooled, loop budget]
     // [i64: own, pooled] [f32 …] [f64 …] [f64x2 …]
-    this.pooledLocals.length = 0;
     let base = fn.params.length;
     for (let t = 0; t < TYPE_COUNT; t++) {
       next[t] = base;
       poolBase[t] = base + counts[t]!;
-      if (pooled[t]! > 0) this.pooledLocals.push(poolBase[t]!, poolBase[t]! + pooled[t]!);
       base += counts[t]! + pooled[t]! + (t === 0 && loopBudget ? 1 : 0);
     }
     for (let v = 0; v <= maxValue; v++) {
