@@ -258,13 +258,9 @@ function lebLength(value: number): number {
 }
 
 export function encodeModule(desc: ModuleDesc, layout?: ModuleLayout): Uint8Array<ArrayBuffer> {
-  // the code section is most of a module: buffers sized for it at once do not grow by
-  // doubling through it (each step a fresh buffer, and fresh memory is costly to touch)
-  let codeBytes = 0;
-  for (let f = 0; f < desc.bodies.length; f++) codeBytes += desc.bodies[f]!.code.length + 16;
-  const out = new ByteBuffer(codeBytes + (codeBytes >> 2) + 1024);
+  const out = new ByteBuffer(1024);
   out.bytes(Uint8Array.of(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00));
-  const s = new ByteBuffer(codeBytes + 256);
+  const s = new ByteBuffer(256);
   const emit = (id: number, count: number, write: () => void): void => {
     if (count === 0) return;
     s.reset();
