@@ -778,7 +778,6 @@ export class Checker {
   }
 }
 
-/** Made only of integer literals and operators, so its type comes from context. */
 /** Operators whose result stays literal-like when both operands are. */
 const LITERAL_OPERATORS: ReadonlySet<string> = new Set([
   "+",
@@ -794,6 +793,7 @@ const LITERAL_OPERATORS: ReadonlySet<string> = new Set([
   ">>>",
 ]);
 
+/** Made only of integer literals and operators, so its type comes from context. */
 export function isLiteralLike(expr: Expr): boolean {
   switch (expr.kind) {
     case "int":

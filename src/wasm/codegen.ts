@@ -173,7 +173,7 @@ export class FunctionCodegen {
   locs: number[] = [];
   /** Per entry of `locs`, the inline site (-1: the function's own code); empty when it has no sites. */
   sites: number[] = [];
-  /** Code offsets (as `offsets`) of `if`s whose body rarely runs, ascending (as `offsets`). */
+  /** Code offsets (as `offsets`) of `if`s whose body rarely runs, ascending; a new list each function. */
   unlikely: number[] = [];
   private lastLoc = -1;
   private lastSite = -1;
