@@ -122,6 +122,11 @@ function conversionOk(op: Op, from: Type, to: Type): boolean {
   }
 }
 
+/** Whether a value of type `actual` is wrong where `expected` is needed (None: an error already reported). */
+function typeMismatch(actual: Type, expected: Type): boolean {
+  return actual !== Type.None && actual !== expected;
+}
+
 /**
  * The definition tables and dominator tree, shared by the functions one `verify` call
  * checks and grown to the largest: a typed array of more than 64 bytes lives outside V8's
@@ -323,9 +328,27 @@ class FunctionVerifier {
   }
 
   private expectType(actual: Type, expected: Type, block: number, index: number, what: string): void {
-    if (actual !== Type.None && actual !== expected) {
+    if (typeMismatch(actual, expected)) {
       this.report(block, index, `${what} has type ${typeName(actual)}, expected ${typeName(expected)}`);
     }
+  }
+
+  /**
+   * `expectType` for argument `n` of a call, or of a branch to block `toBlock` (-1: a call).
+   * Its name is made only on a mismatch: a string per argument was most of what
+   * verification allocated.
+   */
+  private expectArgumentType(
+    actual: Type,
+    expected: Type,
+    block: number,
+    index: number,
+    n: number,
+    toBlock: number,
+  ): void {
+    if (!typeMismatch(actual, expected)) return;
+    const what = toBlock < 0 ? `argument ${n}` : `argument ${n} to block${toBlock}`;
+    this.expectType(actual, expected, block, index, what);
   }
 
   private checkArgs(
@@ -344,10 +367,7 @@ class FunctionVerifier {
     for (let i = from; i < args.length; i++) {
       const type = this.use(args[i]!, block, index, tree);
       const expected = sig.params[i - from];
-      // the message is made only on a mismatch: a string per argument is most of what
-      // verification would otherwise allocate
-      if (expected !== undefined && type !== Type.None && type !== expected)
-        this.expectType(type, expected, block, index, `argument ${i - from + 1}`);
+      if (expected !== undefined) this.expectArgumentType(type, expected, block, index, i - from + 1, -1);
     }
     const resultType = sig.results[0] ?? Type.None;
     if (inst.type !== resultType) {
@@ -716,8 +736,7 @@ class FunctionVerifier {
       for (let k = 0; k < target.args.length; k++) {
         const type = this.use(target.args[k]!, b, T, tree);
         const expected = dest.paramTypes[k];
-        if (expected !== undefined && type !== Type.None && type !== expected)
-          this.expectType(type, expected, b, T, `argument ${k + 1} to block${target.block}`);
+        if (expected !== undefined) this.expectArgumentType(type, expected, b, T, k + 1, target.block);
       }
     }
   }
