@@ -3,13 +3,13 @@
  * and `binding` on names and declarations; the lowering reads both.
  */
 
-import type { SourcePos } from "./diagnostics.js";
+import type { SourceOffset } from "./diagnostics.js";
 import type { TjType } from "./types.js";
 
 export type TypeNode =
-  | { kind: "named"; pos: SourcePos; name: "i32" | "i64" | "f64" | "bool" | "void" }
-  | { kind: "array"; pos: SourcePos; elem: TypeNode }
-  | { kind: "func"; pos: SourcePos; params: TypeNode[]; result: TypeNode };
+  | { kind: "named"; pos: SourceOffset; name: "i32" | "i64" | "f64" | "bool" | "void" }
+  | { kind: "array"; pos: SourceOffset; elem: TypeNode }
+  | { kind: "func"; pos: SourceOffset; params: TypeNode[]; result: TypeNode };
 
 export type BinaryOp =
   | "*"
@@ -35,7 +35,7 @@ export type BinaryOp =
 export type UnaryOp = "-" | "!" | "~";
 
 interface ExprBase {
-  pos: SourcePos;
+  pos: SourceOffset;
   /** Set by the checker. */
   type?: TjType;
 }
@@ -60,26 +60,26 @@ export type AssignOp = "=" | "+=" | "-=" | "*=" | "/=" | "%=" | "&=" | "|=" | "^
 export type Stmt =
   | {
       kind: "let";
-      pos: SourcePos;
+      pos: SourceOffset;
       constant: boolean;
       name: string;
       annotation: TypeNode | null;
       init: Expr;
       binding?: Binding;
     }
-  | { kind: "assign"; pos: SourcePos; op: AssignOp; target: Expr; value: Expr }
-  | { kind: "expr"; pos: SourcePos; expr: Expr }
-  | { kind: "if"; pos: SourcePos; test: Expr; then: Stmt; else: Stmt | null }
-  | { kind: "while"; pos: SourcePos; test: Expr; body: Stmt }
-  | { kind: "do"; pos: SourcePos; body: Stmt; test: Expr }
-  | { kind: "for"; pos: SourcePos; init: Stmt | null; test: Expr | null; step: Stmt | null; body: Stmt }
-  | { kind: "break"; pos: SourcePos }
-  | { kind: "continue"; pos: SourcePos }
-  | { kind: "return"; pos: SourcePos; value: Expr | null }
-  | { kind: "block"; pos: SourcePos; body: Stmt[] };
+  | { kind: "assign"; pos: SourceOffset; op: AssignOp; target: Expr; value: Expr }
+  | { kind: "expr"; pos: SourceOffset; expr: Expr }
+  | { kind: "if"; pos: SourceOffset; test: Expr; then: Stmt; else: Stmt | null }
+  | { kind: "while"; pos: SourceOffset; test: Expr; body: Stmt }
+  | { kind: "do"; pos: SourceOffset; body: Stmt; test: Expr }
+  | { kind: "for"; pos: SourceOffset; init: Stmt | null; test: Expr | null; step: Stmt | null; body: Stmt }
+  | { kind: "break"; pos: SourceOffset }
+  | { kind: "continue"; pos: SourceOffset }
+  | { kind: "return"; pos: SourceOffset; value: Expr | null }
+  | { kind: "block"; pos: SourceOffset; body: Stmt[] };
 
 export interface Param {
-  pos: SourcePos;
+  pos: SourceOffset;
   name: string;
   annotation: TypeNode;
   binding?: Binding;
@@ -87,9 +87,9 @@ export interface Param {
 
 export interface FunctionDecl {
   kind: "function";
-  pos: SourcePos;
+  pos: SourceOffset;
   name: string;
-  namePos: SourcePos;
+  namePos: SourceOffset;
   exported: boolean;
   extern: boolean;
   params: Param[];
@@ -97,15 +97,15 @@ export interface FunctionDecl {
   /** null for an extern. */
   body: Stmt[] | null;
   /** Position of the closing brace (for "can reach its end" errors). */
-  endPos: SourcePos;
+  endPos: SourceOffset;
   binding?: Binding;
 }
 
 export interface GlobalDecl {
   kind: "global";
-  pos: SourcePos;
+  pos: SourceOffset;
   name: string;
-  namePos: SourcePos;
+  namePos: SourceOffset;
   constant: boolean;
   annotation: TypeNode | null;
   init: Expr;

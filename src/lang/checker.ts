@@ -23,7 +23,7 @@ import type {
 } from "./ast.js";
 import { BUILTINS } from "./builtins.js";
 import { ConstTrap, evaluateConstant } from "./constant.js";
-import type { DiagnosticBag, SourcePos } from "./diagnostics.js";
+import type { DiagnosticBag, SourceOffset } from "./diagnostics.js";
 import {
   BOOL,
   ERROR,
@@ -61,7 +61,7 @@ export class Checker {
 
   constructor(private readonly diagnostics: DiagnosticBag) {}
 
-  private error(pos: SourcePos, message: string): void {
+  private error(pos: SourceOffset, message: string): void {
     this.diagnostics.error(pos, message);
   }
 
@@ -230,7 +230,7 @@ export class Checker {
     }
   }
 
-  private declareLocal(name: string, pos: SourcePos, type: TjType, mutable: boolean): Binding {
+  private declareLocal(name: string, pos: SourceOffset, type: TjType, mutable: boolean): Binding {
     const scope = this.scopes[this.scopes.length - 1]!;
     if (scope.has(name)) this.error(pos, `duplicate name '${name}' in this scope`);
     const binding: Binding = { kind: "local", name, type, mutable, id: this.nextLocalId++ };
@@ -634,7 +634,7 @@ export class Checker {
   }
 
   /** The result type of `op` on two operands of `type`, reporting an error if undefined. */
-  private binaryResult(op: string, type: TjType, pos: SourcePos): TjType {
+  private binaryResult(op: string, type: TjType, pos: SourceOffset): TjType {
     switch (op) {
       case "+":
       case "-":

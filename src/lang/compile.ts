@@ -7,7 +7,7 @@
 import type { Module } from "../ir/ir.js";
 import { formatVerifierError, verify } from "../ir/verifier.js";
 import { Checker } from "./checker.js";
-import { CompileAbort, type Diagnostic, DiagnosticBag } from "./diagnostics.js";
+import { CompileAbort, type Diagnostic, DiagnosticBag, LineMap } from "./diagnostics.js";
 import { type EntryInfo, lowerProgram } from "./lower.js";
 import { parseProgram } from "./parser.js";
 
@@ -19,13 +19,13 @@ export type CompileResult =
 export class InternalCompilerError extends Error {}
 
 export function compileTj(source: string, file: string): CompileResult {
-  const diagnostics = new DiagnosticBag();
+  const diagnostics = new DiagnosticBag(new LineMap(source));
   try {
     const program = parseProgram(source, diagnostics);
     if (diagnostics.hasErrors) return { ok: false, diagnostics: diagnostics.items };
     const checked = new Checker(diagnostics).check(program);
     if (diagnostics.hasErrors) return { ok: false, diagnostics: diagnostics.items };
-    const { module, functions } = lowerProgram(checked, file);
+    const { module, functions } = lowerProgram(checked, file, diagnostics.lines);
     const errors = verify(module, true);
     if (errors.length > 0) {
       throw new InternalCompilerError(

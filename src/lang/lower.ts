@@ -20,14 +20,14 @@
 
 import { type FunctionBuilder, ModuleBuilder } from "../ir/builder.js";
 import { STANDARD_HOST, STANDARD_HOST_MODULE } from "../ir/host-abi.js";
-import { type Module, makeLoc, type ValueId } from "../ir/ir.js";
+import type { Module, ValueId } from "../ir/ir.js";
 import { Op } from "../ir/ops.js";
 import { TrapKind } from "../ir/trap.js";
 import { Type } from "../ir/types.js";
 import type { Binding, Expr, FunctionDecl, GlobalDecl, Program, Stmt } from "./ast.js";
 import type { CheckedProgram } from "./checker.js";
 import { arithmeticOp, compareOp, intLiteralValue } from "./constant.js";
-import type { SourcePos } from "./diagnostics.js";
+import type { LineMap, SourceOffset } from "./diagnostics.js";
 import { irType, type TjType } from "./types.js";
 
 export interface EntryInfo {
@@ -51,10 +51,6 @@ interface Loop {
   breakBlock: number;
   continueBlock: number;
   vars: Binding[];
-}
-
-function loc(pos: SourcePos): number {
-  return makeLoc(pos.line, pos.col);
 }
 
 function elementShift(elem: TjType): number {
@@ -93,8 +89,13 @@ class ModuleLowering {
   constructor(
     private readonly checked: CheckedProgram,
     file: string,
+    readonly lines: LineMap,
   ) {
     this.mb.module.sourceFile = file;
+  }
+
+  loc(at: SourceOffset): number {
+    return this.lines.loc(at);
   }
 
   lower(): LoweredProgram {
@@ -114,7 +115,7 @@ class ModuleLowering {
         }
         const id = this.mb.declare(decl.name, sig.params, sig.results, {
           exported: decl.exported,
-          loc: loc(decl.pos),
+          loc: this.loc(decl.pos),
         });
         this.funcIds.set(decl, id);
         functions.set(decl.name, {
@@ -330,9 +331,13 @@ class FunctionLowering {
     private readonly fb: FunctionBuilder,
   ) {}
 
+  private loc(at: SourceOffset): number {
+    return this.m.lines.loc(at);
+  }
+
   lowerBody(decl: FunctionDecl): void {
     const fb = this.fb;
-    fb.loc = loc(decl.pos);
+    fb.loc = this.loc(decl.pos);
     decl.params.forEach((param, i) => {
       const binding = param.binding!;
       this.locals.set((binding as { id: number }).id, binding);
@@ -341,7 +346,7 @@ class FunctionLowering {
     const body = decl.body!;
     for (let i = 0; i < body.length; i++) this.lowerStmt(body[i]!);
     if (!this.terminated) {
-      fb.loc = loc(decl.endPos);
+      fb.loc = this.loc(decl.endPos);
       if (fb.fn.results.length === 0) fb.ret();
       else fb.unreachable(); // the checker proved the end unreachable
     }
@@ -349,7 +354,7 @@ class FunctionLowering {
 
   initGlobal(decl: GlobalDecl, global: number): void {
     this.open();
-    this.fb.loc = loc(decl.pos);
+    this.fb.loc = this.loc(decl.pos);
     const value = this.lowerExpr(decl.init);
     this.fb.globalSet(global, value);
   }
@@ -366,7 +371,7 @@ class FunctionLowering {
   private lowerStmt(stmt: Stmt): void {
     this.open();
     const fb = this.fb;
-    fb.loc = loc(stmt.pos);
+    fb.loc = this.loc(stmt.pos);
     switch (stmt.kind) {
       case "let": {
         const value = this.lowerExpr(stmt.init);
@@ -411,7 +416,7 @@ class FunctionLowering {
           fb.ret();
         } else {
           const value = this.lowerExpr(stmt.value);
-          fb.loc = loc(stmt.pos);
+          fb.loc = this.loc(stmt.pos);
           if (value < 0) fb.ret();
           else fb.ret(value);
         }
@@ -500,7 +505,7 @@ class FunctionLowering {
       fb.jump(bodyBlock.id);
     } else {
       const cond = this.lowerExpr(test);
-      fb.loc = loc(stmt.pos);
+      fb.loc = this.loc(stmt.pos);
       fb.brIf(cond, bodyBlock.id, [], exit.id, this.values(vars));
     }
     const atHeader = copyEnv(this.env);
@@ -516,7 +521,7 @@ class FunctionLowering {
       this.lowerStmt(step);
       this.open();
     }
-    fb.loc = loc(stmt.pos);
+    fb.loc = this.loc(stmt.pos);
     this.fallInto(header.id, vars);
     this.env = atHeader;
     fb.switchTo(exit.id);
@@ -542,7 +547,7 @@ class FunctionLowering {
     fb.switchTo(testBlock.id);
     this.bind(vars, testBlock.params);
     const cond = this.lowerExpr(stmt.test);
-    fb.loc = loc(stmt.pos);
+    fb.loc = this.loc(stmt.pos);
     fb.brIf(cond, bodyBlock.id, this.values(vars), exit.id, this.values(vars));
     fb.switchTo(exit.id);
     this.bind(vars, exit.params);
@@ -561,7 +566,7 @@ class FunctionLowering {
       } else {
         const old = this.lowerExpr(target);
         const right = this.lowerExpr(stmt.value);
-        fb.loc = loc(stmt.pos);
+        fb.loc = this.loc(stmt.pos);
         value = this.binaryValue(compound, targetType, old, right);
       }
       if (binding.kind === "local") this.env.set(binding.id, value);
@@ -574,16 +579,16 @@ class FunctionLowering {
     const shift = elementShift(targetType);
     if (compound === null) {
       const value = this.lowerExpr(stmt.value);
-      fb.loc = loc(target.pos);
+      fb.loc = this.loc(target.pos);
       const address = this.elementAddress(array, index, shift);
       this.storeElement(targetType, address, value);
       return;
     }
-    fb.loc = loc(target.pos);
+    fb.loc = this.loc(target.pos);
     const address = this.elementAddress(array, index, shift);
     const old = this.loadElement(targetType, address);
     const right = this.lowerExpr(stmt.value);
-    fb.loc = loc(stmt.pos);
+    fb.loc = this.loc(stmt.pos);
     this.storeElement(targetType, address, this.binaryValue(compound, targetType, old, right));
   }
 
@@ -618,7 +623,7 @@ class FunctionLowering {
   /** Lowers an expression; returns its value, or -1 for a void call. */
   lowerExpr(expr: Expr): ValueId {
     const fb = this.fb;
-    const here = loc(expr.pos);
+    const here = this.loc(expr.pos);
     fb.loc = here;
     const type = expr.type!;
     switch (expr.kind) {
@@ -711,7 +716,7 @@ class FunctionLowering {
 
   private lowerCall(expr: Expr & { kind: "call" }): ValueId {
     const fb = this.fb;
-    const here = loc(expr.pos);
+    const here = this.loc(expr.pos);
     const callee = expr.callee;
     if (callee.kind === "name") {
       const binding = callee.binding!;
@@ -735,7 +740,7 @@ class FunctionLowering {
 
   private lowerBuiltin(expr: Expr & { kind: "call" }, name: string): ValueId {
     const fb = this.fb;
-    const here = loc(expr.pos);
+    const here = this.loc(expr.pos);
     if (name === "print") {
       const arg = expr.args[0]!;
       if (arg.kind === "string") {
@@ -810,7 +815,7 @@ class FunctionLowering {
   private lowerCast(expr: Expr & { kind: "cast" }): ValueId {
     const fb = this.fb;
     const value = this.lowerExpr(expr.operand);
-    fb.loc = loc(expr.pos);
+    fb.loc = this.loc(expr.pos);
     const from = expr.operand.type!;
     const to = expr.type!;
     if (from.tag === to.tag || (from.tag === "bool" && to.tag === "i32")) return value;
@@ -826,7 +831,7 @@ class FunctionLowering {
 
   private lowerBinary(expr: Expr & { kind: "binary" }): ValueId {
     const fb = this.fb;
-    const here = loc(expr.pos);
+    const here = this.loc(expr.pos);
     if (expr.op === "&&" || expr.op === "||") {
       const left = this.lowerExpr(expr.left);
       const rhs = fb.block();
@@ -885,8 +890,8 @@ function collectAssigned(stmt: Stmt, into: Set<number>): void {
   }
 }
 
-export function lowerProgram(checked: CheckedProgram, file: string): LoweredProgram {
-  return new ModuleLowering(checked, file).lower();
+export function lowerProgram(checked: CheckedProgram, file: string, lines: LineMap): LoweredProgram {
+  return new ModuleLowering(checked, file, lines).lower();
 }
 
 /**

@@ -17,8 +17,8 @@ import type {
   Stmt,
   TypeNode,
 } from "./ast.js";
-import { CompileAbort, type DiagnosticBag, type SourcePos } from "./diagnostics.js";
-import { lex, T, type Token } from "./lexer.js";
+import { CompileAbort, type DiagnosticBag, type SourceOffset } from "./diagnostics.js";
+import { Lexer, T, type Token } from "./lexer.js";
 
 /** Deepest nesting of expressions, statements or types accepted. */
 export const MAX_DEPTH = 200;
@@ -51,25 +51,32 @@ const ASSIGN_OPS = new Set(["=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=",
 class Recover extends Error {}
 
 class Parser {
+  /** How many tokens have been consumed: recovery compares it to see progress. */
   private pos = 0;
   private depth = 0;
+  /** The current token, and the one after it once `peek` has looked. */
+  private tok: Token;
+  private ahead: Token | null = null;
 
   constructor(
-    private readonly tokens: Token[],
+    private readonly lexer: Lexer,
     private readonly diagnostics: DiagnosticBag,
-  ) {}
-
-  private get tok(): Token {
-    return this.tokens[this.pos]!;
+  ) {
+    this.tok = lexer.next();
   }
 
-  private peek(offset = 1): Token {
-    return this.tokens[Math.min(this.pos + offset, this.tokens.length - 1)]!;
+  private peek(): Token {
+    if (this.ahead === null) this.ahead = this.tok.kind === T.End ? this.tok : this.lexer.next();
+    return this.ahead;
   }
 
   private advance(): Token {
     const token = this.tok;
-    if (token.kind !== T.End) this.pos++;
+    if (token.kind !== T.End) {
+      this.pos++;
+      this.tok = this.peek();
+      this.ahead = null;
+    }
     return token;
   }
 
@@ -80,11 +87,11 @@ class Parser {
 
   private accept(text: string): boolean {
     if (!this.is(text)) return false;
-    this.pos++;
+    this.advance();
     return true;
   }
 
-  private fail(message: string, at: SourcePos = this.tok): never {
+  private fail(message: string, at: SourceOffset = this.tok.start): never {
     this.diagnostics.error(at, message);
     throw new Recover();
   }
@@ -110,7 +117,7 @@ class Parser {
     return this.advance();
   }
 
-  private enter(at: SourcePos): void {
+  private enter(at: SourceOffset): void {
     if (++this.depth > MAX_DEPTH) {
       this.diagnostics.error(at, `nesting is too deep (more than ${MAX_DEPTH} levels)`);
       throw new CompileAbort();
@@ -183,15 +190,15 @@ class Parser {
     if (this.accept(":")) result = this.parseType();
     const decl: FunctionDecl = {
       kind: "function",
-      pos: start,
+      pos: start.start,
       name: nameToken.text,
-      namePos: nameToken,
+      namePos: nameToken.start,
       exported,
       extern,
       params,
       result,
       body: null,
-      endPos: this.tok,
+      endPos: this.tok.start,
     };
     if (extern) {
       if (this.is("{")) this.fail("an extern function has no body; end it with ';'");
@@ -211,7 +218,7 @@ class Parser {
       if (params.length > 0) this.expect(",", "between parameters");
       const name = this.expectIdent("a parameter name");
       this.expect(":", `after parameter '${name.text}' (parameters need a type)`);
-      params.push({ pos: name, name: name.text, annotation: this.parseType() });
+      params.push({ pos: name.start, name: name.text, annotation: this.parseType() });
     }
     this.advance();
     return params;
@@ -227,9 +234,9 @@ class Parser {
     this.expect(";", "after the declaration");
     return {
       kind: "global",
-      pos: start,
+      pos: start.start,
       name: name.text,
-      namePos: name,
+      namePos: name.start,
       constant: start.text === "const",
       annotation,
       init,
@@ -239,13 +246,13 @@ class Parser {
   // ---- types ----
 
   parseType(): TypeNode {
-    this.enter(this.tok);
+    this.enter(this.tok.start);
     try {
       let type = this.parseTypeAtom();
       while (this.is("[") && this.peek().text === "]") {
         const at = this.advance();
         this.advance();
-        type = { kind: "array", pos: at, elem: type };
+        type = { kind: "array", pos: at.start, elem: type };
       }
       return type;
     } finally {
@@ -258,7 +265,7 @@ class Parser {
     const token = this.tok;
     if (token.kind === T.Keyword && ["i32", "i64", "f64", "bool", "void"].includes(token.text)) {
       this.advance();
-      return { kind: "named", pos: token, name: token.text as "i32" };
+      return { kind: "named", pos: token.start, name: token.text as "i32" };
     }
     if (this.is("(")) {
       this.advance();
@@ -274,7 +281,7 @@ class Parser {
         params.push(this.parseType());
       }
       this.advance();
-      if (this.accept("=>")) return { kind: "func", pos: token, params, result: this.parseType() };
+      if (this.accept("=>")) return { kind: "func", pos: token.start, params, result: this.parseType() };
       if (params.length === 1 && !named) return params[0]!;
       this.fail("expected '=>' after a function type's parameters");
     }
@@ -284,7 +291,7 @@ class Parser {
 
   // ---- statements ----
 
-  private parseBlock(): { body: Stmt[]; end: SourcePos } {
+  private parseBlock(): { body: Stmt[]; end: SourceOffset } {
     this.expect("{", "to start a block");
     const body: Stmt[] = [];
     while (!this.is("}")) {
@@ -297,8 +304,7 @@ class Parser {
         this.skipToStatement(start);
       }
     }
-    const end = this.advance();
-    return { body, end };
+    return { body, end: this.advance().start };
   }
 
   /** After an error in a statement: skip past the next `;` at this nesting, or stop before `}`. */
@@ -324,7 +330,7 @@ class Parser {
   }
 
   private parseStmt(): Stmt {
-    this.enter(this.tok);
+    this.enter(this.tok.start);
     try {
       return this.parseStmtInner();
     } finally {
@@ -349,14 +355,14 @@ class Parser {
           this.expect(")", "after the condition");
           const then = this.parseStmt();
           const otherwise = this.accept("else") ? this.parseStmt() : null;
-          return { kind: "if", pos: token, test, then, else: otherwise };
+          return { kind: "if", pos: token.start, test, then, else: otherwise };
         }
         case "while": {
           this.advance();
           this.expect("(", "after 'while'");
           const test = this.parseExpr();
           this.expect(")", "after the condition");
-          return { kind: "while", pos: token, test, body: this.parseStmt() };
+          return { kind: "while", pos: token.start, test, body: this.parseStmt() };
         }
         case "do": {
           this.advance();
@@ -366,7 +372,7 @@ class Parser {
           const test = this.parseExpr();
           this.expect(")", "after the condition");
           this.expect(";", "after 'do ... while (...)'");
-          return { kind: "do", pos: token, body, test };
+          return { kind: "do", pos: token.start, body, test };
         }
         case "for":
           return this.parseFor();
@@ -374,12 +380,12 @@ class Parser {
         case "continue":
           this.advance();
           this.expect(";", `after '${token.text}'`);
-          return { kind: token.text, pos: token };
+          return { kind: token.text, pos: token.start };
         case "return": {
           this.advance();
           const value = this.is(";") ? null : this.parseExpr();
           this.expect(";", "after 'return'");
-          return { kind: "return", pos: token, value };
+          return { kind: "return", pos: token.start, value };
         }
         case "function":
         case "extern":
@@ -389,11 +395,11 @@ class Parser {
     }
     if (this.is("{")) {
       const block = this.parseBlock();
-      return { kind: "block", pos: token, body: block.body };
+      return { kind: "block", pos: token.start, body: block.body };
     }
     if (this.is(";")) {
       this.advance();
-      return { kind: "block", pos: token, body: [] };
+      return { kind: "block", pos: token.start, body: [] };
     }
     const stmt = this.parseSimple();
     this.expect(";", "after the statement");
@@ -408,7 +414,7 @@ class Parser {
     this.advance();
     return {
       kind: "let",
-      pos: name,
+      pos: name.start,
       constant: start.text === "const",
       name: name.text,
       annotation,
@@ -431,9 +437,9 @@ class Parser {
       if (target.kind !== "name" && target.kind !== "index") {
         this.fail("the left side of an assignment must be a variable or an array element", target.pos);
       }
-      return { kind: "assign", pos: start, op, target, value: this.parseExpr() };
+      return { kind: "assign", pos: start.start, op, target, value: this.parseExpr() };
     }
-    return { kind: "expr", pos: start, expr: target };
+    return { kind: "expr", pos: start.start, expr: target };
   }
 
   private parseFor(): Stmt {
@@ -446,13 +452,13 @@ class Parser {
     this.expect(";", "after the condition of 'for'");
     const step = this.is(")") ? null : this.parseSimple();
     this.expect(")", "to close 'for (...)'");
-    return { kind: "for", pos: token, init, test, step, body: this.parseStmt() };
+    return { kind: "for", pos: token.start, init, test, step, body: this.parseStmt() };
   }
 
   // ---- expressions ----
 
   parseExpr(): Expr {
-    this.enter(this.tok);
+    this.enter(this.tok.start);
     try {
       return this.parseConditional();
     } finally {
@@ -467,7 +473,7 @@ class Parser {
     const then = this.parseExpr();
     this.expect(":", "in a conditional expression");
     const otherwise = this.parseExpr();
-    return { kind: "cond", pos: at, test, then, else: otherwise };
+    return { kind: "cond", pos: at.start, test, then, else: otherwise };
   }
 
   private parseBinary(minPrecedence: number): Expr {
@@ -482,7 +488,7 @@ class Parser {
       if (precedence === undefined || precedence < minPrecedence) return left;
       this.advance();
       const right = this.parseBinary(precedence + 1);
-      left = { kind: "binary", pos: token, op: token.text as BinaryOp, left, right };
+      left = { kind: "binary", pos: token.start, op: token.text as BinaryOp, left, right };
     }
   }
 
@@ -490,7 +496,7 @@ class Parser {
     let operand = this.parseUnary();
     while (this.is("as")) {
       const at = this.advance();
-      operand = { kind: "cast", pos: at, operand, target: this.parseType() };
+      operand = { kind: "cast", pos: at.start, operand, target: this.parseType() };
     }
     return operand;
   }
@@ -506,13 +512,13 @@ class Parser {
       // a negated decimal literal is one literal, so that -2147483648 fits in i32
       this.advance();
       const literal = this.advance();
-      return this.parsePostfix({ kind: "int", pos: token, value: -literal.int!, hex: false });
+      return this.parsePostfix({ kind: "int", pos: token.start, value: -literal.int!, hex: false });
     }
     if (token.kind === T.Punct && (token.text === "-" || token.text === "!" || token.text === "~")) {
       this.advance();
-      this.enter(token);
+      this.enter(token.start);
       try {
-        return { kind: "unary", pos: token, op: token.text, operand: this.parseUnary() };
+        return { kind: "unary", pos: token.start, op: token.text, operand: this.parseUnary() };
       } finally {
         this.leave();
       }
@@ -538,7 +544,7 @@ class Parser {
         this.advance();
         const index = this.parseExpr();
         this.expect("]", "after the index");
-        expr = { kind: "index", pos: token, array: expr, index };
+        expr = { kind: "index", pos: token.start, array: expr, index };
       } else if (this.is(".")) {
         this.advance();
         const member = this.tok;
@@ -546,7 +552,7 @@ class Parser {
           this.fail(`arrays have only '.length', found ${this.describe(member)}`);
         }
         this.advance();
-        expr = { kind: "length", pos: member, array: expr };
+        expr = { kind: "length", pos: member.start, array: expr };
       } else {
         return expr;
       }
@@ -558,20 +564,20 @@ class Parser {
     switch (token.kind) {
       case T.Int:
         this.advance();
-        return { kind: "int", pos: token, value: token.int!, hex: token.hex === true };
+        return { kind: "int", pos: token.start, value: token.int!, hex: token.hex === true };
       case T.Float:
         this.advance();
-        return { kind: "float", pos: token, value: token.float! };
+        return { kind: "float", pos: token.start, value: token.float! };
       case T.String:
         this.advance();
-        return { kind: "string", pos: token, bytes: token.bytes! };
+        return { kind: "string", pos: token.start, bytes: token.bytes! };
       case T.Ident:
         this.advance();
-        return { kind: "name", pos: token, name: token.text };
+        return { kind: "name", pos: token.start, name: token.text };
       case T.Keyword:
         if (token.text === "true" || token.text === "false") {
           this.advance();
-          return { kind: "bool", pos: token, value: token.text === "true" };
+          return { kind: "bool", pos: token.start, value: token.text === "true" };
         }
         if (token.text === "new") {
           this.advance();
@@ -579,7 +585,7 @@ class Parser {
           this.expect("[", "after the element type of 'new'");
           const size = this.parseExpr();
           this.expect("]", "after the array length");
-          return { kind: "new", pos: token, elem, size };
+          return { kind: "new", pos: token.start, elem, size };
         }
         break;
       case T.Punct:
@@ -599,6 +605,5 @@ class Parser {
 
 /** Parses TJ source; syntax errors go to `diagnostics`. */
 export function parseProgram(source: string, diagnostics: DiagnosticBag): Program {
-  const tokens = lex(source, diagnostics);
-  return new Parser(tokens, diagnostics).parseProgram();
+  return new Parser(new Lexer(source, diagnostics), diagnostics).parseProgram();
 }
