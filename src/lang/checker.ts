@@ -51,12 +51,18 @@ type FuncType = TjType & { tag: "func" };
 
 export class Checker {
   private readonly globals = new Map<string, Binding>();
-  private scopes: Map<string, Binding>[] = [];
+  /**
+   * The local scopes, innermost last; a scope's map is made at its first declaration
+   * (most blocks declare nothing, and a Map is costly to make while this code runs cold).
+   */
+  private scopes: (Map<string, Binding> | null)[] = [];
   private resultType: TjType = VOID;
   private loopDepth = 0;
   private nextLocalId = 0;
   /** Globals whose type is being inferred (cycle detection). */
   private readonly inferring = new Set<GlobalDecl>();
+  /** Globals whose initializer has been checked (its type may be ERROR: not checked again). */
+  private readonly inferred = new Set<GlobalDecl>();
   private readonly folding = new Set<GlobalDecl>();
 
   constructor(private readonly diagnostics: DiagnosticBag) {}
@@ -116,8 +122,10 @@ export class Checker {
   private globalType(decl: GlobalDecl): TjType {
     const binding = decl.binding;
     if (binding === undefined || (binding.kind !== "global" && binding.kind !== "const")) return ERROR;
-    if (binding.type !== ERROR || this.inferring.has(decl)) return binding.type;
+    if (binding.type !== ERROR || this.inferring.has(decl) || this.inferred.has(decl)) return binding.type;
     this.inferring.add(decl);
+    // an initializer sees no locals; a function's scopes are back when it returns
+    const outerScopes = this.scopes;
     this.scopes = [];
     const declared = decl.annotation === null ? undefined : this.valueType(decl.annotation, `'${decl.name}'`);
     // a declared type is known before the initializer is checked (which may refer back to it)
@@ -125,6 +133,8 @@ export class Checker {
     const type = this.checkInitializer(decl.init, declared, decl.name);
     binding.type = declared ?? type;
     this.inferring.delete(decl);
+    this.inferred.add(decl);
+    this.scopes = outerScopes;
     return binding.type;
   }
 
@@ -210,7 +220,7 @@ export class Checker {
   private checkFunction(decl: FunctionDecl): void {
     const type = (decl.binding as { type: FuncType } | undefined)?.type;
     this.resultType = type?.result ?? ERROR;
-    this.scopes = [new Map()];
+    this.scopes = [null];
     this.loopDepth = 0;
     decl.params.forEach((param: Param, i) => {
       const binding = this.declareLocal(param.name, param.pos, type?.params[i] ?? ERROR, true);
@@ -231,7 +241,12 @@ export class Checker {
   }
 
   private declareLocal(name: string, pos: SourceOffset, type: TjType, mutable: boolean): Binding {
-    const scope = this.scopes[this.scopes.length - 1]!;
+    const innermost = this.scopes.length - 1;
+    let scope = this.scopes[innermost]!;
+    if (scope === null) {
+      scope = new Map();
+      this.scopes[innermost] = scope;
+    }
     if (scope.has(name)) this.error(pos, `duplicate name '${name}' in this scope`);
     const binding: Binding = { kind: "local", name, type, mutable, id: this.nextLocalId++ };
     scope.set(name, binding);
@@ -240,7 +255,7 @@ export class Checker {
 
   private lookup(name: string): Binding | undefined {
     for (let i = this.scopes.length - 1; i >= 0; i--) {
-      const found = this.scopes[i]!.get(name);
+      const found = this.scopes[i]?.get(name);
       if (found !== undefined) return found;
     }
     const global = this.globals.get(name);
@@ -248,13 +263,15 @@ export class Checker {
     return BUILTINS.has(name) ? { kind: "builtin", name } : undefined;
   }
 
-  private inScope(body: () => void): void {
-    this.scopes.push(new Map());
-    try {
-      body();
-    } finally {
-      this.scopes.pop();
-    }
+  /**
+   * `stmt` in a scope of its own. No `finally` pops the scope: an exception abandons the
+   * whole check (CompileAbort, or a stack overflow), never one statement.
+   */
+  private checkScoped(stmt: Stmt, loopBody: boolean): void {
+    this.scopes.push(null);
+    if (loopBody) this.checkLoopBody(stmt);
+    else this.checkStmt(stmt);
+    this.scopes.pop();
   }
 
   private checkCondition(expr: Expr): void {
@@ -293,24 +310,24 @@ export class Checker {
         return;
       case "if":
         this.checkCondition(stmt.test);
-        this.inScope(() => this.checkStmt(stmt.then));
-        if (stmt.else !== null) this.inScope(() => this.checkStmt(stmt.else!));
+        this.checkScoped(stmt.then, false);
+        if (stmt.else !== null) this.checkScoped(stmt.else, false);
         return;
       case "while":
         this.checkCondition(stmt.test);
-        this.inScope(() => this.checkLoopBody(stmt.body));
+        this.checkScoped(stmt.body, true);
         return;
       case "do":
-        this.inScope(() => this.checkLoopBody(stmt.body));
+        this.checkScoped(stmt.body, true);
         this.checkCondition(stmt.test);
         return;
       case "for":
-        this.inScope(() => {
-          if (stmt.init !== null) this.checkStmt(stmt.init);
-          if (stmt.test !== null) this.checkCondition(stmt.test);
-          if (stmt.step !== null) this.checkStmt(stmt.step);
-          this.inScope(() => this.checkLoopBody(stmt.body));
-        });
+        this.scopes.push(null);
+        if (stmt.init !== null) this.checkStmt(stmt.init);
+        if (stmt.test !== null) this.checkCondition(stmt.test);
+        if (stmt.step !== null) this.checkStmt(stmt.step);
+        this.checkScoped(stmt.body, true);
+        this.scopes.pop();
         return;
       case "break":
       case "continue":
@@ -334,9 +351,9 @@ export class Checker {
         return;
       }
       case "block":
-        this.inScope(() => {
-          for (let i = 0; i < stmt.body.length; i++) this.checkStmt(stmt.body[i]!);
-        });
+        this.scopes.push(null);
+        for (let i = 0; i < stmt.body.length; i++) this.checkStmt(stmt.body[i]!);
+        this.scopes.pop();
         return;
     }
   }

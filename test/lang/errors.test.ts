@@ -64,6 +64,12 @@ const cases: [string, string, string][] = [
   ],
   // names and declarations
   ["unknown name", `${M}function f(): i32 { return y; }`, "2:28: unknown name 'y'"],
+  // a function using a global whose initializer failed once lost its own scopes (internal error)
+  [
+    "unknown name in a global used by a function with locals",
+    `${M}let g = nothing;\nfunction f(): i32 { let a = g; if (true) { let b = 1; } let c = 2; return c; }`,
+    "2:9: unknown name 'nothing'",
+  ],
   ["duplicate module name", "function f() {}\nlet f = 1;\n", "2:5: duplicate name 'f'"],
   [
     "duplicate local in one scope",
