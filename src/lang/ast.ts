@@ -1,6 +1,10 @@
 /**
  * The TJ syntax tree. The parser builds it; the checker fills in `type` on expressions
  * and `binding` on names and declarations; the lowering reads both.
+ *
+ * The parser makes every node with those fields already there (`undefined`): a field
+ * added to an object literal afterwards gives each node an extra property store and a
+ * new shape, which cost the 1k start-up program's checker and lowering ~40 ms.
  */
 
 import type { SourceOffset } from "./diagnostics.js";

@@ -199,6 +199,7 @@ class Parser {
       result,
       body: null,
       endPos: this.tok.start,
+      binding: undefined,
     };
     if (extern) {
       if (this.is("{")) this.fail("an extern function has no body; end it with ';'");
@@ -218,7 +219,7 @@ class Parser {
       if (params.length > 0) this.expect(",", "between parameters");
       const name = this.expectIdent("a parameter name");
       this.expect(":", `after parameter '${name.text}' (parameters need a type)`);
-      params.push({ pos: name.start, name: name.text, annotation: this.parseType() });
+      params.push({ pos: name.start, name: name.text, annotation: this.parseType(), binding: undefined });
     }
     this.advance();
     return params;
@@ -240,6 +241,7 @@ class Parser {
       constant: start.text === "const",
       annotation,
       init,
+      binding: undefined,
     };
   }
 
@@ -419,6 +421,7 @@ class Parser {
       name: name.text,
       annotation,
       init: this.parseExpr(),
+      binding: undefined,
     };
   }
 
@@ -473,7 +476,7 @@ class Parser {
     const then = this.parseExpr();
     this.expect(":", "in a conditional expression");
     const otherwise = this.parseExpr();
-    return { kind: "cond", pos: at.start, test, then, else: otherwise };
+    return { kind: "cond", pos: at.start, type: undefined, test, then, else: otherwise };
   }
 
   private parseBinary(minPrecedence: number): Expr {
@@ -488,7 +491,7 @@ class Parser {
       if (precedence === undefined || precedence < minPrecedence) return left;
       this.advance();
       const right = this.parseBinary(precedence + 1);
-      left = { kind: "binary", pos: token.start, op: token.text as BinaryOp, left, right };
+      left = { kind: "binary", pos: token.start, type: undefined, op: token.text as BinaryOp, left, right };
     }
   }
 
@@ -496,7 +499,7 @@ class Parser {
     let operand = this.parseUnary();
     while (this.is("as")) {
       const at = this.advance();
-      operand = { kind: "cast", pos: at.start, operand, target: this.parseType() };
+      operand = { kind: "cast", pos: at.start, type: undefined, operand, target: this.parseType() };
     }
     return operand;
   }
@@ -512,13 +515,25 @@ class Parser {
       // a negated decimal literal is one literal, so that -2147483648 fits in i32
       this.advance();
       const literal = this.advance();
-      return this.parsePostfix({ kind: "int", pos: token.start, value: -literal.int!, hex: false });
+      return this.parsePostfix({
+        kind: "int",
+        pos: token.start,
+        type: undefined,
+        value: -literal.int!,
+        hex: false,
+      });
     }
     if (token.kind === T.Punct && (token.text === "-" || token.text === "!" || token.text === "~")) {
       this.advance();
       this.enter(token.start);
       try {
-        return { kind: "unary", pos: token.start, op: token.text, operand: this.parseUnary() };
+        return {
+          kind: "unary",
+          pos: token.start,
+          type: undefined,
+          op: token.text,
+          operand: this.parseUnary(),
+        };
       } finally {
         this.leave();
       }
@@ -539,12 +554,12 @@ class Parser {
         }
         this.advance();
         // a call is located at its callee, like tsc does
-        expr = { kind: "call", pos: expr.pos, callee: expr, args };
+        expr = { kind: "call", pos: expr.pos, type: undefined, callee: expr, args };
       } else if (this.is("[")) {
         this.advance();
         const index = this.parseExpr();
         this.expect("]", "after the index");
-        expr = { kind: "index", pos: token.start, array: expr, index };
+        expr = { kind: "index", pos: token.start, type: undefined, array: expr, index };
       } else if (this.is(".")) {
         this.advance();
         const member = this.tok;
@@ -552,7 +567,7 @@ class Parser {
           this.fail(`arrays have only '.length', found ${this.describe(member)}`);
         }
         this.advance();
-        expr = { kind: "length", pos: member.start, array: expr };
+        expr = { kind: "length", pos: member.start, type: undefined, array: expr };
       } else {
         return expr;
       }
@@ -564,20 +579,20 @@ class Parser {
     switch (token.kind) {
       case T.Int:
         this.advance();
-        return { kind: "int", pos: token.start, value: token.int!, hex: token.hex === true };
+        return { kind: "int", pos: token.start, type: undefined, value: token.int!, hex: token.hex === true };
       case T.Float:
         this.advance();
-        return { kind: "float", pos: token.start, value: token.float! };
+        return { kind: "float", pos: token.start, type: undefined, value: token.float! };
       case T.String:
         this.advance();
-        return { kind: "string", pos: token.start, bytes: token.bytes! };
+        return { kind: "string", pos: token.start, type: undefined, bytes: token.bytes! };
       case T.Ident:
         this.advance();
-        return { kind: "name", pos: token.start, name: token.text };
+        return { kind: "name", pos: token.start, name: token.text, type: undefined, binding: undefined };
       case T.Keyword:
         if (token.text === "true" || token.text === "false") {
           this.advance();
-          return { kind: "bool", pos: token.start, value: token.text === "true" };
+          return { kind: "bool", pos: token.start, type: undefined, value: token.text === "true" };
         }
         if (token.text === "new") {
           this.advance();
@@ -585,7 +600,7 @@ class Parser {
           this.expect("[", "after the element type of 'new'");
           const size = this.parseExpr();
           this.expect("]", "after the array length");
-          return { kind: "new", pos: token.start, elem, size };
+          return { kind: "new", pos: token.start, elem, size, type: undefined, elemType: undefined };
         }
         break;
       case T.Punct:
