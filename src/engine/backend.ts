@@ -447,11 +447,11 @@ export class TieredBackend {
 
   /** Events counted down in budgets but not yet reported at a safepoint (for statistics). */
   private inFlight(funcId: number): { calls: number; loops: number } {
-    const budgets = this.runtime?.budgets.get(funcId);
+    const budgets = this.runtime?.budgetValues(funcId);
     if (budgets === undefined) return { calls: 0, loops: 0 };
     return {
-      calls: Math.max(0, this.grantedEntry[funcId]! - (budgets.entry.value as number)),
-      loops: Math.max(0, this.grantedLoop[funcId]! - (budgets.loop.value as number)),
+      calls: Math.max(0, this.grantedEntry[funcId]! - budgets.entry),
+      loops: Math.max(0, this.grantedLoop[funcId]! - budgets.loop),
     };
   }
 

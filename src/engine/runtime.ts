@@ -22,6 +22,8 @@ import { type GuestFrame, TrapError, type TrapKind } from "../ir/trap.js";
 import { signaturesEqual, Type } from "../ir/types.js";
 import { Instrument } from "../wasm/codegen.js";
 import {
+  BUDGET_GET,
+  BUDGET_SET,
   type CompiledModule,
   compileModule,
   RUNTIME_MODULE,
@@ -67,7 +69,12 @@ export function freshModuleName(prefix: string): string {
   return `${prefix}${moduleCounter}`;
 }
 
-type Budgets = { entry: WebAssembly.Global; loop: WebAssembly.Global };
+/** A function's entry and loop budgets: slots `slot` and `slot + 1` of its code's module. */
+interface Budgets {
+  get: (slot: number) => number;
+  set: (slot: number, value: number) => void;
+  slot: number;
+}
 
 export class WasmRuntime {
   readonly module: Module;
@@ -77,8 +84,8 @@ export class WasmRuntime {
   readonly globals: WebAssembly.Global[];
   private readonly hostImports: HostImports;
   private readonly compiled = new Map<string, CompiledModule>();
-  /** The entry and loop budget globals of each function's current code (when instrumented). */
-  readonly budgets = new Map<number, Budgets>();
+  /** Where the entry and loop budgets of each function's current code are (when instrumented). */
+  private readonly budgets = new Map<number, Budgets>();
   /** What each function's last install replaced (its code and budgets), for `revert`. */
   private readonly previous = new Map<FuncId, { code: unknown; budgets: Budgets | undefined }>();
   /** Each function's branch-edge counters, from the last code that had them (Tier 1). */
@@ -189,16 +196,23 @@ export class WasmRuntime {
   }
 
   private recordBudgets(compiled: CompiledModule, exports: WebAssembly.Exports): void {
-    const ids = compiled.irFunctionOf;
-    for (let k = 0; k < ids.length; k++) {
-      const funcId = ids[k]!;
-      if (funcId < 0) continue;
-      const entry = exports[`b${funcId}`];
-      const loop = exports[`l${funcId}`];
-      if (entry instanceof WebAssembly.Global && loop instanceof WebAssembly.Global)
-        this.budgets.set(funcId, { entry, loop });
-      else this.budgets.delete(funcId);
+    const owners = compiled.budgetOwners;
+    if (owners !== undefined) {
+      const get = exports[BUDGET_GET] as (slot: number) => number;
+      const set = exports[BUDGET_SET] as (slot: number, value: number) => void;
+      for (let k = 0; k < owners.length; k++) this.budgets.set(owners[k]!, { get, set, slot: 2 * k });
+      return;
     }
+    // code without budgets replaces code that had them
+    const ids = compiled.irFunctionOf;
+    for (let k = 0; k < ids.length; k++) if (ids[k]! >= 0) this.budgets.delete(ids[k]!);
+  }
+
+  /** The current values of a function's entry and loop budgets; undefined when its code has none. */
+  budgetValues(funcId: FuncId): { entry: number; loop: number } | undefined {
+    const budgets = this.budgets.get(funcId);
+    if (budgets === undefined) return undefined;
+    return { entry: budgets.get(budgets.slot), loop: budgets.get(budgets.slot + 1) };
   }
 
   /**
@@ -243,8 +257,9 @@ export class WasmRuntime {
       this.budgets.delete(funcId);
     } else {
       // the code may have been told it had settled (a huge budget): it counts afresh
-      previous.budgets.entry.value = budget;
-      previous.budgets.loop.value = budget;
+      const { set, slot } = previous.budgets;
+      set(slot, budget);
+      set(slot + 1, budget);
       this.budgets.set(funcId, previous.budgets);
     }
     this.setCode(funcId, previous.code);

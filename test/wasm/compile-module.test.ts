@@ -4,7 +4,12 @@ import { randomModule } from "../../src/cli/fuzz/generate.js";
 import { makeLoc } from "../../src/ir/ir.js";
 import { parseModule } from "../../src/ir/parser.js";
 import { Instrument } from "../../src/wasm/codegen.js";
-import { compilationHintsPayload, compileModule } from "../../src/wasm/compile-module.js";
+import {
+  BUDGET_GET,
+  BUDGET_SET,
+  compilationHintsPayload,
+  compileModule,
+} from "../../src/wasm/compile-module.js";
 import { disassemble } from "../../src/wasm/disassemble.js";
 import { Reader } from "../../src/wasm/reader.js";
 
@@ -201,4 +206,46 @@ block3:
   assert.ok(hints.length >= 3, `${hints.length} hints`);
   for (const [func, offset] of hints)
     assert.equal(bytes[bodyStarts[func - imports]! + offset], 0x04, "an if");
+});
+
+test("an instrumented module reads and writes each function's two budgets by slot, and exports no globals for them", () => {
+  // seven functions: fourteen slots, so the accessors' binary search splits unevenly
+  const functions = Array.from(
+    { length: 7 },
+    (_, f) => `func @f${f}(i32) -> i32 {\nblock0(v0: i32):\n  return v0\n}\n`,
+  ).join("");
+  const compiled = compileModule(parseModule(functions), {
+    moduleName: "budgets",
+    base: true,
+    instrument: Instrument.EntryAndLoops,
+    initialBudget: 50,
+  });
+  assert.deepEqual([...compiled.budgetOwners!], [0, 1, 2, 3, 4, 5, 6]);
+  const wasm = new WebAssembly.Module(compiled.bytes);
+  assert.deepEqual(
+    WebAssembly.Module.exports(wasm).map((e) => `${e.kind} ${e.name}`),
+    [`function ${BUDGET_GET}`, `function ${BUDGET_SET}`],
+  );
+  const dispatch = new WebAssembly.Table({ element: "anyfunc", initial: 7 });
+  const rt = { trap: () => {}, safepoint: () => 50, dispatch };
+  const exports = new WebAssembly.Instance(wasm, { rt }).exports;
+  const get = exports[BUDGET_GET] as (slot: number) => number;
+  const set = exports[BUDGET_SET] as (slot: number, value: number) => void;
+  assert.deepEqual(
+    Array.from({ length: 14 }, (_, slot) => get(slot)),
+    Array(14).fill(50),
+  );
+  // a call counts down its own function's entry budget (slot 2k) and nothing else
+  (dispatch.get(3) as (x: number) => number)(1);
+  (dispatch.get(3) as (x: number) => number)(1);
+  assert.equal(get(6), 48);
+  assert.deepEqual(
+    Array.from({ length: 14 }, (_, slot) => get(slot)).filter((_, slot) => slot !== 6),
+    Array(13).fill(50),
+  );
+  for (let slot = 0; slot < 14; slot++) set(slot, 100 + slot);
+  assert.deepEqual(
+    Array.from({ length: 14 }, (_, slot) => get(slot)),
+    Array.from({ length: 14 }, (_, slot) => 100 + slot),
+  );
 });
