@@ -127,15 +127,19 @@ export class Checker {
     // an initializer sees no locals; a function's scopes are back when it returns
     const outerScopes = this.scopes;
     this.scopes = [];
-    const declared = decl.annotation === null ? undefined : this.valueType(decl.annotation, `'${decl.name}'`);
-    // a declared type is known before the initializer is checked (which may refer back to it)
-    if (declared !== undefined) binding.type = declared;
-    const type = this.checkInitializer(decl.init, declared, decl.name);
-    binding.type = declared ?? type;
-    this.inferring.delete(decl);
-    this.inferred.add(decl);
-    this.scopes = outerScopes;
-    return binding.type;
+    try {
+      const declared =
+        decl.annotation === null ? undefined : this.valueType(decl.annotation, `'${decl.name}'`);
+      // a declared type is known before the initializer is checked (which may refer back to it)
+      if (declared !== undefined) binding.type = declared;
+      const type = this.checkInitializer(decl.init, declared, decl.name);
+      binding.type = declared ?? type;
+      return binding.type;
+    } finally {
+      this.inferring.delete(decl);
+      this.inferred.add(decl);
+      this.scopes = outerScopes;
+    }
   }
 
   private constValue(decl: GlobalDecl): ConstValue | undefined {
