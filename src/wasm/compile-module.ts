@@ -309,12 +309,21 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
     }
   }
 
+  /** Appends a function of the runtime's own (no IR function) and returns its Wasm index. */
+  const addRuntimeFunction = (code: Uint8Array, type: number, label: string): number => {
+    const wasmIndex = importedFunctions + bodies.length;
+    bodies.push({ locals: [], code });
+    functionTypes.push(type);
+    names.push([wasmIndex, `rt.${label}`]);
+    irFunctionOf.push(-1);
+    return wasmIndex;
+  };
+
   const elements: { table: number; offset: number; functions: number[] }[] = [];
   if (options.base) {
     elements.push({ table: 0, offset: 0, functions: module.functions.map((_, f) => wasmIndexOf.get(f)!) });
     guestTypes.forEach((t, k) => {
       const stub = (kind: TrapKind, label: string): number => {
-        const wasmIndex = importedFunctions + bodies.length;
         const trapCode = new ByteBuffer(16);
         trapCode.u8(0x41);
         trapCode.s32(kind);
@@ -322,12 +331,8 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
         trapCode.u32(0);
         trapCode.u8(0x00);
         trapCode.u8(0x0b);
-        bodies.push({ locals: [], code: trapCode.toBytes() });
         const sig = module.types[t]!;
-        functionTypes.push(typeIndex(sig.params, sig.results));
-        names.push([wasmIndex, `rt.${label}`]);
-        irFunctionOf.push(-1);
-        return wasmIndex;
+        return addRuntimeFunction(trapCode.toBytes(), typeIndex(sig.params, sig.results), label);
       };
       const nullStub = stub(TrapKind.NullFunction, `null_function${t}`);
       const mismatchStub = stub(TrapKind.SignatureMismatch, `signature_mismatch${t}`);
@@ -343,15 +348,11 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
 
   if (budgetGlobals.length > 0) {
     const accessor = (name: string, write: boolean): void => {
-      const wasmIndex = importedFunctions + bodies.length;
       const body = new ByteBuffer(16 * budgetGlobals.length);
       emitBudgetAccess(body, budgetGlobals, 0, budgetGlobals.length, write);
       body.u8(0x0b);
-      bodies.push({ locals: [], code: body.toBytes() });
-      functionTypes.push(write ? typeIndex([0 as Type, 0 as Type], []) : typeIndex([0 as Type], [0 as Type]));
-      names.push([wasmIndex, `rt.${name}`]);
-      irFunctionOf.push(-1);
-      budgetExports.push({ name, kind: "func", index: wasmIndex });
+      const type = write ? typeIndex([0 as Type, 0 as Type], []) : typeIndex([0 as Type], [0 as Type]);
+      budgetExports.push({ name, kind: "func", index: addRuntimeFunction(body.toBytes(), type, name) });
     };
     accessor(BUDGET_GET, false);
     accessor(BUDGET_SET, true);
