@@ -17,8 +17,8 @@ import { BENCH_MODES, SUITE } from "./bench/suite.js";
 import { CliError, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE } from "./errors.js";
 import { FUZZ_MODES, type FuzzMode } from "./fuzz/modes.js";
 import { stderrSink, stdoutSink } from "./output.js";
-import { entryPoint, loadProgram } from "./program.js";
-import { runProgram } from "./run.js";
+import { type EntryPoint, entryPoint, loadProgram, reportLoadErrors } from "./program.js";
+import { type RunOptions, runProgram } from "./run.js";
 import { parseDuration, parseSize } from "./units.js";
 
 export function packageVersion(): string {
@@ -110,22 +110,31 @@ function buildProgram(setStatus: (status: number) => void): Command {
       ]),
     )
     .action(async (file: string, args: string[], flags: RunFlags) => {
-      const loaded = loadProgram(file);
-      const options = {
-        interp: flags.interp === true,
-        stress: flags.stress === true,
-        stats: flags.stats === true,
-        osr: flags.osr,
-        speculation: flags.speculation,
-        verbosity: flags.verbose,
-        profile: flags.profile as "dev" | "prod",
-        ...(flags.tier === undefined ? {} : { tier: flags.tier }),
-        ...(flags.memoryLimit === undefined ? {} : { memoryLimitBytes: parseSize(flags.memoryLimit) }),
-        ...(flags.timeout === undefined ? {} : { timeoutMs: parseDuration(flags.timeout) }),
-        ...(flags.fault === undefined ? {} : { fault: flags.fault as FaultKind }),
-        ...(flags.trace === undefined ? {} : { traceFile: flags.trace }),
-      };
-      setStatus(await runProgram(loaded, entryPoint(loaded), args, options));
+      // the interpreter runs what it is given: only the engine checks bodies as it compiles them
+      const loaded = loadProgram(file, { lazy: flags.interp !== true });
+      let options: RunOptions;
+      let entry: EntryPoint;
+      try {
+        options = {
+          interp: flags.interp === true,
+          stress: flags.stress === true,
+          stats: flags.stats === true,
+          osr: flags.osr,
+          speculation: flags.speculation,
+          verbosity: flags.verbose,
+          profile: flags.profile as "dev" | "prod",
+          ...(flags.tier === undefined ? {} : { tier: flags.tier }),
+          ...(flags.memoryLimit === undefined ? {} : { memoryLimitBytes: parseSize(flags.memoryLimit) }),
+          ...(flags.timeout === undefined ? {} : { timeoutMs: parseDuration(flags.timeout) }),
+          ...(flags.fault === undefined ? {} : { fault: flags.fault as FaultKind }),
+          ...(flags.trace === undefined ? {} : { traceFile: flags.trace }),
+        };
+        entry = entryPoint(loaded);
+      } catch (error) {
+        reportLoadErrors(loaded);
+        throw error;
+      }
+      setStatus(await runProgram(loaded, entry, args, options));
     });
 
   program

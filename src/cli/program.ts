@@ -6,7 +6,7 @@
 
 import { readFileSync } from "node:fs";
 import type { IrFunction, Module } from "../ir/ir.js";
-import { IrParseError, parseModule } from "../ir/parser.js";
+import { IrParseError, parseModule, parseModuleLazily } from "../ir/parser.js";
 import type { Type } from "../ir/types.js";
 import { formatVerifierError, verify } from "../ir/verifier.js";
 import { compileTj } from "../lang/compile.js";
@@ -35,6 +35,12 @@ export interface LoadedProgram {
   module: Module;
   /** For TJ programs: every function with its parameter names and TJ types. */
   tjFunctions?: Map<string, EntryInfo>;
+  /**
+   * A `.tir` program loaded lazily (`loadProgram`'s `lazy`): its text. Its function bodies
+   * are parsed and verified as the engine compiles them, so it is not known to be valid
+   * until then (see `reportLoadErrors`).
+   */
+  lazySource?: string;
 }
 
 export function readSource(file: string): string {
@@ -48,14 +54,15 @@ export function readSource(file: string): string {
   }
 }
 
-export function loadIrProgram(file: string, source: string): LoadedProgram {
+export function loadIrProgram(file: string, source: string, lazy = false): LoadedProgram {
   let module: Module;
   try {
-    module = parseModule(source, file);
+    module = lazy ? parseModuleLazily(source, file) : parseModule(source, file);
   } catch (error) {
     if (error instanceof IrParseError) throw new CliError(error.message);
     throw error;
   }
+  if (lazy) return { file, module, lazySource: source };
   const errors = verify(module, true);
   if (errors.length > 0) {
     throw new CliError(errors.map((e) => `${file}: error: ${formatVerifierError(e)}`).join("\n"));
@@ -69,10 +76,25 @@ export function loadTjProgram(file: string, source: string): LoadedProgram {
   return { file, module: result.module, tjFunctions: result.functions };
 }
 
-export function loadProgram(file: string): LoadedProgram {
-  if (file.endsWith(".tir")) return loadIrProgram(file, readSource(file));
+/**
+ * Loads `file`. `lazy`: a `.tir` program's function bodies are left to the engine, which
+ * parses, verifies and compiles them one at a time (`TieredBackend.compileModule`); the
+ * caller must then call `reportLoadErrors` on any failure before the program runs.
+ */
+export function loadProgram(file: string, options: { lazy?: boolean } = {}): LoadedProgram {
+  if (file.endsWith(".tir")) return loadIrProgram(file, readSource(file), options.lazy === true);
   if (file.endsWith(".tj")) return loadTjProgram(file, readSource(file));
   throw new CliError(`error: '${file}': expected a .tj or .tir file`);
+}
+
+/**
+ * For a program loaded lazily, whose start failed: throws the first error that loading it
+ * at once would have reported (parse, then verifier errors, as a CliError), so that the
+ * command reports exactly what it does for a program loaded at once. Returns when there is
+ * none: the failure was something else.
+ */
+export function reportLoadErrors(program: LoadedProgram): void {
+  if (program.lazySource !== undefined) loadIrProgram(program.file, program.lazySource);
 }
 
 /** The program's `export function main`, described for argument parsing and result printing. */

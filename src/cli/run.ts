@@ -18,7 +18,7 @@ import { formatGuestFrame, TrapError, TrapKind } from "../ir/trap.js";
 import { formatEntryResult, parseEntryArgs } from "./entry-args.js";
 import { CliError, EXIT_OK, EXIT_RUNTIME } from "./errors.js";
 import { stderrSink, stdoutSink } from "./output.js";
-import type { EntryPoint, LoadedProgram } from "./program.js";
+import { type EntryPoint, type LoadedProgram, reportLoadErrors } from "./program.js";
 
 export interface RunOptions {
   interp: boolean;
@@ -73,8 +73,15 @@ export async function runProgram(
   args: string[],
   options: RunOptions,
 ): Promise<number> {
-  const config = options.interp ? null : engineConfig(options);
-  const values = parseEntryArgs(entry, args);
+  let config: TieredConfig | null;
+  let values: Scalar[];
+  try {
+    config = options.interp ? null : engineConfig(options);
+    values = parseEntryArgs(entry, args);
+  } catch (error) {
+    reportLoadErrors(program);
+    throw error;
+  }
   let backend: TieredBackend | null = null;
   try {
     let result: Scalar | undefined;
@@ -84,8 +91,13 @@ export async function runProgram(
         output: stdoutSink,
         log: (line) => stderrSink.write(`${line}\n`),
       });
-      // loadProgram verified it
-      backend.compileModule(program.module, { verified: true });
+      // loadProgram verified it, unless it left the bodies to the engine
+      try {
+        backend.compileModule(program.module, { verified: program.lazySource === undefined });
+      } catch (error) {
+        reportLoadErrors(program);
+        throw error;
+      }
       result = backend.getFunction(program.module.functions[entry.funcId]!.name)(...values);
     } else {
       const maxMemoryPages =

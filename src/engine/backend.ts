@@ -22,10 +22,11 @@
 
 import { performance } from "node:perf_hooks";
 import type { HostImports } from "../ir/interpreter.js";
-import { findFunction, type Module, PAGE_SIZE } from "../ir/ir.js";
+import { type FuncId, findFunction, type Module, PAGE_SIZE } from "../ir/ir.js";
 import type { Scalar } from "../ir/numeric.js";
+import { releaseBody } from "../ir/parser.js";
 import { TrapError, TrapKind } from "../ir/trap.js";
-import { verifyOrThrow } from "../ir/verifier.js";
+import { StepwiseVerifier, type VerifierError, VerifierFailure, verifyOrThrow } from "../ir/verifier.js";
 import { packDeclarations, toWire, type WireUnit } from "../ir/wire.js";
 import { inlineCandidates, speculatedTargets } from "../opt/inline-policy.js";
 import { type Pass, runPasses } from "../opt/pass.js";
@@ -211,15 +212,25 @@ export class TieredBackend {
   /**
    * Verifies `module` and compiles every function at the starting tier; runs its start
    * function. `options.verified`: the caller has just run `verify(module, true)` without
-   * errors and changed nothing since, so the second verification is skipped (the CLI does
-   * this: verification is a fifth of Tier 0's start-up).
+   * errors and changed nothing since, so the second verification is skipped.
+   *
+   * Tier 0 verifies each function just before compiling it, and lets go of a lazily
+   * parsed body (`parseModuleLazily`) just after: such a body is read once at start-up
+   * and dies young, and is read again only if the function tiers up. A module with errors
+   * throws the `VerifierFailure` that `verifyOrThrow` would, and nothing of it runs.
    */
   compileModule(module: Module, options: { verified?: boolean } = {}): void {
     this.checkOpen();
     if (this.module !== null) throw new Error("this backend already holds a module; create another backend");
-    if (options.verified !== true) verifyOrThrow(module);
     const count = module.functions.length;
     const startTier = this.config.pinnedTier ?? 0;
+    // pinned Tier 1 runs IR passes over the whole module first: it is verified first
+    const stepwise = options.verified === true || startTier === 1 ? null : new StepwiseVerifier(module, true);
+    if (options.verified !== true && stepwise === null) verifyOrThrow(module);
+    if (stepwise !== null) {
+      const errors = stepwise.moduleErrors();
+      if (errors.length > 0) throwVerifierFailure(stepwise, errors, 0, count);
+    }
     this.tiers = new Uint8Array(count).fill(startTier);
     this.calls = new Float64Array(count);
     this.loopIterations = new Float64Array(count);
@@ -258,6 +269,15 @@ export class TieredBackend {
         osr: this.osrEnabled,
         initialBudget: this.config.profile.sampleRate,
         ...(pinnedT1 && hint !== null ? { baseCompilationHint: hint } : {}),
+        ...(stepwise === null
+          ? {}
+          : {
+              baseBeforeFunction: (id: FuncId) => {
+                const errors = stepwise.functionErrors(id);
+                if (errors.length > 0) throwVerifierFailure(stepwise, errors, id + 1, count);
+              },
+            }),
+        baseAfterFunction: (id: FuncId) => releaseBody(module.functions[id]!),
         ...(this.config.memoryLimitBytes === null
           ? {}
           : { maxMemoryPages: Math.floor(this.config.memoryLimitBytes / PAGE_SIZE) }),
@@ -943,6 +963,17 @@ export class TieredBackend {
     this.pool = null;
     await pool?.shutdown();
   }
+}
+
+/** Throws the failure of a stepwise verification: `errors`, then those of functions from..count-1. */
+function throwVerifierFailure(
+  verifier: StepwiseVerifier,
+  errors: VerifierError[],
+  from: number,
+  count: number,
+): never {
+  for (let f = from; f < count; f++) verifier.functionErrors(f, errors);
+  throw new VerifierFailure(errors);
 }
 
 /** A copy of `module` with every function run through `passes` (callees inlined as they stand). */

@@ -49,6 +49,9 @@ export interface RuntimeOptions {
   osr?: boolean;
   /** Base code records its profile (`profile_edge`, `profile_target`; compile-module.ts `profileCounters`). */
   baseProfileCounters?: boolean;
+  /** Called around each function's compilation in the base module (compile-module.ts). */
+  baseBeforeFunction?: (id: FuncId) => void;
+  baseAfterFunction?: (id: FuncId) => void;
 }
 
 /** Guest stacks keep at most this many frames (innermost first). */
@@ -140,6 +143,8 @@ export class WasmRuntime {
       ...(options.baseCompilationHint === undefined ? {} : { compilationHint: options.baseCompilationHint }),
       osr: options.osr === true,
       profileCounters: options.baseProfileCounters === true,
+      ...(options.baseBeforeFunction === undefined ? {} : { beforeFunction: options.baseBeforeFunction }),
+      ...(options.baseAfterFunction === undefined ? {} : { afterFunction: options.baseAfterFunction }),
     });
     for (const t of base.guestTypes) {
       runtime.guestTables.set(

@@ -124,6 +124,51 @@ const NOT_INDEXED = -1;
 const INDEX_TOO_LARGE = -2;
 
 /**
+ * Where a lazily parsed function's body is: the lexer's state at its first token, and the
+ * offset of the `}` that closes it.
+ */
+interface BodyRange {
+  start: number;
+  line: number;
+  lineStart: number;
+  end: number;
+}
+
+/** What a lazily parsed function keeps (under LAZY_BODY, not enumerable: spreads and clones skip it). */
+interface LazyBody {
+  range: BodyRange;
+  /** The module's body parser (made once the declarations are read). */
+  bodies: { parser: Parser | null };
+  /** The parsed blocks, or null: not parsed yet, or released. */
+  blocks: Block[] | null;
+  /** Blocks were assigned: they are no longer the text's, and are never released. */
+  assigned: boolean;
+}
+
+const LAZY_BODY = Symbol("lazyBody");
+
+type LazyFunction = IrFunction & { [LAZY_BODY]: LazyBody };
+
+/**
+ * `blocks` of a lazily parsed function: parsed from the text at the first read, kept until
+ * `releaseBody`. An own, enumerable accessor, so that spreads, structured clone (a compile
+ * job) and deep comparisons read the blocks like those of any other function.
+ */
+const LAZY_BLOCKS: PropertyDescriptor = {
+  enumerable: true,
+  get(this: LazyFunction): Block[] {
+    const body = this[LAZY_BODY];
+    if (body.blocks === null) body.blocks = body.bodies.parser!.parseBody(body.range);
+    return body.blocks;
+  },
+  set(this: LazyFunction, blocks: Block[]) {
+    const body = this[LAZY_BODY];
+    body.blocks = blocks;
+    body.assigned = true;
+  },
+};
+
+/**
  * The parser pulls tokens from an on-demand lexer whose current token is a few fields of
  * the parser itself (kind, source range, position): reading a module allocates for what it
  * builds, not per token, and names like `v12` or `block3` are read from the source's code
@@ -131,8 +176,12 @@ const INDEX_TOO_LARGE = -2;
  */
 class Parser {
   private readonly source: string;
-  private readonly module: Module = emptyModule();
+  private readonly module: Module;
   private readonly fixups: Fixup[] = [];
+  /** Name → index per space, made at the first resolution (the declarations are known by then). */
+  private spaces: Record<Fixup["space"], Map<string, number>> | null = null;
+  /** Read function bodies later (`parseModuleLazily`), with this parser for them; null: now. */
+  private readonly lazyBodies: { parser: Parser | null } | null;
   /** Scratch lists (see `exactly`): values, types, a block's instructions. */
   private readonly valueScratch: number[] = [];
   private readonly typeScratch: Type[] = [];
@@ -156,9 +205,11 @@ class Parser {
   private constImm = 0;
   private constBig = 0n;
 
-  constructor(source: string, file: string) {
+  constructor(source: string, file: string, module = emptyModule(), lazy = false) {
     this.source = source;
     this.file = file;
+    this.module = module;
+    this.lazyBodies = lazy ? { parser: null } : null;
     this.skip();
   }
 
@@ -600,16 +651,19 @@ class Parser {
       }
     }
     this.resolve();
+    if (this.lazyBodies !== null) this.lazyBodies.parser = new Parser(this.source, this.file, m);
     return m;
   }
 
+  /** Resolves the names recorded since the last resolution (every declaration is known). */
   private resolve(): void {
     const m = this.module;
-    const spaces = {
+    this.spaces ??= {
       function: new Map(m.functions.map((f, i) => [f.name, i])),
       import: new Map(m.imports.map((f, i) => [f.name, i])),
       global: new Map(m.globals.map((g, i) => [g.name, i])),
     };
+    const spaces = this.spaces;
     for (const fixup of this.fixups) {
       const index = spaces[fixup.space].get(fixup.name);
       if (index === undefined) {
@@ -618,6 +672,7 @@ class Parser {
       }
       fixup.apply(index);
     }
+    this.fixups.length = 0;
   }
 
   private parseFunction(): IrFunction {
@@ -631,6 +686,26 @@ class Parser {
     const sig = this.parseSignature();
     const loc = this.parseLoc();
     this.expectPunct(LBRACE);
+    if (this.lazyBodies !== null && !this.isIdent("inline")) {
+      const range: BodyRange = {
+        start: this.start,
+        line: this.tokenLine,
+        lineStart: this.start - this.tokenCol + 1,
+        end: 0,
+      };
+      range.end = this.skipBody();
+      if (range.end >= 0) {
+        this.skip();
+        const fn = { name, params: sig.params, results: sig.results, exported } as LazyFunction;
+        Object.defineProperty(fn, "blocks", LAZY_BLOCKS);
+        fn.loc = loc;
+        const body: LazyBody = { range, bodies: this.lazyBodies, blocks: null, assigned: false };
+        Object.defineProperty(fn, LAZY_BODY, { value: body });
+        return fn;
+      }
+      // a body this scan cannot delimit is read now, and reports its own errors
+      this.restart(range);
+    }
     const fn: IrFunction = { name, params: sig.params, results: sig.results, exported, blocks: [], loc };
     // (block, line, col) of every branch target, checked once the blocks are known
     const blockRefs: number[] = [];
@@ -655,20 +730,78 @@ class Parser {
       }
       sites.push(site);
     }
+    this.parseBlocks(fn.blocks, blockRefs);
+    this.skip();
+    return fn;
+  }
+
+  /** Blocks up to the function's closing `}` (the current token after). */
+  private parseBlocks(blocks: Block[], blockRefs: number[]): void {
     while (!this.isPunct(RBRACE)) {
       const label = this.indexed("block");
-      if (label >= 0 && label !== fn.blocks.length)
-        this.fail(`block${label} out of order: expected block${fn.blocks.length}`);
+      if (label >= 0 && label !== blocks.length)
+        this.fail(`block${label} out of order: expected block${blocks.length}`);
       this.parseIndexed("block", "a block label (blockN:)");
-      fn.blocks.push(this.parseBlock(blockRefs));
+      blocks.push(this.parseBlock(blockRefs));
     }
-    this.skip();
     for (let i = 0; i < blockRefs.length; i += 3) {
       const block = blockRefs[i]!;
-      if (block >= fn.blocks.length)
+      if (block >= blocks.length)
         this.fail(`unknown block block${block}`, { line: blockRefs[i + 1]!, col: blockRefs[i + 2]! });
     }
-    return fn;
+  }
+
+  /**
+   * Moves the lexer to the `}` that closes the body starting at the current token, without
+   * reading the body: `}` is a token wherever it appears outside a comment, and a body has
+   * no strings. Returns the `}`'s offset, or -1 (the lexer unmoved) for a body with a quote
+   * or without an end, which the caller parses now.
+   */
+  private skipBody(): number {
+    const source = this.source;
+    const length = source.length;
+    let pos = this.start;
+    let line = this.tokenLine;
+    let lineStart = this.start - this.tokenCol + 1;
+    for (;;) {
+      if (pos >= length) return -1;
+      const code = source.charCodeAt(pos);
+      if (code === RBRACE) break;
+      if (code === 10) {
+        line++;
+        lineStart = pos + 1;
+      } else if (code === 59) {
+        while (pos + 1 < length && source.charCodeAt(pos + 1) !== 10) pos++;
+      } else if (code === 34) {
+        return -1;
+      }
+      pos++;
+    }
+    this.pos = pos;
+    this.line = line;
+    this.lineStart = lineStart;
+    this.skip();
+    return pos;
+  }
+
+  /** Puts the lexer back at the start of `range` (its first token current). */
+  private restart(range: BodyRange): void {
+    this.pos = range.start;
+    this.line = range.line;
+    this.lineStart = range.lineStart;
+    this.skip();
+  }
+
+  /** The blocks of a body that `parseModuleLazily` skipped, with its names resolved. */
+  parseBody(range: BodyRange): Block[] {
+    // names recorded by a body that failed are not this body's
+    this.fixups.length = 0;
+    this.restart(range);
+    const blocks: Block[] = [];
+    this.parseBlocks(blocks, []);
+    if (this.start !== range.end) this.fail("expected the end of the function body");
+    this.resolve();
+    return blocks;
   }
 
   private parseBlock(blockRefs: number[]): Block {
@@ -959,4 +1092,42 @@ class Parser {
 /** Parses IR text; throws `IrParseError` (with line:col) on malformed input. */
 export function parseModule(source: string, file = "<input>"): Module {
   return new Parser(source, file).parseModule();
+}
+
+/**
+ * Parses IR text's declarations and function signatures, and each function body only when
+ * its `blocks` are first read; `releaseBody` drops a body until the next read. A program's
+ * Tier 0 compile reads each body once, just before compiling it, so that the IR dies
+ * young instead of the whole module's outliving every collection (docs/tiers.md).
+ *
+ * Errors outside function bodies are thrown here, and are those of `parseModule`. An
+ * error inside a body is thrown by the read of its `blocks`, and may not be the first error
+ * of the text: a caller that reads bodies lazily reports errors by running `parseModule`.
+ * Functions with inline sites are parsed at once.
+ */
+export function parseModuleLazily(source: string, file = "<input>"): Module {
+  try {
+    return new Parser(source, file, emptyModule(), true).parseModule();
+  } catch (error) {
+    // the first error in the text's order, whichever part of it holds it
+    if (error instanceof IrParseError) parseModule(source, file);
+    throw error;
+  }
+}
+
+/** Whether `fn` is a lazily parsed function whose body can be released and read again. */
+export function hasLazyBody(fn: IrFunction): boolean {
+  const body = (fn as Partial<LazyFunction>)[LAZY_BODY];
+  return body !== undefined && !body.assigned;
+}
+
+/**
+ * Drops the parsed body of a lazily parsed function (`parseModuleLazily`); its next read of
+ * `blocks` parses it again, from the text: changes made to the blocks in place are lost
+ * (the engine releases a body right after Tier 0 has compiled it, before anything else
+ * reads it). Does nothing to other functions, and to a body that was assigned.
+ */
+export function releaseBody(fn: IrFunction): void {
+  const body = (fn as Partial<LazyFunction>)[LAZY_BODY];
+  if (body !== undefined && !body.assigned) body.blocks = null;
 }

@@ -828,13 +828,37 @@ function verifyModuleLevel(module: Module, errors: VerifierError[]): void {
  * makes (deopt exits and edge counters).
  */
 export function verify(module: Module, program = false): VerifierError[] {
-  const errors: VerifierError[] = [];
-  verifyModuleLevel(module, errors);
-  const functions = module.functions;
-  const tables = new SlotTables();
-  for (let f = 0; f < functions.length; f++)
-    new FunctionVerifier(module, functions[f]!, errors, program, tables).run();
+  const verifier = new StepwiseVerifier(module, program);
+  const errors = verifier.moduleErrors();
+  for (let f = 0; f < module.functions.length; f++) verifier.functionErrors(f, errors);
   return errors;
+}
+
+/**
+ * `verify` in steps, for a compiler that checks each function just before it compiles it:
+ * `moduleErrors()`, then `functionErrors(f)` for every function in order, find the errors
+ * `verify` finds, in its order.
+ */
+export class StepwiseVerifier {
+  private readonly tables = new SlotTables();
+
+  constructor(
+    private readonly module: Module,
+    private readonly program = false,
+  ) {}
+
+  /** Errors in the declarations (names, signatures, globals, memory, table, start). */
+  moduleErrors(): VerifierError[] {
+    const errors: VerifierError[] = [];
+    verifyModuleLevel(this.module, errors);
+    return errors;
+  }
+
+  /** Appends function `f`'s errors to `errors` and returns it. */
+  functionErrors(f: number, errors: VerifierError[] = []): VerifierError[] {
+    new FunctionVerifier(this.module, this.module.functions[f]!, errors, this.program, this.tables).run();
+    return errors;
+  }
 }
 
 /** Verifies one function of `module`. */

@@ -72,6 +72,13 @@ export interface CompileOptions {
   profileCounters?: boolean;
   /** The starting value of each function's budget (default 1000). */
   initialBudget?: number;
+  /**
+   * Called with each function just before it is compiled (the engine verifies it there)
+   * and just after (the engine drops a lazily parsed body there: parser.ts `releaseBody`).
+   * A throw from either abandons the compile.
+   */
+  beforeFunction?: (id: FuncId) => void;
+  afterFunction?: (id: FuncId) => void;
 }
 
 /** The payload of a `compilationHints` custom section: a count, then one hint byte each. */
@@ -141,22 +148,6 @@ export const TRAP_KIND_MASK = 0xff;
 /** Wasm function index of the first host import (after rt.trap and rt.safepoint). */
 export const FIRST_HOST_FUNCTION = 2;
 
-/** IR signature indices that some call_indirect in `module` uses, ascending. */
-export function indirectCallTypes(module: Module): number[] {
-  // a call_indirect names a signature of module.types: without any, there is none to find
-  if (module.types.length === 0) return [];
-  const used = new Set<number>();
-  const functions = module.functions;
-  for (let f = 0; f < functions.length; f++) {
-    const blocks = functions[f]!.blocks;
-    for (let b = 0; b < blocks.length; b++) {
-      const insts = blocks[b]!.insts;
-      for (let i = 0; i < insts.length; i++) if (insts[i]!.op === Op.CallIndirect) used.add(insts[i]!.imm);
-    }
-  }
-  return [...used].sort((a, b) => a - b);
-}
-
 export function compileModule(module: Module, options: CompileOptions): CompiledModule {
   const compiled = options.functions ?? module.functions.map((_, i) => i);
   const types: FuncType[] = [];
@@ -172,7 +163,10 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
     return index;
   };
 
-  const guestTypes = indirectCallTypes(module);
+  // the IR signatures some compiled call_indirect uses, as the code generator meets them:
+  // the module's guest tables, imported once every function is compiled (so that no body
+  // is read before its turn: a lazily parsed one is read once, when it is compiled)
+  const guestTypes: number[] = [];
   const trapType = typeIndex([0 as Type], []);
   const imports: ImportDesc[] = [
     { kind: "func", module: RUNTIME_MODULE, field: "trap", typeIndex: trapType },
@@ -198,8 +192,6 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
   // kept for deopts) that have no dispatch slot: only the base module sizes the table
   const dispatchMin = options.base ? module.functions.length : 0;
   imports.push({ kind: "table", module: RUNTIME_MODULE, field: "dispatch", min: dispatchMin });
-  for (const t of guestTypes)
-    imports.push({ kind: "table", module: RUNTIME_MODULE, field: `guest${t}`, min: module.table.length });
   module.globals.forEach((global, i) => {
     imports.push({
       kind: "global",
@@ -215,7 +207,11 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
     safepointFunction: 1,
     hostFunction: (i) => FIRST_HOST_FUNCTION + i,
     typeIndex,
-    guestTable: (t) => 1 + guestTypes.indexOf(t),
+    guestTable: (t) => {
+      let k = guestTypes.indexOf(t);
+      if (k < 0) k = guestTypes.push(t) - 1;
+      return 1 + k;
+    },
     dispatchTable: 0,
   };
 
@@ -251,6 +247,7 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
   const minusOneInit = Uint8Array.of(0x41, 0x7f);
   for (let c = 0; c < compiled.length; c++) {
     const id = compiled[c]!;
+    options.beforeFunction?.(id);
     const fn = module.functions[id]!;
     const wasmIndex = importedFunctions + bodies.length;
     let budgetGlobal = -1;
@@ -307,6 +304,7 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
       }
       relativeMaps.push({ wasmIndex, map });
     }
+    options.afterFunction?.(id);
   }
 
   /** Appends a function of the runtime's own (no IR function) and returns its Wasm index. */
@@ -318,6 +316,9 @@ export function compileModule(module: Module, options: CompileOptions): Compiled
     irFunctionOf.push(-1);
     return wasmIndex;
   };
+
+  for (const t of guestTypes)
+    imports.push({ kind: "table", module: RUNTIME_MODULE, field: `guest${t}`, min: module.table.length });
 
   const elements: { table: number; offset: number; functions: number[] }[] = [];
   if (options.base) {

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { REPO_ROOT, runCli } from "../support/cli.js";
 
@@ -77,4 +79,39 @@ test("a verifier error in an IR file is reported with function, block and instru
     "test/programs/ir/bad-types.tir: error: function @main, block0, inst 1 `v2:i32 = add v0, v1`: operands of add have different types (i32, i64)\n",
   );
   assert.equal(result.stdout, "");
+});
+
+test("run reports a bad IR file exactly as check does, at every tier (bodies are read as they compile)", () => {
+  const good = (name: string): string => `func @${name}(i32) -> i32 {\nblock0(v0: i32):\n  return v0\n}\n\n`;
+  const typeError = (name: string): string =>
+    `func @${name}(i32) -> i32 {\nblock0(v0: i32):\n  v1:i64 = const 1\n  return v1\n}\n\n`;
+  const main = "export func @main(i32) -> i32 {\nblock0(v0: i32):\n  v1:i32 = call @a(v0)\n  return v1\n}\n";
+  const texts = [
+    // verifier errors in two bodies: both, in order
+    `${good("a")}${typeError("b")}${typeError("c")}${main}`,
+    // a syntax error in a later body wins over a verifier error in an earlier one
+    `${typeError("b")}${good("a")}func @c() {\nblock0:\n  v0:i32 = const x\n  return\n}\n${main}`,
+    // an unknown callee in an early body, a syntax error after it: the syntax error
+    `func @b() {\nblock0:\n  call @nowhere()\n  return\n}\n${good("a")}func @c() {\nblock0:\n  oops\n}\n${main}`,
+    // no main, and a verifier error: the verifier error
+    `${good("a")}${typeError("b")}`,
+  ];
+  const dir = mkdtempSync(join(tmpdir(), "tierjit-lazy-"));
+  try {
+    texts.forEach((text, k) => {
+      const file = join(dir, `bad${k}.tir`);
+      writeFileSync(file, text);
+      const check = runCli(["check", file]);
+      assert.equal(check.status, 2, text);
+      for (const mode of [[], ["--tier", "1"], ["--tier", "2"], ["--interp"]]) {
+        // without an argument for main, a usage error of its own: the program's errors come first
+        for (const args of [["5"], []]) {
+          const run = runCli(["run", ...mode, file, ...args]);
+          assert.deepEqual(run, check, `bad${k}.tir, run ${[...mode, ...args].join(" ")}`);
+        }
+      }
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

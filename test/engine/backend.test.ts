@@ -6,9 +6,9 @@ import { ProfileConfig, TieredConfig } from "../../src/engine/config.js";
 import { BufferSink } from "../../src/engine/host.js";
 import { Interpreter } from "../../src/ir/interpreter.js";
 import type { Module } from "../../src/ir/ir.js";
-import { parseModule } from "../../src/ir/parser.js";
+import { parseModule, parseModuleLazily } from "../../src/ir/parser.js";
 import { TrapError } from "../../src/ir/trap.js";
-import { VerifierFailure } from "../../src/ir/verifier.js";
+import { formatVerifierError, VerifierFailure, verify } from "../../src/ir/verifier.js";
 import { tjModule } from "../support/tj.js";
 
 const tj = (source: string): Module => tjModule(source, "test.tj");
@@ -143,6 +143,86 @@ test("bad input gets a clear error and changes nothing; the backend stays usable
   assert.throws(() => backend.compileModule(tj(FIB)), /already holds a module/);
   assert.equal(backend.getFunction("main")(10), 55);
   await backend.shutdown();
+});
+
+/** Four functions; `@two` and `@four` have type errors, `@main` calls every other. */
+const TWO_BAD_BODIES = `func @one(i32) -> i32 {
+block0(v0: i32):
+  return v0
+}
+
+func @two(i32) -> i32 {
+block0(v0: i32):
+  v1:i64 = const 1
+  return v1
+}
+
+export func @main(i32) -> i32 {
+block0(v0: i32):
+  v1:i32 = call @one(v0)
+  v2:i32 = call @two(v1)
+  v3:i32 = call @four(v2)
+  return v3
+}
+
+func @four(i32) -> i32 {
+block0(v0: i32):
+  v1:f64 = add v0, v0
+  return v0
+}
+`;
+
+test("verifying each function as Tier 0 compiles it fails exactly as verifying the module first", async () => {
+  const expected = verify(parseModule(TWO_BAD_BODIES), true).map(formatVerifierError);
+  assert.equal(expected.length, 2);
+  // and with a module-level error (a data segment past the memory), reported first
+  for (const text of [TWO_BAD_BODIES, `memory 1\ndata 65530 "toolong"\n${TWO_BAD_BODIES}`]) {
+    const want = verify(parseModule(text), true).map(formatVerifierError);
+    for (const tier of [null, 0, 1, 2] as const) {
+      for (const parse of [parseModule, parseModuleLazily]) {
+        const config = quiet(TieredConfig.development());
+        config.pinnedTier = tier;
+        const backend = await TieredBackend.create(config);
+        assert.throws(
+          () => backend.compileModule(parse(text)),
+          (error: unknown) => {
+            assert.ok(error instanceof VerifierFailure);
+            assert.deepEqual(error.errors.map(formatVerifierError), want, `tier ${tier}, ${parse.name}`);
+            return true;
+          },
+        );
+        backend.compileModule(tj(FIB));
+        assert.equal(backend.getFunction("main")(10), 55);
+        await backend.shutdown();
+      }
+    }
+  }
+});
+
+test("Tier 0 lets go of lazily parsed bodies once compiled; tiering up reads them again", async () => {
+  const text = TWO_BAD_BODIES.replace(
+    "v1:i64 = const 1\n  return v1",
+    "v1:i32 = mul v0, v0\n  return v1",
+  ).replace("v1:f64 = add v0, v0\n  return v0", "v1:i32 = add v0, v0\n  return v1");
+  const expected = new Interpreter(parseModule(text)).call(2, [7]);
+  assert.equal(expected, 98);
+  for (const [config, tiersUp] of [
+    [TieredConfig.production(), false],
+    [TieredConfig.stress(3), true],
+  ] as const) {
+    const module = parseModuleLazily(text);
+    const before = module.functions.map((fn) => fn.blocks);
+    const backend = await TieredBackend.create(quiet(config));
+    backend.compileModule(module);
+    assert.ok(
+      module.functions.every((fn, f) => fn.blocks !== before[f]),
+      "every body was released after its Tier 0 compile, and is read again",
+    );
+    const main = backend.getFunction("main");
+    for (let i = 0; i < 50; i++) assert.equal(main(7), expected);
+    assert.equal(backend.getStatistics().installs > 0, tiersUp);
+    await backend.shutdown();
+  }
 });
 
 test("traps propagate as TrapErrors with the guest stack, and the engine stays usable", async () => {

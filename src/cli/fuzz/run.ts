@@ -16,6 +16,7 @@ import { TieredConfig } from "../../engine/config.js";
 import { Interpreter } from "../../ir/interpreter.js";
 import type { Module } from "../../ir/ir.js";
 import type { Scalar } from "../../ir/numeric.js";
+import { parseModuleLazily } from "../../ir/parser.js";
 import { printModule } from "../../ir/printer.js";
 import { formatGuestFrame, TrapError, TrapKind } from "../../ir/trap.js";
 import { Type } from "../../ir/types.js";
@@ -122,7 +123,8 @@ export async function engineOutcomes(
   const backend = await TieredBackend.create(configFor(mode), { imports: randomHost(module, log) });
   try {
     try {
-      backend.compileModule(module);
+      // as `tierjit run` loads a .tir program: its bodies parsed as Tier 0 compiles them
+      backend.compileModule(parseModuleLazily(printModule(module)));
     } catch (error) {
       // a trap in the start function (or an engine failure) is the program's only outcome
       return { outcomes: [{ result: describeFailure(error), log, memory: "" }], installs: 0 };
