@@ -219,9 +219,10 @@ export function dominates(tree: DominatorTables, a: number, b: number): boolean 
 export function irreducibleEdges(fn: IrFunction, tree: DominatorTables): [number, number][] {
   const bad: [number, number][] = [];
   const rpo = tree.rpo;
+  const blocks = fn.blocks;
   for (let i = 0; i < tree.rpoCount; i++) {
     const block = rpo[i]!;
-    const targets = fn.blocks[block]!.term.targets;
+    const targets = blocks[block]!.term.targets;
     for (let k = 0; k < targets.length; k++) {
       const t = targets[k]!.block;
       if (tree.rpoIndex[t]! <= tree.rpoIndex[block]! && !dominates(tree, t, block)) bad.push([block, t]);
@@ -232,12 +233,13 @@ export function irreducibleEdges(fn: IrFunction, tree: DominatorTables): [number
 
 /** 1 for each block reachable from `start` (start included). */
 export function reachableFrom(fn: IrFunction, start: number): Uint8Array {
-  const reached = new Uint8Array(fn.blocks.length);
+  const blocks = fn.blocks;
+  const reached = new Uint8Array(blocks.length);
   const work = [start];
   reached[start] = 1;
   while (work.length > 0) {
     const b = work.pop()!;
-    const targets = fn.blocks[b]!.term.targets;
+    const targets = blocks[b]!.term.targets;
     for (let k = 0; k < targets.length; k++) {
       const t = targets[k]!.block;
       if (reached[t] === 0) {

@@ -163,6 +163,8 @@ class FunctionVerifier {
   private defBlock: Int32Array;
   private defIndex: Int32Array;
   private slotCount = 0;
+  /** `fn.blocks`, read once: a lazily parsed function's `blocks` is an accessor (parser.ts). */
+  private readonly blocks: Block[];
   private sparse: Map<number, number> | null = null;
 
   constructor(
@@ -176,6 +178,7 @@ class FunctionVerifier {
     this.defType = tables.type;
     this.defBlock = tables.block;
     this.defIndex = tables.index;
+    this.blocks = fn.blocks;
   }
 
   private report(block: number, index: number, message: string): void {
@@ -720,7 +723,7 @@ class FunctionVerifier {
     const targets = term.targets;
     for (let t = 0; t < targets.length; t++) {
       const target = targets[t]!;
-      const dest = fn.blocks[target.block];
+      const dest = this.blocks[target.block];
       if (dest === undefined) {
         this.report(b, T, `branch to unknown block${target.block}`);
         continue;

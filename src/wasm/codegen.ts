@@ -19,7 +19,7 @@
  */
 
 import { computeDominatorTables, DominatorScratch, type DominatorTables } from "../ir/dominance.js";
-import type { BlockCall, Inst, IrFunction, Module, Terminator } from "../ir/ir.js";
+import type { Block, BlockCall, Inst, IrFunction, Module, Terminator } from "../ir/ir.js";
 import { computeLiveness, type Liveness, liveInValues } from "../ir/liveness.js";
 import { Op, OpKind, opInfo, TermOp } from "../ir/ops.js";
 import { TrapKind } from "../ir/trap.js";
@@ -128,6 +128,8 @@ export const NO_PROFILE_GLOBALS: ProfileGlobals = { edge: -1, target: -1, call: 
 
 export class FunctionCodegen {
   private fn!: IrFunction;
+  /** `fn.blocks`, read once: a lazily parsed function's `blocks` is an accessor (ir/parser.ts). */
+  private blocks: Block[] = [];
   private tree!: DominatorTables;
   /** The dominator tree's tables, reused from function to function. */
   private readonly dominators = new DominatorScratch();
@@ -217,6 +219,7 @@ export class FunctionCodegen {
     profile: ProfileGlobals = NO_PROFILE_GLOBALS,
   ): [number, number][] {
     this.fn = fn;
+    this.blocks = fn.blocks;
     this.osr = osr && instrument === Instrument.EntryAndLoops;
     this.liveness = null;
     this.funcId = funcId;
@@ -443,7 +446,7 @@ export class FunctionCodegen {
     const rpo = tree.rpo;
     for (let i = 0; i < tree.rpoCount; i++) {
       const b = rpo[i]!;
-      const targets = fn.blocks[b]!.term.targets;
+      const targets = this.blocks[b]!.term.targets;
       for (let k = 0; k < targets.length; k++) {
         const target = targets[k]!.block;
         if (tree.rpoIndex[target]! > i) forwardIn[target]!++;
@@ -516,7 +519,7 @@ export class FunctionCodegen {
 
   private doBranch(source: number, edge: BlockCall): void {
     const target = edge.block;
-    const params = this.fn.blocks[target]!.params;
+    const params = this.blocks[target]!.params;
     const args = edge.args;
     for (let i = 0; i < args.length; i++) this.getLocal(args[i]!);
     for (let i = params.length - 1; i >= 0; i--) this.setLocal(params[i]!);
@@ -789,7 +792,7 @@ export class FunctionCodegen {
   }
 
   private emitBlockCode(b: number): void {
-    const block = this.fn.blocks[b]!;
+    const block = this.blocks[b]!;
     const insts = block.insts;
     for (let i = 0; i < insts.length; i++) this.emitInst(insts[i]!);
     this.emitTerminator(b, block.term);
