@@ -17,8 +17,8 @@ import { BENCH_MODES, SUITE } from "./bench/suite.js";
 import { CliError, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE } from "./errors.js";
 import { FUZZ_MODES, type FuzzMode } from "./fuzz/modes.js";
 import { stderrSink, stdoutSink } from "./output.js";
-import { type EntryPoint, entryPoint, loadProgram, reportLoadErrors } from "./program.js";
-import { type RunOptions, runProgram } from "./run.js";
+import { entryPoint, loadProgram, reportLoadErrors } from "./program.js";
+import { runProgram } from "./run.js";
 import { parseDuration, parseSize } from "./units.js";
 
 export function packageVersion(): string {
@@ -112,10 +112,8 @@ function buildProgram(setStatus: (status: number) => void): Command {
     .action(async (file: string, args: string[], flags: RunFlags) => {
       // the interpreter runs what it is given: only the engine checks bodies as it compiles them
       const loaded = loadProgram(file, { lazy: flags.interp !== true });
-      let options: RunOptions;
-      let entry: EntryPoint;
       try {
-        options = {
+        const options = {
           interp: flags.interp === true,
           stress: flags.stress === true,
           stats: flags.stats === true,
@@ -129,12 +127,15 @@ function buildProgram(setStatus: (status: number) => void): Command {
           ...(flags.fault === undefined ? {} : { fault: flags.fault as FaultKind }),
           ...(flags.trace === undefined ? {} : { traceFile: flags.trace }),
         };
-        entry = entryPoint(loaded);
+        setStatus(await runProgram(loaded, entryPoint(loaded), args, options));
       } catch (error) {
+        // runProgram returns traps and link errors as a status; what is thrown (a bad
+        // option or argument, a body that does not parse or verify) is reported after a
+        // lazily loaded program's own errors, as loading it at once would have (for a
+        // program without errors, reportLoadErrors does nothing)
         reportLoadErrors(loaded);
         throw error;
       }
-      setStatus(await runProgram(loaded, entry, args, options));
     });
 
   program

@@ -18,7 +18,7 @@ import { formatGuestFrame, TrapError, TrapKind } from "../ir/trap.js";
 import { formatEntryResult, parseEntryArgs } from "./entry-args.js";
 import { CliError, EXIT_OK, EXIT_RUNTIME } from "./errors.js";
 import { stderrSink, stdoutSink } from "./output.js";
-import { type EntryPoint, type LoadedProgram, reportLoadErrors } from "./program.js";
+import type { EntryPoint, LoadedProgram } from "./program.js";
 
 export interface RunOptions {
   interp: boolean;
@@ -73,15 +73,8 @@ export async function runProgram(
   args: string[],
   options: RunOptions,
 ): Promise<number> {
-  let config: TieredConfig | null;
-  let values: Scalar[];
-  try {
-    config = options.interp ? null : engineConfig(options);
-    values = parseEntryArgs(entry, args);
-  } catch (error) {
-    reportLoadErrors(program);
-    throw error;
-  }
+  const config = options.interp ? null : engineConfig(options);
+  const values = parseEntryArgs(entry, args);
   let backend: TieredBackend | null = null;
   try {
     let result: Scalar | undefined;
@@ -92,12 +85,7 @@ export async function runProgram(
         log: (line) => stderrSink.write(`${line}\n`),
       });
       // loadProgram verified it, unless it left the bodies to the engine
-      try {
-        backend.compileModule(program.module, { verified: program.lazySource === undefined });
-      } catch (error) {
-        reportLoadErrors(program);
-        throw error;
-      }
+      backend.compileModule(program.module, { verified: program.lazySource === undefined });
       result = backend.getFunction(program.module.functions[entry.funcId]!.name)(...values);
     } else {
       const maxMemoryPages =
