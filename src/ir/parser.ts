@@ -137,8 +137,8 @@ interface BodyRange {
 /** What a lazily parsed function keeps (under LAZY_BODY, not enumerable: spreads and clones skip it). */
 interface LazyBody {
   range: BodyRange;
-  /** The module's body parser (made once the declarations are read). */
-  bodies: { parser: Parser | null };
+  /** The module's parser for bodies (it resolves names once every declaration is read). */
+  parser: Parser;
   /** The parsed blocks, or null: not parsed yet, or released. */
   blocks: Block[] | null;
   /** Blocks were assigned: they are no longer the text's, and are never released. */
@@ -158,7 +158,7 @@ const LAZY_BLOCKS: PropertyDescriptor = {
   enumerable: true,
   get(this: LazyFunction): Block[] {
     const body = this[LAZY_BODY];
-    if (body.blocks === null) body.blocks = body.bodies.parser!.parseBody(body.range);
+    if (body.blocks === null) body.blocks = body.parser.parseBody(body.range);
     return body.blocks;
   },
   set(this: LazyFunction, blocks: Block[]) {
@@ -180,8 +180,8 @@ class Parser {
   private readonly fixups: Fixup[] = [];
   /** Name → index per space, made at the first resolution (the declarations are known by then). */
   private spaces: Record<Fixup["space"], Map<string, number>> | null = null;
-  /** Read function bodies later (`parseModuleLazily`), with this parser for them; null: now. */
-  private readonly lazyBodies: { parser: Parser | null } | null;
+  /** Read function bodies later (`parseModuleLazily`), with this parser; null: now. */
+  private readonly bodyParser: Parser | null;
   /** Scratch lists (see `exactly`): values, types, a block's instructions. */
   private readonly valueScratch: number[] = [];
   private readonly typeScratch: Type[] = [];
@@ -205,11 +205,11 @@ class Parser {
   private constImm = 0;
   private constBig = 0n;
 
-  constructor(source: string, file: string, module = emptyModule(), lazy = false) {
+  constructor(source: string, file: string, module = emptyModule(), bodyParser: Parser | null = null) {
     this.source = source;
     this.file = file;
     this.module = module;
-    this.lazyBodies = lazy ? { parser: null } : null;
+    this.bodyParser = bodyParser;
     this.skip();
   }
 
@@ -651,7 +651,6 @@ class Parser {
       }
     }
     this.resolve();
-    if (this.lazyBodies !== null) this.lazyBodies.parser = new Parser(this.source, this.file, m);
     return m;
   }
 
@@ -686,7 +685,7 @@ class Parser {
     const sig = this.parseSignature();
     const loc = this.parseLoc();
     this.expectPunct(LBRACE);
-    if (this.lazyBodies !== null && !this.isIdent("inline")) {
+    if (this.bodyParser !== null && !this.isIdent("inline")) {
       const range: BodyRange = {
         start: this.start,
         line: this.tokenLine,
@@ -699,7 +698,7 @@ class Parser {
         const fn = { name, params: sig.params, results: sig.results, exported } as LazyFunction;
         Object.defineProperty(fn, "blocks", LAZY_BLOCKS);
         fn.loc = loc;
-        const body: LazyBody = { range, bodies: this.lazyBodies, blocks: null, assigned: false };
+        const body: LazyBody = { range, parser: this.bodyParser, blocks: null, assigned: false };
         Object.defineProperty(fn, LAZY_BODY, { value: body });
         return fn;
       }
@@ -1107,7 +1106,9 @@ export function parseModule(source: string, file = "<input>"): Module {
  */
 export function parseModuleLazily(source: string, file = "<input>"): Module {
   try {
-    return new Parser(source, file, emptyModule(), true).parseModule();
+    // both parsers fill one module: bodies are read once its declarations are
+    const module = emptyModule();
+    return new Parser(source, file, module, new Parser(source, file, module)).parseModule();
   } catch (error) {
     // the first error in the text's order, whichever part of it holds it
     if (error instanceof IrParseError) parseModule(source, file);
