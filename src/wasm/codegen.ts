@@ -133,8 +133,13 @@ export class FunctionCodegen {
   private tree!: DominatorTables;
   /** The dominator tree's tables, reused from function to function. */
   private readonly dominators = new DominatorScratch();
-  /** Local index of each value id (the first `valueCount`; reused from function to function). */
+  /**
+   * Local index of each value id (the first `valueCount`; reused from function to
+   * function), or REMATERIALIZED for an i32 constant, which has no local.
+   */
   private localOf = new Int32Array(0);
+  /** The value of each rematerialized i32 constant (as `localOf`). */
+  private constantOf = new Int32Array(0);
   /** IR type of each value id (as `localOf`). */
   private typeOf = new Uint8Array(0);
   /** assignLocals' work tables (as `localOf`): last uses, and pool slots of temporaries. */
@@ -309,6 +314,7 @@ export class FunctionCodegen {
       this.typeOf = new Uint8Array(capacity);
       this.lastUse = new Int32Array(capacity);
       this.slotOf = new Int32Array(capacity);
+      this.constantOf = new Int32Array(capacity);
     }
     this.valueCount = values;
     const localOf = this.localOf;
@@ -328,15 +334,22 @@ export class FunctionCodegen {
         typeOf[entry.params[i]!] = entry.paramTypes[i]!;
       }
     }
-    // which block defines each instruction result: in `slotOf` until slots are handed out
+    // which block defines each instruction result: in `slotOf` until slots are handed out;
+    // an i32 constant is emitted where it is used instead, so it needs no local
+    const constantOf = this.constantOf;
     for (let b = 0; b < blocks.length; b++) {
       const insts = blocks[b]!.insts;
       for (let i = 0; i < insts.length; i++) {
-        const result = insts[i]!.result;
-        if (result >= 0) {
-          lastUse[result] = -1;
-          slotOf[result] = b;
+        const inst = insts[i]!;
+        const result = inst.result;
+        if (result < 0) continue;
+        if (inst.op === Op.Const && inst.type === Type.I32) {
+          localOf[result] = REMATERIALIZED;
+          constantOf[result] = inst.imm;
+          continue;
         }
+        lastUse[result] = -1;
+        slotOf[result] = b;
       }
     }
     for (let b = 0; b < blocks.length; b++) {
@@ -394,6 +407,7 @@ export class FunctionCodegen {
         if (result < 0) continue;
         const type = inst.type;
         typeOf[result] = type;
+        if (localOf[result] === REMATERIALIZED) continue;
         if (lastUse[result] === OWN_LOCAL) {
           localOf[result] = -2;
           slotOf[result] = NO_SLOT;
@@ -766,7 +780,9 @@ export class FunctionCodegen {
   }
 
   private getLocal(value: number): void {
-    this.out.opU32(0x20, this.localOf[value]!);
+    const local = this.localOf[value]!;
+    if (local === REMATERIALIZED) this.out.opS32(0x41, this.constantOf[value]!);
+    else this.out.opU32(0x20, local);
   }
 
   private setLocal(value: number): void {
@@ -799,6 +815,8 @@ export class FunctionCodegen {
   }
 
   private emitInst(inst: Inst): void {
+    // a rematerialized constant is emitted at each use (getLocal)
+    if (inst.result >= 0 && this.localOf[inst.result] === REMATERIALIZED) return;
     const out = this.out;
     const info = opInfo(inst.op);
     this.mark(inst.loc, inst.site);
@@ -954,6 +972,13 @@ export class FunctionCodegen {
   }
 }
 
+/**
+ * `localOf` of an i32 constant: it has no local, and each use is an `i32.const`. That is
+ * no larger than the `local.get` it replaces for constants below 2^13 in magnitude, saves
+ * the definition's `local.set`, and lets Liftoff fold the constant into the instruction
+ * that uses it.
+ */
+const REMATERIALIZED = -3;
 /** `lastUse` of a value that keeps a local of its own. */
 const OWN_LOCAL = -2;
 /** `slotOf` of a value that is not a temporary. */

@@ -73,16 +73,17 @@ function instantiateAlone(bytes: Uint8Array<ArrayBuffer>): Record<string, (...ar
 }
 
 test("Tier 0 pools the locals of values used only in their own block: a long block needs few", () => {
-  // v1 = v0 + 1, v2 = v1 * 3, v3 = v2 + 1, ... : 300 values, each used once by the next
-  const lines = ["  v1:i32 = const 1"];
+  // v2 = v1 + v1, v3 = v0 + v2, v4 = v1 + v1, v5 = v3 * v4, ... : 600 values, each used
+  // once by the next but one, so two are live at a time
+  const lines: string[] = [];
   let last = 0;
   for (let k = 0; k < 300; k++) {
-    const constant = 2 + 2 * k;
-    lines.push(`  v${constant}:i32 = const ${(k % 7) + 1}`);
-    lines.push(`  v${constant + 1}:i32 = ${k % 2 === 0 ? "add" : "mul"} v${last}, v${constant}`);
-    last = constant + 1;
+    const doubled = 2 + 2 * k;
+    lines.push(`  v${doubled}:i32 = add v1, v1`);
+    lines.push(`  v${doubled + 1}:i32 = ${k % 2 === 0 ? "add" : "mul"} v${last}, v${doubled}`);
+    last = doubled + 1;
   }
-  const text = `export func @f(i32) -> i32 {\nblock0(v0: i32):\n${lines.join("\n")}\n  return v${last}\n}\n`;
+  const text = `export func @f(i32, i32) -> i32 {\nblock0(v0: i32, v1: i32):\n${lines.join("\n")}\n  return v${last}\n}\n`;
   const module = parseModule(text);
   const compiled = compileModule(module, { moduleName: "pooled", base: false });
   const listing = disassemble(compiled.bytes);
@@ -91,11 +92,16 @@ test("Tier 0 pools the locals of values used only in their own block: a long blo
   assert.equal(locals.length, 3, listing.slice(0, 600));
   assert.match(listing, /local\.set \$tmp1/);
   let expected = 0;
-  for (const x of [5, -1, 1000, 123456]) {
+  for (const [x, y] of [
+    [5, 1],
+    [-1, 3],
+    [1000, -7],
+    [123456, 1 << 20],
+  ] as const) {
     expected = x;
     for (let k = 0; k < 300; k++)
-      expected = k % 2 === 0 ? (expected + (k % 7) + 1) | 0 : Math.imul(expected, (k % 7) + 1);
-    assert.equal(instantiateAlone(compiled.bytes).f0!(x), expected);
+      expected = k % 2 === 0 ? (expected + 2 * y) | 0 : Math.imul(expected, 2 * y);
+    assert.equal(instantiateAlone(compiled.bytes).f0!(x, y), expected);
   }
 });
 
@@ -127,19 +133,49 @@ test("source maps point at the instruction of each IR location", () => {
   const module = parseModule(`source "s.tj"
 export func @f(i32) -> i32 {
 block0(v0: i32):
-  v1:i32 = const 2 !3:5
-  v2:i32 = div_s v0, v1 !4:7
-  return v2 !5:3
+  v1:i32 = add v0, v0 !3:5
+  v2:i32 = const 2 !3:9
+  v3:i32 = div_s v1, v2 !4:7
+  return v3 !5:3
 }
 `);
   const compiled = compileModule(module, { moduleName: "maps", base: true });
   const map = compiled.sourceMaps.get(compiled.irFunctionOf.indexOf(0))!;
+  // the i32 constant has no code of its own: its i32.const is part of the division's
   assert.deepEqual(map.locs, [makeLoc(3, 5), makeLoc(4, 7), makeLoc(5, 3)]);
-  // i32.const, local.get (the div's first operand), local.get (the return value)
+  // local.get (the add's first operand), local.get (the div's), local.get (the return value)
   assert.deepEqual(
     map.offsets.map((o) => compiled.bytes[o]),
-    [0x41, 0x20, 0x20],
+    [0x20, 0x20, 0x20],
   );
+});
+
+test("Tier 0 rematerializes i32 constants at each use instead of giving them locals", () => {
+  const module = parseModule(`export func @f(i32) -> i32 {
+block0(v0: i32):
+  v1:i32 = const -8193
+  v2:i64 = const 5
+  v3:i32 = add v0, v1
+  br_if v3, block1, block2(v1)
+block1:
+  v4:i32 = mul v3, v1
+  v5:i64 = extend_s v4
+  v6:i64 = add v5, v2
+  v7:i32 = wrap v6
+  return v7
+block2(v8: i32):
+  return v8
+}
+`);
+  const compiled = compileModule(module, { moduleName: "remat", base: false });
+  const listing = disassemble(compiled.bytes);
+  // v1 at its three uses; the i64 constant keeps its local
+  assert.equal(listing.match(/i32\.const -8193/g)?.length, 3, listing);
+  assert.ok(!listing.includes("$v1"), listing);
+  assert.ok(listing.includes("local.set $v2"), listing);
+  const f = instantiateAlone(compiled.bytes).f0!;
+  assert.equal(f(8193), -8193);
+  assert.equal(f(1), Math.imul(1 - 8193, -8193) + 5);
 });
 
 test("branch hints mark every budget check's and trap check's `if` unlikely, at that `if`", () => {
