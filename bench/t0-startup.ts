@@ -11,22 +11,23 @@
  *
  *   node dist/bench/t0-startup.js [runs]
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { startupProgram, TRIVIAL_PROGRAM } from "./startup-program.js";
-
-const BIN = fileURLToPath(new URL("../../bin/tierjit.js", import.meta.url));
+import { TIERJIT_BIN, writeStartupPrograms } from "./startup-program.js";
 
 const FAULTS_LINE = "t0-startup minor page faults: ";
 
 function timeRun(file: string, faultReport: string): { ms: number; faults: number } {
   const start = performance.now();
-  const result = spawnSync(process.execPath, ["--require", faultReport, BIN, "run", "--tier", "0", file], {
-    encoding: "utf8",
-  });
+  const result = spawnSync(
+    process.execPath,
+    ["--require", faultReport, TIERJIT_BIN, "run", "--tier", "0", file],
+    {
+      encoding: "utf8",
+    },
+  );
   const elapsed = performance.now() - start;
   if (result.status !== 0) throw new Error(`${file}: ${result.stderr}`);
   const line = result.stderr.split("\n").find((text) => text.startsWith(FAULTS_LINE));
@@ -46,20 +47,7 @@ writeFileSync(
   faultReport,
   `process.on("exit", () => process.stderr.write("${FAULTS_LINE}" + process.resourceUsage().minorPageFault + "\\n"));\n`,
 );
-const files: Record<string, string> = {};
-for (const [name, source] of [
-  ["trivial", TRIVIAL_PROGRAM],
-  ["1k", startupProgram(1000)],
-  ["10k", startupProgram(10000)],
-] as const) {
-  files[`${name}.tj`] = join(dir, `${name}.tj`);
-  writeFileSync(files[`${name}.tj`]!, source);
-  files[`${name}.tir`] = join(dir, `${name}.tir`);
-  writeFileSync(
-    files[`${name}.tir`]!,
-    execFileSync(process.execPath, [BIN, "ir", files[`${name}.tj`]!], { maxBuffer: 1 << 28 }),
-  );
-}
+const files = writeStartupPrograms(dir, [1000, 10000]);
 const times: Record<string, number[]> = {};
 const faults: Record<string, number[]> = {};
 for (const key of Object.keys(files)) {
