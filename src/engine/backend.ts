@@ -95,6 +95,8 @@ export class TieredBackend {
   private closed = false;
   private readonly log: (line: string) => void;
   private pool: WorkerPool | null = null;
+  /** Compiles go to a worker pool (background optimization, no pinned tier): see `startPool`. */
+  private poolWanted = false;
   private binaryen: Binaryen | null = null;
   private readonly trace: TraceRecorder | null;
   private idleTimer: ReturnType<typeof setInterval> | null = null;
@@ -151,29 +153,50 @@ export class TieredBackend {
     const tier2Here =
       config.pinnedTier === 2 || (!config.enableBackgroundOptimization && config.pinnedTier === null);
     if (tier2Here && backend.maxTier === 2) backend.binaryen = await loadBinaryen();
-    if (config.enableBackgroundOptimization && config.pinnedTier === null) {
-      // started now, so that workers have loaded the compiler before the first job
-      backend.pool = new WorkerPool(
-        config.effectiveParallelism(),
-        config.compileJobTimeoutMs,
-        backend.maxTier === 2,
-        {
-          result: (result, job, track) => backend.finishJob(result, job, track),
-          lost: (job, reason) => backend.jobLost(job, reason),
-        },
-      );
-      backend.idleTimer = setInterval(() => backend.pool?.poll(), config.optimizationCheckIntervalMs);
-      backend.idleTimer.unref();
+    backend.poolWanted = config.enableBackgroundOptimization && config.pinnedTier === null;
+    if (backend.poolWanted) {
+      // after the current task: an embedder that compiles its module at once starts the
+      // pool at the end of compileModule; one that compiles later gets warm workers by then
+      const timer = setTimeout(() => backend.startPool(), 0);
+      timer.unref();
     }
     return backend;
   }
 
   /**
+   * Starts the worker pool (once): after the task that created the backend, or at the end
+   * of a `compileModule` in that task, whichever comes first (or at `workersReady`, if that
+   * comes earlier; no tier-up is decided before `compileModule` ends: see `consider`). So the workers load the compiler (and Binaryen,
+   * ~0.5 s of CPU) before any function can be hot, but not during a Tier 0 compile that
+   * follows `create` at once: on a 2-core machine a worker loading Binaryen then takes the
+   * core that V8's own background threads (its optimizing compiler, the collector's
+   * helpers) need, which slowed the 1 000-function start-up program by 40-60 ms
+   * (docs/benchmarks.md).
+   */
+  private startPool(): void {
+    if (!this.poolWanted || this.pool !== null || this.closed) return;
+    const config = this.config;
+    this.pool = new WorkerPool(
+      config.effectiveParallelism(),
+      config.compileJobTimeoutMs,
+      this.maxTier === 2,
+      {
+        result: (result, job, track) => this.finishJob(result, job, track),
+        lost: (job, reason) => this.jobLost(job, reason),
+      },
+    );
+    this.idleTimer = setInterval(() => this.pool?.poll(), config.optimizationCheckIntervalMs);
+    this.idleTimer.unref();
+  }
+
+  /**
    * Settles when a compile worker is ready to take jobs at once (at once without workers).
    * Until then Tier 1 decisions compile on this thread; an embedder that wants every job in
-   * the background can wait for this before its first call.
+   * the background can wait for this before its first call. Starts the workers if
+   * `compileModule` has not yet.
    */
   async workersReady(): Promise<void> {
+    this.startPool();
     if (this.pool === null) return;
     // the workers and their ports do not keep the process alive; the wait must
     const keepAlive = setInterval(() => {}, 1000);
@@ -298,6 +321,7 @@ export class TieredBackend {
       },
     );
     this.traceTierCounts();
+    this.startPool();
     runtime.onReplace = (funcId) => this.settleInFlight(funcId);
     // the base module is the baseline code generator's work, whatever the starting tier
     const baseTier = startTier === 2 ? 0 : startTier;

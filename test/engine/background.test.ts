@@ -214,3 +214,17 @@ test("until Binaryen has loaded, a hot loop gets an interim OSR entry compiled o
   await backend.workersReady();
   await backend.shutdown();
 });
+
+test("the worker pool starts after the task that created the backend, or at the end of a compileModule in it", async () => {
+  const compiledAtOnce = await TieredBackend.create(background());
+  assert.equal(compiledAtOnce.getStatistics().workersStarted, 0, "no workers during the Tier 0 compile");
+  compiledAtOnce.compileModule(tj("export function main(): i32 { return 7; }\n"));
+  assert.equal(compiledAtOnce.getStatistics().workersStarted, background().effectiveParallelism());
+  assert.equal(compiledAtOnce.getFunction("main")(), 7);
+  await compiledAtOnce.shutdown();
+
+  const compiledLater = await TieredBackend.create(background());
+  await sleep(20);
+  assert.equal(compiledLater.getStatistics().workersStarted, background().effectiveParallelism());
+  await compiledLater.shutdown();
+});
