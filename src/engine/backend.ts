@@ -166,12 +166,12 @@ export class TieredBackend {
   /**
    * Starts the worker pool (once): after the task that created the backend, or at the end
    * of a `compileModule` in that task, whichever comes first (or at `workersReady`, if that
-   * comes earlier; no tier-up is decided before `compileModule` ends: see `consider`). So the workers load the compiler (and Binaryen,
-   * ~0.5 s of CPU) before any function can be hot, but not during a Tier 0 compile that
-   * follows `create` at once: on a 2-core machine a worker loading Binaryen then takes the
-   * core that V8's own background threads (its optimizing compiler, the collector's
-   * helpers) need, which slowed the 1 000-function start-up program by 40-60 ms
-   * (docs/benchmarks.md).
+   * comes earlier). No tier-up is decided before `compileModule` ends (see `consider`), so
+   * the workers load the compiler (and Binaryen, ~0.5 s of CPU) before any function can be
+   * hot, but not during a Tier 0 compile that follows `create` at once: on a 2-core machine
+   * a worker loading Binaryen then takes the core that V8's own background threads (its
+   * optimizing compiler, the collector's helpers) need, which slowed the 1 000-function
+   * start-up program by 40-80 ms (docs/benchmarks.md).
    */
   private startPool(): void {
     if (!this.poolWanted || this.pool !== null || this.closed) return;

@@ -74,7 +74,7 @@ function instantiateAlone(bytes: Uint8Array<ArrayBuffer>): Record<string, (...ar
 
 test("Tier 0 pools the locals of values used only in their own block: a long block needs few", () => {
   // v2 = v1 + v1, v3 = v0 + v2, v4 = v1 + v1, v5 = v3 * v4, ... : 600 values, each used
-  // once by the next but one, so two are live at a time
+  // once, by the next instruction or the one after it, so two are live at a time
   const lines: string[] = [];
   let last = 0;
   for (let k = 0; k < 300; k++) {
