@@ -17,13 +17,13 @@ import { BENCH_MODES, SUITE } from "./bench/suite.js";
 import { CliError, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE } from "./errors.js";
 import { FUZZ_MODES, type FuzzMode } from "./fuzz/modes.js";
 import { stderrSink, stdoutSink } from "./output.js";
+import { packagePath } from "./paths.js";
 import { entryPoint, loadProgram, reportLoadErrors } from "./program.js";
 import { runProgram } from "./run.js";
 import { parseDuration, parseSize } from "./units.js";
 
 export function packageVersion(): string {
-  const url = new URL("../../../package.json", import.meta.url);
-  return (JSON.parse(readFileSync(url, "utf8")) as { version: string }).version;
+  return (JSON.parse(readFileSync(packagePath("package.json"), "utf8")) as { version: string }).version;
 }
 
 interface BenchFlags {

@@ -29,7 +29,8 @@ export interface PoolEvents {
   lost(job: CompileJob, reason: string): void;
 }
 
-const WORKER_URL = new URL("./worker.js", import.meta.url);
+// "../engine/": this module also runs inside the command's bundle, dist/src/cli/ (cli/paths.ts)
+const WORKER_URL = new URL("../engine/worker.js", import.meta.url);
 
 export class WorkerPool {
   private readonly slots: Slot[] = [];

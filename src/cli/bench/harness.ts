@@ -9,8 +9,8 @@
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import cliProgress from "cli-progress";
+import { packagePath } from "../paths.js";
 import { analyzeExecution, type Estimate, estimate, median, ratio } from "./analysis.js";
 import type { ChildReport } from "./child.js";
 import { startupC, startupJs, startupTj } from "./startup.js";
@@ -112,7 +112,8 @@ async function execute(
     const iterationMs = [...result.stderr.matchAll(/^iteration ([\d.]+)$/gm)].map((m) => Number(m[1]));
     return { output: result.stdout, compileMs: 0, firstResultMs: iterationMs[0] ?? 0, iterationMs };
   }
-  const childPath = fileURLToPath(new URL("./child.js", import.meta.url));
+  // a process of its own, which loads the modules as tsc writes them
+  const childPath = packagePath("dist/src/cli/bench/child.js");
   const file = mode === "js" ? files.js : files.tj;
   const result = await run(process.execPath, [childPath, mode, file, String(size), String(iterations)]);
   if (result.status !== 0) return `exit ${result.status}: ${result.stderr.trim().split("\n")[0]}`;

@@ -4,7 +4,7 @@
  * workloads. Every program's `main` takes one size argument.
  */
 
-import { fileURLToPath } from "node:url";
+import { packagePath } from "../paths.js";
 
 export interface BenchProgram {
   name: string;
@@ -46,7 +46,7 @@ export const SUITE: readonly BenchProgram[] = [
 export const BENCH_MODES = ["c", "js", "tier0", "tier1", "tier2", "tiered", "tiered-dev"] as const;
 export type BenchMode = (typeof BENCH_MODES)[number];
 
-/** The directory of the checked-in programs (this file runs as dist/src/cli/bench/suite.js). */
+/** The directory of the checked-in programs. */
 export function programsDir(): string {
-  return fileURLToPath(new URL("../../../../bench/programs/", import.meta.url));
+  return packagePath("bench/programs/");
 }
