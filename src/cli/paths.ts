@@ -8,7 +8,7 @@
 import { fileURLToPath } from "node:url";
 
 /** The package's root directory (where package.json is), as a file URL ending in `/`. */
-export const PACKAGE_ROOT = new URL("../../../", import.meta.url);
+const PACKAGE_ROOT = new URL("../../../", import.meta.url);
 
 /** A path below the package root, e.g. "bench/programs/". */
 export function packagePath(relative: string): string {

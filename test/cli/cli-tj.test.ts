@@ -221,6 +221,20 @@ test("fuzz: generated programs in every mode agree with the interpreter; the las
   assert.equal(runCli(["fuzz", "--count", "1", "--modes", "tier9"]).status, 2);
 });
 
+test("bench through the command (one bundled file) finds the checked-in programs and its child process", () => {
+  const out = join(scratch, "bench");
+  const args = ["bench", "--quick", "--modes", "js,tier0", "--processes", "1", "--iterations", "1"];
+  const result = runCli([...args, "--out", out, "fib"]);
+  assert.equal(result.status, 0, result.stdout + result.stderr);
+  const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as {
+    results: { program: { name: string }; modes: Record<string, { executions: { output: string }[] }> }[];
+  };
+  const fib = results.results.find((r) => r.program.name === "fib")!;
+  // fib(27) in plain JavaScript and in Tier 0 code: the programs and the child were found
+  assert.equal(fib.modes.js!.executions[0]!.output, "196418\n");
+  assert.equal(fib.modes.tier0!.executions[0]!.output, "196418\n");
+});
+
 test("ir --passes shows a function before and after each pass of the tier", () => {
   const path = program(
     "passes.tj",
