@@ -254,7 +254,7 @@ export class FunctionCodegen {
       this.out.opU32(0x23, this.budgetGlobal + 1);
       this.out.opU32(0x21, this.loopBudgetLocal);
     }
-    if (fn.blocks.length > 0) this.doTree(0);
+    if (this.blocks.length > 0) this.doTree(0);
     // every path has branched or returned; make the fall-through explicit for the validator
     this.out.u8(0x00);
     this.out.u8(0x0b);
@@ -298,7 +298,7 @@ export class FunctionCodegen {
    */
   private assignLocals(): [number, number][] {
     const fn = this.fn;
-    const blocks = fn.blocks;
+    const blocks = this.blocks;
     let maxValue = -1;
     for (let b = 0; b < blocks.length; b++) {
       const { params, insts } = blocks[b]!;
@@ -327,7 +327,7 @@ export class FunctionCodegen {
     // (-1: none yet); OWN_LOCAL for the others
     lastUse.fill(OWN_LOCAL, 0, values);
     slotOf.fill(NO_SLOT, 0, values);
-    const entry = fn.blocks[0];
+    const entry = blocks[0];
     if (entry !== undefined) {
       for (let i = 0; i < entry.params.length; i++) {
         localOf[entry.params[i]!] = i;
@@ -379,7 +379,7 @@ export class FunctionCodegen {
     const loopBudget =
       this.instrument === Instrument.EntryAndLoops ||
       (this.instrument === Instrument.EntryAndOsrPoints &&
-        fn.blocks.some((block) => block.insts.some((inst) => inst.op === Op.OsrPoint)));
+        blocks.some((block) => block.insts.some((inst) => inst.op === Op.OsrPoint)));
     for (let b = 0; b < blocks.length; b++) {
       const { params, paramTypes, insts } = blocks[b]!;
       if (b !== 0) {
@@ -445,7 +445,7 @@ export class FunctionCodegen {
     const fn = this.fn;
     const tree = computeDominatorTables(fn, this.dominators);
     this.tree = tree;
-    const count = fn.blocks.length;
+    const count = this.blocks.length;
     if (this.forwardIn.length < count) {
       const size = Math.max(count, 2 * this.forwardIn.length, 16);
       this.forwardIn = new Int32Array(size);
@@ -557,7 +557,7 @@ export class FunctionCodegen {
     if (header === 0) return null;
     this.liveness ??= computeLiveness(this.fn, this.tree);
     const liveIns = liveInValues(this.liveness, header);
-    return () => this.handOver([...this.fn.blocks[header]!.params, ...liveIns]);
+    return () => this.handOver([...this.blocks[header]!.params, ...liveIns]);
   }
 
   /**
@@ -822,10 +822,8 @@ export class FunctionCodegen {
     this.mark(inst.loc, inst.site);
     switch (info.kind) {
       case OpKind.Const:
+        // (an i32 constant never gets here: assignLocals rematerializes it at its uses)
         switch (inst.type) {
-          case Type.I32:
-            out.opS32(0x41, inst.imm);
-            break;
           case Type.I64:
             out.u8(0x42);
             out.s64(inst.big);
