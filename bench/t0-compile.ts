@@ -10,11 +10,7 @@ import type { Module } from "../src/ir/ir.js";
 import { compileTj } from "../src/lang/compile.js";
 import { compileModule } from "../src/wasm/compile-module.js";
 import { startupProgram } from "./startup-program.js";
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
+import { median } from "./util.js";
 
 function instructionCount(module: Module): number {
   let count = 0;

@@ -38,6 +38,7 @@ import { verify } from "../src/ir/verifier.js";
 import { compileTj } from "../src/lang/compile.js";
 import { compileModule } from "../src/wasm/compile-module.js";
 import { writeStartupPrograms } from "./startup-program.js";
+import { median } from "./util.js";
 
 const SELF = fileURLToPath(import.meta.url);
 const REPORT_LINE = "t0-floor: ";
@@ -147,11 +148,6 @@ function measureWarm(file: string, runs: number): { front: number; codegen: numb
     }
   }
   return { front, codegen };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 function measureAll(runs: number): void {

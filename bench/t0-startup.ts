@@ -16,6 +16,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TIERJIT_BIN, writeStartupPrograms } from "./startup-program.js";
+import { median } from "./util.js";
 
 const FAULTS_LINE = "t0-startup minor page faults: ";
 
@@ -33,11 +34,6 @@ function timeRun(file: string, faultReport: string): { ms: number; faults: numbe
   const line = result.stderr.split("\n").find((text) => text.startsWith(FAULTS_LINE));
   if (line === undefined) throw new Error(`${file}: no page-fault report`);
   return { ms: elapsed, faults: Number(line.slice(FAULTS_LINE.length)) };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 const runs = Number(process.argv[2] ?? 7);
